@@ -1,0 +1,1 @@
+"""The protocols, one module per family: arithmetic, boolean, compare, division, shuffle."""

@@ -1,0 +1,68 @@
+"""Conversions between arithmetic and boolean sharing (ABY3: Mohassel, Rindal, CCS 2018, sec. 5.3).
+
+Boolean shares are bit-sliced: one k-bit word per element, so one AND of whole words
+is k ANDs at once.  k = 32 or 64 (the ring), L = log2(k).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..party import Party
+from ..sharing import ArithShares, BoolShares, concat
+from .arithmetic import and_, input_known, mul
+
+
+def a2b(party: Party, x: ArithShares) -> BoolShares:
+    """Bit decomposition: XOR shares of the k bits of x.
+
+    Party 0 knows x_0 + x_1 and inputs it as boolean shares (1 round, party 0 only
+    sends n words); x_2 is boolean-shared locally; a Kogge-Stone adder adds the two:
+    g = y & x2 (1 round), then L prefix levels `g ^= p & (g << d); p &= p << d`
+    (1 round each, both ANDs batched).  The last level needs no new p.
+    Rounds: 2 + L (7 for k = 32, 8 for k = 64).
+    Words sent per party per element: 2L (+1 for party 0); bytes = words * k/8.
+    x must have at least one dimension (batch several inputs with `sharing.concat`).
+    """
+    dtype, shape = x.dtype, x.shape
+    bits = dtype.itemsize * 8
+    zero = np.zeros(shape, dtype=dtype)
+    y = input_known(party, 0, x.a + x.b if party.pid == 0 else None, shape, boolean=True, dtype=dtype)
+    # component 2 = x_2: held by party 1 (as b) and party 2 (as a)
+    x2 = BoolShares(x.a if party.pid == 2 else zero, x.b if party.pid == 1 else zero, party.pid)
+    p0 = y ^ x2
+    g = and_(party, y, x2)
+    p, n, d = p0, len(p0), 1
+    while d < bits:
+        if 2 * d >= bits:
+            g = g ^ and_(party, p, g << d)
+        else:
+            both = and_(party, concat([p, p]), concat([g << d, p << d]))
+            g, p = g ^ both[:n], both[n:]
+        d *= 2
+    return p0 ^ (g << 1)
+
+
+def msb(party: Party, x: ArithShares) -> BoolShares:
+    """The most significant bit of x as a boolean share in bit 0 of a word. Cost of `a2b`."""
+    bits = x.dtype.itemsize * 8
+    return (a2b(party, x) >> (bits - 1)) & 1
+
+
+def bit_to_arith(party: Party, b: BoolShares) -> ArithShares:
+    """B2A of one bit (the word holds 0 or 1) into arithmetic shares of 0 or 1.
+
+    b = b0 ^ b1 ^ b2; party 0 knows u = b0 ^ b1 and inputs it (1 round, party 0 sends
+    n words); b2 is arithmetic-shared locally; b = u + b2 - 2*u*b2 (1 round).
+    2 rounds, about 1 word per party per element (+1 for party 0).
+    """
+    dtype, shape = b.dtype, b.shape
+    zero = np.zeros(shape, dtype=dtype)
+    u = input_known(party, 0, (b.a ^ b.b) & 1 if party.pid == 0 else None, shape, dtype=dtype)
+    b2 = ArithShares(b.a & 1 if party.pid == 2 else zero, b.b & 1 if party.pid == 1 else zero, party.pid)
+    return u + b2 - mul(party, u, b2) * 2
+
+
+def bits_of(x: BoolShares, positions) -> BoolShares:
+    """Bit `positions` of every word as 0/1 words (local)."""
+    return (x >> positions) & 1

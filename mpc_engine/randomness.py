@@ -1,0 +1,53 @@
+"""Randomness: the OS CSPRNG for secrets, keyed AES-CTR streams for correlated randomness.
+
+Never `random` or numpy's generators: a share or mask drawn from a predictable
+generator is no secret.  A `KeyedStream` is AES-128 in counter mode; the 128-bit
+counter block starts at `tag << 64`, so every (key, tag) pair gives an independent
+stream of up to 2^64 blocks, and two parties that hold the same key and use the
+same tag draw the same bytes without talking.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+KEY_BYTES = 16
+
+
+def random_bytes(n: int) -> bytes:
+    """n bytes from the OS CSPRNG."""
+    return os.urandom(n)
+
+
+def random_array(dtype, shape) -> np.ndarray:
+    """A uniformly random array of an unsigned dtype from the OS CSPRNG."""
+    dtype = np.dtype(dtype)
+    count = int(np.prod(shape, dtype=np.int64))
+    return np.frombuffer(os.urandom(count * dtype.itemsize), dtype=dtype).reshape(shape).copy()
+
+
+def new_key() -> bytes:
+    return os.urandom(KEY_BYTES)
+
+
+class KeyedStream:
+    """AES-128-CTR keyed pseudorandom function: (tag, size) -> uniform array."""
+
+    def __init__(self, key: bytes):
+        if len(key) != KEY_BYTES:
+            raise ValueError(f"a stream key has {KEY_BYTES} bytes")
+        self._algorithm = algorithms.AES(key)
+
+    def array(self, tag: int, dtype, shape) -> np.ndarray:
+        """The stream for `tag` as an array; the same (key, tag, dtype, shape) gives the same array."""
+        if not 0 <= tag < 1 << 64:
+            raise ValueError("a stream tag is a 64-bit unsigned integer")
+        dtype = np.dtype(dtype)
+        nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+        encryptor = Cipher(self._algorithm, modes.CTR((tag << 64).to_bytes(16, "big"))).encryptor()
+        out = bytearray(nbytes + 15)  # update_into wants room for a block
+        written = encryptor.update_into(memoryview(bytes(nbytes)), out) if nbytes else 0
+        return np.frombuffer(out, dtype=np.uint8, count=written).view(dtype).reshape(shape)
