@@ -176,7 +176,9 @@ def _public(value, dtype):
 
 
 def _negate(c):
-    return (-c) if isinstance(c, np.ndarray) else c.dtype.type(0) - c
+    if isinstance(c, np.ndarray):
+        return -c
+    return c.dtype.type((-int(c)) % (1 << (c.dtype.itemsize * 8)))
 
 
 def concat(parts, axis=0):
