@@ -1,0 +1,30 @@
+# Everything runs from the project's own virtualenv; nothing is installed system-wide.
+PYTHON ?= python3.11
+VENV ?= .venv
+VPY := $(VENV)/bin/python
+# The stamp is named after pyproject.toml's contents: edit the dependencies and the next
+# target reinstalls; otherwise `make install` is a no-op.
+STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
+
+.PHONY: install test lint demo clean
+
+install: $(STAMP)
+
+$(STAMP):
+	test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet -e '.[dev]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: lint
+	$(VPY) -m pytest -q tests
+
+demo: install
+	$(VPY) -m mpc_engine demo
+
+clean:
+	rm -rf build dist *.egg-info staticfiles .pytest_cache .ruff_cache $(VENV)/.installed-*
+	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -exec rm -rf {} +

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class ConsortiumConfig(AppConfig):
+    name = "consortium"
+    verbose_name = "Consortium"
+
+    def ready(self):
+        from django.core import checks
+
+        from consortium.checks import check_deployment_role
+
+        checks.register(check_deployment_role)
