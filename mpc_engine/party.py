@@ -65,6 +65,12 @@ class Party:
             self.on_round(self.rounds)
         return received
 
+    def reset_counters(self) -> None:
+        """Zero the round and traffic counters (e.g. after the inputs are in)."""
+        self.rounds = 0
+        counter = self.transport.counter
+        counter.messages_sent = counter.bytes_sent = counter.header_bytes_sent = 0
+
     @property
     def bytes_sent(self) -> int:
         return self.transport.counter.bytes_sent

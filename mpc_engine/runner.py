@@ -2,8 +2,10 @@
 
 `run_local(program, args_per_party)` calls `program(party, *args)` at each party
 after the key set-up and returns the three results with each party's counters.
-The first party to fail aborts the others (their receives time out or see the hub
-closed) and its exception is raised here.
+The first party to fail makes the others time out; its exception is raised here.
+`run_with_inputs` plays the browser too: it splits secret arrays into additive
+shares, and each party turns its shares into replicated ones before the program
+runs (those rounds are not counted).
 """
 
 from __future__ import annotations
@@ -12,8 +14,13 @@ import secrets
 import threading
 from dataclasses import dataclass
 
+import numpy as np
+
 from .party import Party
+from .protocols.arithmetic import from_additive
 from .ring import RING32, Ring
+from .sharing import additive_shares
+from .transport.framing import PeerTimeout
 from .transport.local import LocalHub
 
 
@@ -28,25 +35,28 @@ class PartyStats:
 class RunResult:
     outputs: list
     stats: list[PartyStats]
+    parties: list | None = None  # the Party objects (local runs only), for traces
+
+
+def stats_of(party: Party) -> PartyStats:
+    counter = party.transport.counter
+    return PartyStats(party.rounds, counter.bytes_sent, counter.messages_sent)
 
 
 def run_local(program, args_per_party=None, ring: Ring = RING32, timeout: float = 30.0,
-              count_setup: bool = False) -> RunResult:
+              wrap=None) -> RunResult:
+    """`wrap(transport) -> transport` may wrap each party's transport (e.g. to record it)."""
     args_per_party = args_per_party or [()] * 3
-    hub = LocalHub()
-    transports = hub.transports(secrets.token_bytes(16), timeout)
-    parties = [Party(t, ring) for t in transports]
+    transports = LocalHub().transports(secrets.token_bytes(16), timeout)
+    parties = [Party(wrap(t) if wrap else t, ring) for t in transports]
     outputs: list = [None] * 3
     errors: list = [None] * 3
 
     def body(i: int) -> None:
-        party = parties[i]
         try:
-            party.setup_keys()
-            if not count_setup:
-                party.rounds = 0
-                party.transport.counter.__init__()
-            outputs[i] = program(party, *args_per_party[i])
+            parties[i].setup_keys()
+            parties[i].reset_counters()
+            outputs[i] = program(parties[i], *args_per_party[i])
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             errors[i] = exc
 
@@ -55,13 +65,22 @@ def run_local(program, args_per_party=None, ring: Ring = RING32, timeout: float 
         t.start()
     for t in threads:
         t.join()
-    # the root cause is the error that is not a time-out caused by another party failing
     failures = [e for e in errors if e is not None]
     if failures:
-        from .transport.framing import PeerTimeout
+        # the root cause is not the time-out that another party's failure caused
+        raise next((e for e in failures if not isinstance(e, PeerTimeout)), failures[0])
+    return RunResult(outputs, [stats_of(p) for p in parties], parties)
 
-        root = next((e for e in failures if not isinstance(e, PeerTimeout)), failures[0])
-        raise root
-    stats = [PartyStats(p.rounds, p.transport.counter.bytes_sent, p.transport.counter.messages_sent)
-             for p in parties]
-    return RunResult(outputs, stats)
+
+def _with_inputs(party: Party, program, *additive):
+    inputs = [from_additive(party, s) for s in additive]
+    party.reset_counters()
+    return program(party, *inputs)
+
+
+def run_with_inputs(program, secrets_: list[np.ndarray], ring: Ring = RING32, run=run_local,
+                    **kwargs) -> RunResult:
+    """Secret-share each array, convert at the parties, then run `program(party, *shares)`."""
+    shared = [additive_shares(ring, ring.check(np.asarray(s), "input")) for s in secrets_]
+    args = [(program, *(s[i] for s in shared)) for i in range(3)]
+    return run(_with_inputs, args, ring, **kwargs)
