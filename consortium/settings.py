@@ -56,6 +56,10 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 SESSION_COOKIE_SECURE = not IS_DEV
 CSRF_COOKIE_SECURE = not IS_DEV
 X_FRAME_OPTIONS = "DENY"
+# TLS normally ends at a reverse proxy that redirects to HTTPS itself; both are opt-in here
+# because a wrong HSTS value locks browsers out for its whole duration.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, lo=0)
 if envbool("TRUST_X_FORWARDED_PROTO", False):
     # Only behind a TLS-terminating proxy that overwrites this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
