@@ -23,10 +23,14 @@ def values(bits, max_size=40):
 
 
 def pairs(bits, max_size=40):
-    return values(bits, max_size).flatmap(
-        lambda xs: st.tuples(st.just(xs), st.lists(st.one_of(st.sampled_from(EDGES[bits] + xs or [0]),
-                                                               st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)),
-                                                     min_size=len(xs), max_size=len(xs))))
+    """Two equal-length lists; the second reuses values of the first so that ties occur."""
+    anyv = st.integers(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
+
+    def partner(xs):
+        pick = st.one_of(st.sampled_from(EDGES[bits] + xs), anyv)
+        return st.tuples(st.just(xs), st.lists(pick, min_size=len(xs), max_size=len(xs)))
+
+    return values(bits, max_size).flatmap(partner)
 
 
 def opened(run):
@@ -78,7 +82,7 @@ def test_comparisons_hold_over_the_whole_range(bits, data):
     got = opened(run_with_inputs(program, [x, y], ring))
     sx, sy = ring.to_signed(x), ring.to_signed(y)
     expected = [sx < sy, x < y, sx == sy, sx <= sy, sx > sy, sx < sy]
-    for g, e in zip(got, expected):
+    for g, e in zip(got, expected, strict=True):
         assert np.array_equal(g, e.astype(ring.dtype))
 
 
@@ -99,7 +103,8 @@ def test_comparison_with_a_public_bound(public):
 
 def test_equal_keys_and_all_equal_vectors_compare_as_equal():
     x = RING32.encode([5] * 7 + [-(2**31)] * 3)
-    out = opened(run_with_inputs(lambda p, X, Y: (reveal(p, eq(p, X, Y)), reveal(p, lt(p, X, Y))), [x, x.copy()]))
+    out = opened(run_with_inputs(lambda p, X, Y: (reveal(p, eq(p, X, Y)), reveal(p, lt(p, X, Y))),
+                                 [x, x.copy()]))
     assert out[0].tolist() == [1] * 10
     assert out[1].tolist() == [0] * 10
 

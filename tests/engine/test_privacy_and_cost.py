@@ -1,4 +1,4 @@
-"""One party's view is uniform and independent of the secret; traces depend on n only; costs are as documented.
+"""A party's view is uniform whatever the secret; traces depend on n only; costs are as documented.
 
 Privacy: n copies of one secret run through a protocol in one vectorised call give n
 independent samples of every message a party receives; each message's top and

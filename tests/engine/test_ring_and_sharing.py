@@ -69,8 +69,8 @@ def test_local_linear_algebra_matches_numpy(ring):
         return reconstruct_replicated([(s.a, s.b) for s in shares])
 
     c = ring.constant(-3)
-    assert np.array_equal(opened([a + b for a, b in zip(xs, ys)]), x + y)
-    assert np.array_equal(opened([a - b for a, b in zip(xs, ys)]), x - y)
+    assert np.array_equal(opened([a + b for a, b in zip(xs, ys, strict=True)]), x + y)
+    assert np.array_equal(opened([a - b for a, b in zip(xs, ys, strict=True)]), x - y)
     assert np.array_equal(opened([a * 7 for a in xs]), x * ring.dtype.type(7))
     assert np.array_equal(opened([a + (-3) for a in xs]), x + c)
     assert np.array_equal(opened([10 - a for a in xs]), ring.constant(10) - x)
@@ -102,5 +102,6 @@ def test_keyed_stream_is_deterministic_per_tag_and_key():
     a, b = KeyedStream(key), KeyedStream(key)
     assert np.array_equal(a.array(9, np.uint32, (100,)), b.array(9, np.uint32, (100,)))
     assert not np.array_equal(a.array(9, np.uint32, (100,)), a.array(10, np.uint32, (100,)))
-    assert not np.array_equal(a.array(9, np.uint32, (100,)), KeyedStream(new_key()).array(9, np.uint32, (100,)))
+    other = KeyedStream(new_key())
+    assert not np.array_equal(a.array(9, np.uint32, (100,)), other.array(9, np.uint32, (100,)))
     assert a.array(3, np.uint64, (0,)).shape == (0,)
