@@ -1,0 +1,105 @@
+"""The oblivious shuffle: a secret permutation, the same for every array, 3 rounds."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mpc_engine.protocols.arithmetic import reshare
+from mpc_engine.protocols.shuffle import permutation_from_words, shuffle
+from mpc_engine.ring import RING32, RING64
+from mpc_engine.runner import run_local
+from mpc_engine.sharing import ArithShares, BoolShares, additive_shares, reconstruct_replicated
+
+
+def _shares(ring, values):
+    """Additive shares of `values` (any shape) for the three parties."""
+    return additive_shares(ring, np.asarray(values, dtype=ring.dtype))
+
+
+def _shuffle_program(party, arith_parts, bool_parts):
+    xs = [reshare(party, p) for p in arith_parts]
+    bs = [reshare(party, p, boolean=True) for p in bool_parts]
+    party.rounds = 0
+    party.transport.counter.__init__()
+    out = shuffle(party, xs + bs)
+    return [(o.a, o.b) for o in out]
+
+
+def _run(ring, arith_values, bool_values):
+    arith_sh = [_shares(ring, v) for v in arith_values]
+    bool_sh = []
+    for v in bool_values:
+        v = np.asarray(v, dtype=ring.dtype)
+        s0 = np.frombuffer(np.random.default_rng(1).bytes(v.nbytes), dtype=ring.dtype).reshape(v.shape)
+        s1 = np.frombuffer(np.random.default_rng(2).bytes(v.nbytes), dtype=ring.dtype).reshape(v.shape)
+        bool_sh.append((s0, s1, v ^ s0 ^ s1))
+    args = [([s[i] for s in arith_sh], [s[i] for s in bool_sh]) for i in range(3)]
+    result = run_local(_shuffle_program, args, ring=ring)
+    n_arith = len(arith_values)
+    outs = []
+    for k in range(n_arith + len(bool_values)):
+        pairs = [result.outputs[i][k] for i in range(3)]
+        outs.append(reconstruct_replicated(pairs, boolean=k >= n_arith))
+    return outs, result.stats
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 17, 300])
+def test_shuffle_applies_one_permutation_to_every_array(ring, n):
+    index = np.arange(n, dtype=ring.dtype)
+    payload = np.stack([index * 7 + 1, index * 3])
+    words = index ^ ring.dtype.type(0xA5A5)
+    (got_index, got_payload, got_words), stats = _run(ring, [index, payload], [words])
+    assert sorted(got_index.tolist()) == list(range(n))
+    perm = got_index.astype(np.int64)
+    assert np.array_equal(got_payload, payload[:, perm])
+    assert np.array_equal(got_words, words[perm])
+    w = ring.dtype.itemsize
+    rows = 4
+    for s in stats:
+        assert s.rounds == 3
+        assert s.messages_sent == 2
+        assert s.bytes_sent == 2 * n * rows * w
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.integers(-(2**31), 2**31 - 1), min_size=0, max_size=40))
+def test_shuffle_output_is_a_permutation_of_the_input(values):
+    encoded = RING32.encode(values)
+    (got,), _ = _run(RING32, [encoded], [])
+    assert sorted(got.tolist()) == sorted(encoded.tolist())
+
+
+def test_shuffle_permutation_is_not_the_identity_and_varies():
+    n = 64
+    index = np.arange(n, dtype=np.uint32)
+    first = _run(RING32, [index], [])[0][0]
+    second = _run(RING32, [index], [])[0][0]
+    assert not np.array_equal(first, index)
+    assert not np.array_equal(first, second)
+
+
+def test_shuffle_positions_look_uniform():
+    # element 0 lands on each of 4 positions about equally often over many runs
+    counts = np.zeros(4, dtype=int)
+    for _ in range(120):
+        got = _run(RING32, [np.arange(4, dtype=np.uint32)], [])[0][0]
+        counts[int(np.flatnonzero(got == 0)[0])] += 1
+    assert counts.min() > 10
+
+
+def test_permutation_from_words_breaks_ties_with_the_second_word():
+    words = np.array([5, 5, 1], dtype=np.uint64)
+    perm = permutation_from_words(words, lambda: np.array([9, 2, 0], dtype=np.uint64))
+    assert perm.tolist() == [2, 1, 0]
+
+
+def test_shuffle_refuses_arrays_of_different_lengths():
+    def program(party):
+        x = ArithShares(np.zeros(3, np.uint32), np.zeros(3, np.uint32), party.pid)
+        y = BoolShares(np.zeros(4, np.uint32), np.zeros(4, np.uint32), party.pid)
+        shuffle(party, [x, y])
+
+    with pytest.raises(ValueError, match="last dimension"):
+        run_local(program)
