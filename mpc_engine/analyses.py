@@ -1,0 +1,116 @@
+"""The consortium's analyses (Table 1 of the paper, and more) as functions of the engine.
+
+Each takes one party's shares and returns shares of the outputs only, with the few
+numbers the analysis is allowed to reveal (counts).  No web code here: the miners'
+worker loads shares, calls these, and sends `output_pair`s of the results to the portal.
+
+- `sorted_indicator`: keep the submitted, in-range values of one indicator, sorted
+  (no row links one company's figures across indicators: each is sorted on its own).
+- `ratio_indicator`: a composite such as added value per employee (secret / secret);
+  a zero or invalid divisor makes that company "not submitted", never a crash.
+- `time_series`: an indicator over several periods, the columns (companies) sorted by
+  one period's row, so each company's trajectory stays together without its name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .party import Party
+from .protocols.arithmetic import mul
+from .protocols.division import div_fixed, div_or_flag
+from .sharing import ArithShares, concat
+from .sorting import filter_sort
+from .validation import Bounds, validate, validate_many
+
+
+@dataclass
+class Column:
+    """One indicator's shares for n companies: values, submitted flags, allowed range."""
+
+    values: ArithShares
+    submitted: ArithShares
+    bounds: Bounds
+
+
+@dataclass
+class SortedIndicator:
+    count: int  # values published (revealed)
+    rejected: int  # submitted but out of range (revealed)
+    values: ArithShares  # the `count` valid values, sorted
+
+
+@dataclass
+class TimeSeries:
+    count: int  # companies with a valid value in the key period (revealed)
+    rejected: list[int]  # per period (revealed)
+    rows: list[ArithShares]  # per period, `count` columns in the key row's order; invalid cells are 0
+    present: list[ArithShares]  # per period, 0/1: whether that cell is a valid value
+
+
+def sorted_indicator(party: Party, column: Column, descending: bool = False,
+                     algorithm: str = "auto") -> SortedIndicator:
+    """Validate, then `filter_sort`: reveals the count of valid and of rejected values only."""
+    valid, rejected = validate(party, column.values, column.submitted, column.bounds)
+    count, values, _ = filter_sort(party, column.values, valid, descending=descending, algorithm=algorithm)
+    return SortedIndicator(count, rejected, values)
+
+
+def sorted_indicators(party: Party, columns: list[Column], descending: bool = False,
+                      algorithm: str = "auto") -> list[SortedIndicator]:
+    """Each indicator sorted on its own; the validations of all columns share their rounds."""
+    if not columns:
+        return []
+    valids, rejected = validate_many(party, [(c.values, c.submitted, c.bounds) for c in columns])
+    results = []
+    for column, valid, bad in zip(columns, valids, rejected, strict=True):
+        count, values, _ = filter_sort(party, column.values, valid, descending=descending,
+                                       algorithm=algorithm)
+        results.append(SortedIndicator(count, bad, values))
+    return results
+
+
+def ratio_indicator(party: Party, numerator: Column, denominator: Column, frac_bits: int = 0,
+                    descending: bool = False, algorithm: str = "auto") -> SortedIndicator:
+    """numerator / denominator per company (e.g. added value per employee), sorted.
+
+    A company counts when both figures are valid and the denominator is not zero.
+    frac_bits = 0 gives the integer quotient truncated toward zero; f > 0 a fixed-point
+    quotient with f fractional bits (error below 2^-f, see `division.div_fixed`).
+    `rejected` counts companies whose figures were submitted but out of range.
+    """
+    (valid_num, valid_den), (rejected_num, rejected_den) = validate_many(
+        party, [(c.values, c.submitted, c.bounds) for c in (numerator, denominator)])
+    if frac_bits:
+        quotient = div_fixed(party, numerator.values, denominator.values, frac_bits=frac_bits)
+        _, nonzero = div_or_flag(party, denominator.values, denominator.values)
+    else:
+        quotient, nonzero = div_or_flag(party, numerator.values, denominator.values)
+    both = mul(party, concat([valid_num, valid_den]), concat([valid_den, nonzero]))
+    n = len(valid_num)
+    valid = mul(party, both[:n], both[n:])  # valid_num * valid_den * nonzero (valid_den is a bit)
+    count, values, _ = filter_sort(party, quotient, valid, descending=descending, algorithm=algorithm)
+    return SortedIndicator(count, rejected_num + rejected_den, values)
+
+
+def time_series(party: Party, periods: list[Column], key_period: int = -1,
+                descending: bool = False, algorithm: str = "auto") -> TimeSeries:
+    """The columns (companies) of a periods x companies matrix, sorted by one period's row.
+
+    A company appears when its key-period value is valid; its other cells travel with
+    it as payload, each with its own 0/1 validity (an invalid cell is zeroed before it
+    is ever revealed, so only "missing" shows).  Reveals the count and the per-period
+    numbers of rejected values.
+    """
+    valids, rejected = validate_many(party, [(c.values, c.submitted, c.bounds) for c in periods])
+    n = len(valids[0])
+    stacked_valid = concat(valids)
+    stacked_values = concat([c.values for c in periods])
+    masked = mul(party, stacked_values, stacked_valid)  # invalid cells become 0
+    rows = [masked[i * n:(i + 1) * n] for i in range(len(periods))]
+    key = periods[key_period].values
+    payload = rows + valids
+    count, _, moved = filter_sort(party, key, valids[key_period], payload=payload,
+                                  descending=descending, algorithm=algorithm)
+    m = len(periods)
+    return TimeSeries(count, rejected, moved[:m], moved[m:])

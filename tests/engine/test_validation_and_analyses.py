@@ -1,0 +1,132 @@
+"""Range validation inside MPC and the analyses, against the plaintext computation."""
+
+import numpy as np
+import pytest
+
+from mpc_engine.analyses import Column, ratio_indicator, sorted_indicator, sorted_indicators, time_series
+from mpc_engine.protocols.arithmetic import output_pair, reveal
+from mpc_engine.ring import RING32, RING64
+from mpc_engine.runner import run_with_inputs
+from mpc_engine.sharing import reconstruct_replicated
+from mpc_engine.validation import Bounds, validate
+
+RNG = np.random.default_rng(2026)  # test data only
+
+
+def opened(run, index):
+    return reconstruct_replicated([out[index] for out in run.outputs])
+
+
+def expected_valid(values, flags, lo, hi):
+    return (flags == 1) & (values >= lo) & (values <= hi)
+
+
+def test_out_of_range_and_odd_flags_count_as_not_submitted():
+    values = np.array([5, -3, 100, 7, 0, 2**31 - 1, 99, -(2**31)])
+    flags = np.array([1, 1, 1, 0, 2, 1, 1, 1])
+
+    def program(p, v, f):
+        valid, rejected = validate(p, v, f, Bounds(0, 99))
+        return reveal(p, valid), rejected
+
+    valid, rejected = run_with_inputs(program, [RING32.encode(values), RING32.encode(flags)]).outputs[0]
+    want = expected_valid(values, flags, 0, 99)
+    assert valid.tolist() == want.astype(int).tolist()
+    assert rejected == int(((flags == 1) & ~want).sum()) == 4
+
+
+def test_empty_range_is_refused():
+    with pytest.raises(ValueError, match="empty range"):
+        Bounds(5, 4)
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_sorted_indicator_publishes_only_valid_values_sorted(ring):
+    n = 60
+    values = RNG.integers(-1000, 1_000_000, n)
+    values[:4] = [10**9, -(10**6), 0, 999_999]  # the member who typed 10^9 employees
+    flags = RNG.integers(0, 2, n)
+    flags[:4] = 1
+    bounds = Bounds(-1000, 999_999)
+
+    def program(p, v, f):
+        result = sorted_indicator(p, Column(v, f, bounds))
+        return output_pair(result.values), result.count, result.rejected
+
+    run = run_with_inputs(program, [ring.encode(values), ring.encode(flags)], ring)
+    keep = expected_valid(values, flags, bounds.lo, bounds.hi)
+    got = ring.to_signed(opened(run, 0))
+    assert got.tolist() == np.sort(values[keep]).tolist()
+    assert run.outputs[0][1] == keep.sum()
+    assert run.outputs[0][2] == ((flags == 1) & ~keep).sum() >= 2
+
+
+def test_several_indicators_are_each_sorted_on_their_own():
+    n = 40
+    columns = [(RNG.integers(0, 500, n), RNG.integers(0, 2, n), Bounds(0, 400)) for _ in range(3)]
+
+    def program(p, *shares):
+        cols = [Column(shares[2 * i], shares[2 * i + 1], columns[i][2]) for i in range(3)]
+        results = sorted_indicators(p, cols, descending=True)
+        return [(output_pair(r.values), r.count, r.rejected) for r in results]
+
+    secrets = [RING32.encode(a) for v, f, _ in columns for a in (v, f)]
+    run = run_with_inputs(program, secrets)
+    for i, (values, flags, bounds) in enumerate(columns):
+        keep = expected_valid(values, flags, bounds.lo, bounds.hi)
+        got = RING32.to_signed(reconstruct_replicated([out[i][0] for out in run.outputs]))
+        assert got.tolist() == sorted(values[keep].tolist(), reverse=True)
+        assert run.outputs[0][i][1:] == (keep.sum(), ((flags == 1) & ~keep).sum())
+
+
+@pytest.mark.parametrize("frac_bits", [0, 8])
+def test_added_value_per_employee_skips_zero_and_invalid_employees(frac_bits):
+    n = 30
+    added = RNG.integers(-50_000, 5_000_000, n)
+    employees = RNG.integers(0, 400, n)
+    employees[:3] = [0, 0, 10**6]  # zero employees, and one out of range
+    f_added, f_emp = RNG.integers(0, 2, n), np.ones(n, dtype=int)
+    f_added[:3] = 1
+
+    def program(p, a, fa, e, fe):
+        result = ratio_indicator(p, Column(a, fa, Bounds(-(10**7), 10**7)), Column(e, fe, Bounds(0, 10_000)),
+                                 frac_bits=frac_bits)
+        return output_pair(result.values), result.count, result.rejected
+
+    run = run_with_inputs(program, [RING32.encode(x) for x in (added, f_added, employees, f_emp)])
+    keep = (f_added == 1) & (employees > 0) & (employees <= 10_000)
+    exact = [int(a * 2**frac_bits / e) for a, e in zip(added[keep], employees[keep], strict=True)]
+    got = RING32.to_signed(opened(run, 0)).tolist()
+    assert run.outputs[0][1] == keep.sum()
+    assert run.outputs[0][2] == 1  # the 10^6 employees
+    assert len(got) == len(exact)
+    assert all(abs(g - e) <= 1 for g, e in zip(got, sorted(exact), strict=True))
+    if frac_bits == 0:
+        assert got == sorted(exact)
+
+
+def test_time_series_keeps_each_companys_row_together():
+    periods, n = 3, 25
+    values = RNG.integers(0, 1000, (periods, n))
+    flags = RNG.integers(0, 2, (periods, n))
+    flags[-1, :20] = 1
+    values[-1] = RNG.permutation(1000)[:n]  # distinct keys: the order of ties is not specified
+    bounds = Bounds(0, 900)
+
+    def program(p, *shares):
+        cols = [Column(shares[2 * i], shares[2 * i + 1], bounds) for i in range(periods)]
+        ts = time_series(p, cols, key_period=-1)
+        return [output_pair(r) for r in ts.rows], [output_pair(r) for r in ts.present], ts.count, ts.rejected
+
+    secrets = [RING32.encode(a) for i in range(periods) for a in (values[i], flags[i])]
+    run = run_with_inputs(program, secrets)
+    valid = (flags == 1) & (values <= bounds.hi)
+    order = np.argsort(values[-1], kind="stable")
+    order = [c for c in order if valid[-1, c]]
+    assert run.outputs[0][2] == len(order)
+    assert run.outputs[0][3] == [int(((flags[i] == 1) & ~valid[i]).sum()) for i in range(periods)]
+    for i in range(periods):
+        rows = reconstruct_replicated([out[0][i] for out in run.outputs])
+        present = reconstruct_replicated([out[1][i] for out in run.outputs])
+        assert present.tolist() == [int(valid[i, c]) for c in order]
+        assert rows.tolist() == [int(values[i, c]) if valid[i, c] else 0 for c in order]
