@@ -1,0 +1,168 @@
+"""Batcher's odd-even merge sort as a data-independent network of batched comparators.
+
+The network is Knuth's merge exchange (TAOCP vol. 3, 5.3.4, Algorithm M; Batcher, AFIPS
+1968): it sorts any n, not only powers of two.  With t = ceil(log2 n) it has t(t+1)/2
+layers (no empty one has been seen; empty ones would be skipped) and about
+n t(t-1)/4 + n - 1 comparators; the comparators of a layer touch disjoint positions, so
+a layer is one batched comparison and one batched exchange.
+
+One layer (L = log2 k, A = rounds of `boolean.a2b` = 2 + L):
+  1. MSBs of the keys and their differences from one `a2b` of q words per comparator
+     (A rounds), then one AND round for the full-range less-than (as `compare.lt`);
+     the tie-breaks below add one more AND round;
+  2. B2A of the swap bit c (2 rounds);
+  3. the exchange d = c*(b - a); a' = a + d; b' = b - d for the key and every payload row
+     in one multiplication round.
+  Rounds per layer: A + 4 (11 for k = 32), or A + 5 with a tie-break (stable or valid).
+Leakage: none; the network and the message sizes depend on n only.
+
+Stability: the bare network is not stable; `stable=True` sorts on (key, original index)
+lexicographically (the index is carried as one more row), so equal keys keep their input
+order, as `sort_by_key` and `filter_sort` promise.  `valid` (a boolean 0/1 per element)
+puts valid elements first whatever their key (for filtering), comparing (not valid, key,
+index): the validity bits are sorted with the AND round's va & vb (a' = va | vb,
+b' = va & vb), so they cost no exchange.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..party import Party
+from ..protocols.arithmetic import and_, mul
+from ..protocols.boolean import a2b, bit_to_arith
+from ..sharing import ArithShares, BoolShares, concat, public_shares
+
+
+def layers(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The merge-exchange network for n keys: per layer, index arrays (i, j) with i < j."""
+    if n < 2:
+        return []
+    t = (n - 1).bit_length()
+    index = np.arange(n)
+    out = []
+    p = 1 << (t - 1)
+    while p > 0:
+        q, r, d = 1 << (t - 1), 0, p
+        while True:
+            i = index[: n - d]
+            i = i[(i & p) == r]
+            if len(i):
+                out.append((i, i + d))
+            if q == p:
+                break
+            d, q, r = q - p, q >> 1, p
+        p >>= 1
+    return out
+
+
+def _and_count(stable: bool, valid: bool) -> tuple[int, int]:
+    """ANDs per comparator in the first and the second (tie-break) AND round."""
+    return 1 + stable + 2 * valid + (stable and valid), stable + valid
+
+
+def network_cost(n: int, rows: int, bits: int, stable: bool = False, valid: bool = False):
+    """(rounds, words sent by party 0, words sent by party 1 or 2) of `sort_network`.
+
+    `rows` counts the key and payload rows (not the index row that `stable` adds).
+    Words per comparator: q = 3 (5 with `stable`) words through `a2b` at 2L words each,
+    the ANDs of `_and_count`, 1 for the B2A multiplication, one per exchanged row; party 0
+    also inputs the q words of `a2b` and the B2A bit (q + 1 more).
+    """
+    big_l = (bits - 1).bit_length()
+    net = layers(n)
+    comparators = sum(len(i) for i, _ in net)
+    first, second = _and_count(stable, valid)
+    q = 5 if stable else 3
+    per_layer = (2 + big_l) + 1 + (1 if second else 0) + 2 + 1
+    words = q * 2 * big_l + first + second + 1 + rows + stable
+    return len(net) * per_layer, comparators * (words + q + 1), comparators * words
+
+
+def _and_many(party: Party, named: dict) -> dict:
+    """AND of named (x, y) pairs of equal-length boolean shares, all in one round."""
+    if not named:
+        return {}
+    m = len(next(iter(named.values()))[0])
+    both = and_(party, concat([x for x, _ in named.values()]), concat([y for _, y in named.values()]))
+    return {name: both[i * m:(i + 1) * m] for i, name in enumerate(named)}
+
+
+def _swap_bits(party: Party, ka, kb, descending, ia=None, ib=None, va=None, vb=None):
+    """Shared bit: must b go before a?  Order: valid first, then by key, then by index.
+
+    Returns (swap, va & vb or None).  lt(x, y) over the full signed range is
+    m_d ^ ((m_x ^ m_y) & (m_x ^ m_d)) with d = x - y (as `compare.lt`); a level's
+    "equal" is 1 ^ lt ^ gt (never both), so each tie-break is one more AND.
+    """
+    m = len(ka)
+    stable, valid = ia is not None, va is not None
+    x, y = (ka, kb) if descending else (kb, ka)  # `before` (b ahead of a by key) = x < y
+    parts = [ka, kb, x - y] + ([y - x, ib - ia] if stable else [])
+    bits = (a2b(party, concat(parts)) >> party.ring.msb_shift) & 1
+    col = [bits[j * m:(j + 1) * m] for j in range(len(parts))]
+    m_x, m_y = (col[0], col[1]) if descending else (col[1], col[0])
+    m_xy = col[0] ^ col[1]
+    first = {"before": (m_xy, m_x ^ col[2])}
+    if stable:  # the indices differ by less than n: the MSB of ib - ia is their order
+        first["after"] = (m_xy, m_y ^ col[3])
+    if valid:
+        eq_v = va ^ vb ^ 1
+        first["lt_v"], first["vab"] = (vb, va ^ 1), (va, vb)
+    if stable and valid:
+        first["eq_v_lt_i"] = (eq_v, col[4])
+    p = _and_many(party, first)
+    before = col[2] ^ p["before"]
+    second = {}
+    if stable:
+        eq_k = before ^ col[3] ^ p["after"] ^ 1
+        second["tie"] = (eq_k, p["eq_v_lt_i"] if valid else col[4])
+    if valid:
+        second["key"] = (eq_v, before)
+    q = _and_many(party, second)
+    swap = before if not valid else p["lt_v"] ^ q["key"]
+    if stable:
+        swap = swap ^ q["tie"]
+    return swap, (p["vab"] if valid else None)
+
+
+def _set_columns(x, i, j, new_i, new_j):
+    a, b = x.a.copy(), x.b.copy()
+    a[..., i], b[..., i] = new_i.a, new_i.b
+    a[..., j], b[..., j] = new_j.a, new_j.b
+    return type(x)(a, b, x.pid)
+
+
+def _layer(party: Party, rows: ArithShares, i, j, descending, stable, valid):
+    """One layer of comparators (i[c], j[c]) on the (r, n) rows; row 0 is the key, the last the index."""
+    ra, rb = rows[:, i], rows[:, j]
+    idx = (ra[-1], rb[-1]) if stable else (None, None)
+    vv = (valid[i], valid[j]) if valid is not None else (None, None)
+    swap, vab = _swap_bits(party, ra[0], rb[0], descending, *idx, *vv)
+    c = bit_to_arith(party, swap)
+    d = mul(party, c, rb - ra)  # c broadcasts over the rows: one round for all of them
+    rows = _set_columns(rows, i, j, ra + d, rb - d)
+    if valid is not None:
+        va, vb = valid[i], valid[j]
+        valid = _set_columns(valid, i, j, va ^ vb ^ vab, vab)
+    return rows, valid
+
+
+def sort_network(party: Party, rows: ArithShares, descending: bool = False, stable: bool = False,
+                 valid: BoolShares | None = None):
+    """Sort the columns of the (r, n) shared matrix `rows` by row 0 (signed order).
+
+    `stable`: equal keys keep their order.  `valid`: bit-0 boolean flags per column;
+    valid columns come first, and the flags are returned sorted with the rows.
+    Cost: `network_cost` (rounds = layers(n) * (A + 4), or A + 5 with a tie-break).
+    Returns (rows, valid).
+    """
+    n = rows.shape[-1]
+    if stable:
+        index = public_shares(ArithShares, np.arange(n, dtype=rows.dtype)[None, :], party.pid)
+        rows = concat([rows, index], axis=0)
+    for i, j in layers(n):
+        rows, valid = _layer(party, rows, i, j, descending, stable, valid)
+    if stable:
+        rows = rows[:-1]
+    return rows, valid
