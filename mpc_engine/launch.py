@@ -12,19 +12,29 @@ peer; the parties talk to each other only through `TcpTransport`'s framing.
 A failure is raised here as `PartyFailed` naming the party with the root cause (a
 party that died or raised on its own, rather than the peers that then timed out or
 saw it disconnect).  Every child is reaped, also on errors and KeyboardInterrupt.
+
+`secret_sort` is the launcher acting as the members' browsers and the portal: it
+splits each value into three additive shares, gives share i to party i, and checks
+and reconstructs the parties' output pairs.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import secrets
+import sys
 import time
 import traceback
 from multiprocessing.connection import wait
 
+import numpy as np
+
 from .party import Party
+from .protocols.arithmetic import from_additive, output_pair
 from .ring import RING32, Ring
 from .runner import PartyStats, RunResult, run_local
+from .sharing import additive_shares, reconstruct_replicated
+from .sorting import sort_values
 from .transport.framing import PeerDisconnected, PeerTimeout
 from .transport.tcp import TcpTransport, listen
 
@@ -185,6 +195,48 @@ def _reap(procs, conns) -> None:
         if p.is_alive():
             p.kill()
             p.join()
+
+
+# -- the dealer and output party -----------------------------------------------------------
+PROGRESS_SECONDS = 2.0  # a long sort reports its round count on stderr this often
+
+
+def secret_sort(values, ring: Ring = RING32, transport: str = "tcp", descending: bool = False,
+                timeout: float = 60.0, progress: bool = False):
+    """Sort signed integers obliviously at three parties.
+
+    Returns (sorted values as a signed numpy array, the run's `RunResult`, the seconds
+    party 0 spent in the protocol).  Values outside the ring's signed range raise
+    `RingValueError` before any party starts.
+    """
+    shares = additive_shares(ring, ring.encode(values))
+    args = [(shares[i], descending, progress) for i in range(3)]
+    result = run(sort_program, args, ring, transport, timeout)
+    pairs = [(a, b) for a, b, _ in result.outputs]
+    return ring.to_signed(reconstruct_replicated(pairs)), result, result.outputs[0][2]
+
+
+def sort_program(party: Party, share: np.ndarray, descending: bool, progress: bool):
+    """One party: additive share -> replicated shares -> oblivious sort -> its output pair."""
+    if progress and party.pid == 0:
+        party.on_round = _progress_printer()
+    start = time.perf_counter()
+    x = from_additive(party, share)
+    a, b = output_pair(sort_values(party, x, descending=descending))
+    return a, b, time.perf_counter() - start
+
+
+def _progress_printer():
+    start = last = time.monotonic()
+
+    def on_round(rounds: int) -> None:
+        nonlocal last
+        now = time.monotonic()
+        if now - last >= PROGRESS_SECONDS:
+            last = now
+            print(f"  ... round {rounds}, {now - start:.0f} s", file=sys.stderr, flush=True)
+
+    return on_round
 
 
 # -- in the child ------------------------------------------------------------------------
