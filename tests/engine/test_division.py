@@ -1,0 +1,223 @@
+"""Division: secret / public (floor), secret / secret (toward zero), fixed point, zero divisors, costs."""
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mpc_engine.protocols.arithmetic import reveal
+from mpc_engine.protocols.division import div, div_fixed, div_or_flag, div_public
+from mpc_engine.ring import RING32, RING64
+from mpc_engine.runner import run_with_inputs
+from mpc_engine.transport.recording import RecordingTransport
+
+RINGS = {32: RING32, 64: RING64}
+
+
+def edges(bits):
+    top = 1 << (bits - 1)
+    return [0, 1, -1, 2, -2, 3, -7, 100, top - 1, -top, top - 2, -top + 1]
+
+
+def trunc_div(a: int, b: int, frac_bits: int = 0) -> int:
+    """Plaintext reference: a * 2^f / b truncated toward zero, 0 for b == 0."""
+    if b == 0:
+        return 0
+    q = (abs(a) << frac_bits) // abs(b)
+    return q if (a < 0) == (b < 0) else -q
+
+
+def wrap(value: int, bits: int) -> int:
+    """A Python integer as the ring's signed reading (-2^(k-1) / -1 wraps, as in C)."""
+    return (value + (1 << (bits - 1))) % (1 << bits) - (1 << (bits - 1))
+
+
+def opened(program, inputs, ring, signed=True):
+    """Run `program` on shared inputs and return the revealed outputs as Python ints."""
+    arrays = [ring.encode(v, signed=signed) for v in inputs]
+    run = run_with_inputs(lambda p, *xs: [reveal(p, o) for o in program(p, *xs)], arrays, ring)
+    return [[int(v) for v in ring.to_signed(o)] for o in run.outputs[0]]
+
+
+def signed_ints(bits):
+    top = 1 << (bits - 1)
+    return st.one_of(st.sampled_from(edges(bits)), st.integers(-top, top - 1),
+                     st.integers(-1000, 1000))
+
+
+# -- secret / secret ----------------------------------------------------------------------------
+@pytest.mark.parametrize("bits", [32, 64])
+def test_div_matches_truncation_toward_zero_on_all_edge_pairs(bits):
+    vals = edges(bits)
+    xs = [a for a in vals for _ in vals]
+    ys = [b for _ in vals for b in vals]
+    q, ok = opened(lambda p, x, y: div_or_flag(p, x, y), [xs, ys], RINGS[bits])
+    assert q == [wrap(trunc_div(a, b), bits) for a, b in zip(xs, ys, strict=True)]
+    assert ok == [int(b != 0) for b in ys]
+
+
+@pytest.mark.parametrize("bits, examples", [(32, 40), (64, 10)])
+def test_div_matches_python_integers(bits, examples):
+    @settings(max_examples=examples, deadline=None)
+    @given(pairs=st.lists(st.tuples(signed_ints(bits), signed_ints(bits)), max_size=30))
+    def check(pairs):
+        xs, ys = [a for a, _ in pairs], [b for _, b in pairs]
+        (q,) = opened(lambda p, x, y: [div(p, x, y)], [xs, ys], RINGS[bits])
+        assert q == [wrap(trunc_div(a, b), bits) for a, b in pairs]
+
+    check()
+
+
+def test_zero_divisor_gives_zero_and_a_cleared_flag_without_raising():
+    xs = [5, -5, 0, 2**31 - 1, -(2**31), 7]
+    ys = [0, 0, 0, 0, 0, 2]
+    q, ok = opened(lambda p, x, y: div_or_flag(p, x, y), [xs, ys], RING32)
+    assert q == [0, 0, 0, 0, 0, 3]
+    assert ok == [0, 0, 0, 0, 0, 1]
+
+
+def test_divisor_larger_than_the_dividend_gives_zero():
+    xs = [3, -3, 2**31 - 2, -(2**31) + 1]
+    ys = [4, 4, 2**31 - 1, -(2**31)]
+    (q,) = opened(lambda p, x, y: [div(p, x, y)], [xs, ys], RING32)
+    assert q == [0, 0, 0, 0]
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 100])
+def test_div_works_for_any_length(n):
+    rng = np.random.default_rng(n)  # test inputs only
+    xs = [int(v) for v in rng.integers(-(2**31), 2**31, n)]
+    ys = [int(v) >> int(s) for v, s in zip(rng.integers(-(2**31), 2**31, n), rng.integers(0, 31, n),
+                                          strict=True)]
+    (q,) = opened(lambda p, x, y: [div(p, x, y)], [xs, ys], RING32)
+    assert q == [wrap(trunc_div(a, b), 32) for a, b in zip(xs, ys, strict=True)]
+
+
+@settings(max_examples=10, deadline=None)
+@given(pairs=st.lists(st.tuples(st.integers(0, 2**32 - 1),
+                                st.one_of(st.integers(0, 2**31), st.sampled_from([0, 1, 2**31]))),
+                      max_size=20))
+def test_unsigned_div_matches_floor_division(pairs):
+    xs, ys = [a for a, _ in pairs], [b for _, b in pairs]
+    arrays = [RING32.encode(xs, signed=False), RING32.encode(ys, signed=False)]
+    run = run_with_inputs(lambda p, x, y: reveal(p, div(p, x, y, signed=False)), arrays, RING32)
+    assert [int(v) for v in run.outputs[0]] == [a // b if b else 0 for a, b in pairs]
+
+
+def test_div_keeps_the_shape_of_a_matrix():
+    x, y = RING32.encode([7, -9, 10, 11, 0, -1]), RING32.encode([2, 2, -3, 0, 5, 1])
+    run = run_with_inputs(lambda p, a, b: reveal(p, div(p, a.reshape(2, 3), b.reshape(2, 3))), [x, y])
+    assert RING32.to_signed(run.outputs[0]).tolist() == [[3, -4, -3], [0, 0, -1]]
+
+
+# -- fixed point --------------------------------------------------------------------------------
+@pytest.mark.parametrize("bits, examples", [(32, 30), (64, 8)])
+def test_div_fixed_is_within_one_unit_of_the_exact_ratio(bits, examples):
+    top = 1 << (bits - 1)
+
+    @settings(max_examples=examples, deadline=None)
+    @given(data=st.data(), f=st.integers(1, 16))
+    def check(data, f):
+        ys = data.draw(st.lists(st.integers(-top, top - 1).filter(bool), min_size=1, max_size=12))
+        xs = [data.draw(st.integers(-min(top, ((top - 1) * abs(y)) >> f), min(top - 1, (top - 1) * abs(y)
+                                                                                  >> f))) for y in ys]
+        (q,) = opened(lambda p, x, y: [div_fixed(p, x, y, frac_bits=f)], [xs, ys], RINGS[bits])
+        for got, a, b in zip(q, xs, ys, strict=True):
+            assert got == trunc_div(a, b, f)
+            assert abs(Fraction(got, 1 << f) - Fraction(a, b)) < Fraction(1, 1 << f)
+
+    check()
+
+
+def test_div_fixed_of_a_zero_divisor_is_zero():
+    (q,) = opened(lambda p, x, y: [div_fixed(p, x, y, frac_bits=8)], [[1, 3], [0, 2]], RING32)
+    assert q == [0, 384]
+
+
+# -- secret / public ----------------------------------------------------------------------------
+@pytest.mark.parametrize("bits", [32, 64])
+def test_div_public_floors_the_edges_for_every_kind_of_divisor(bits):
+    top = 1 << (bits - 1)
+    xs = edges(bits)
+    for d in [1, 2, 3, 7, 10, 1000, 2**20 + 7, top - 1, top]:
+        (q,) = opened(lambda p, x, d=d: [div_public(p, x, d)], [xs], RINGS[bits])
+        assert q == [a // d for a in xs], d
+
+
+@pytest.mark.parametrize("bits, examples", [(32, 60), (64, 20)])
+def test_div_public_matches_python_floor_division(bits, examples):
+    top = 1 << (bits - 1)
+
+    @settings(max_examples=examples, deadline=None)
+    @given(xs=st.lists(signed_ints(bits), max_size=40),
+           d=st.one_of(st.integers(1, 100), st.integers(1, top), st.sampled_from([1, top, top - 1])))
+    def check(xs, d):
+        (q,) = opened(lambda p, x: [div_public(p, x, d)], [xs], RINGS[bits])
+        assert q == [a // d for a in xs]
+
+    check()
+
+
+@settings(max_examples=15, deadline=None)
+@given(xs=st.lists(st.integers(0, 2**32 - 1), max_size=30), d=st.integers(1, 2**31))
+def test_unsigned_div_public_matches_floor_division(xs, d):
+    run = run_with_inputs(lambda p, x: reveal(p, div_public(p, x, d, signed=False)),
+                          [RING32.encode(xs, signed=False)], RING32)
+    assert [int(v) for v in run.outputs[0]] == [a // d for a in xs]
+
+
+@pytest.mark.parametrize("n", [0, 1, 3, 100])
+def test_div_public_works_for_any_length(n):
+    xs = [int(v) for v in np.random.default_rng(n).integers(-(2**31), 2**31, n)]
+    (q,) = opened(lambda p, x: [div_public(p, x, 12)], [xs], RING32)
+    assert q == [a // 12 for a in xs]
+
+
+@pytest.mark.parametrize("d", [0, -3, 2**31 + 1])
+def test_div_public_refuses_a_divisor_out_of_range(d):
+    with pytest.raises(ValueError, match="public divisor"):
+        opened(lambda p, x: [div_public(p, x, d)], [[1]], RING32)
+
+
+# -- costs and obliviousness --------------------------------------------------------------------
+def costs(program, n, ring):
+    x = np.arange(n, dtype=ring.dtype)
+    run = run_with_inputs(program, [x, x[::-1] + ring.dtype.type(1)], ring)
+    return [(s.rounds, s.bytes_sent) for s in run.stats]
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+@pytest.mark.parametrize("n", [1, 37])
+def test_costs_match_the_docstring_formulas(ring, n):
+    k, L, w = ring.bits, int(math.log2(ring.bits)), ring.dtype.itemsize
+    f = 8
+    formulas = {  # name: (program, rounds, words per element at parties 1 and 2, extra at party 0)
+        "div": (lambda p, x, y: div(p, x, y), k * (1 + L) + L + 6, 2 * L * k + 9 * L + k + 6, k + 6),
+        "unsigned": (lambda p, x, y: div(p, x, y, signed=False), k * (1 + L) + L + 5,
+                     2 * L * k + 5 * L + k + 4, k + 4),
+        "fixed": (lambda p, x, y: div_fixed(p, x, y, frac_bits=f), (k + f) * (1 + L) + L + 6,
+                  2 * L * (k + f) + 9 * L + k + 6, k + 6),
+        "public": (lambda p, x, y: div_public(p, x, 10), L + 5, 14 * L + 7, 7),
+    }
+    for name, (program, rounds, words, extra0) in formulas.items():
+        expected = [(rounds, (words + extra0) * n * w)] + [(rounds, words * n * w)] * 2
+        assert costs(program, n, ring) == expected, name
+    if k == 32:
+        assert formulas["div"][1] == 203 and formulas["public"][1] == 10
+
+
+@pytest.mark.parametrize("name", ["div", "public"])
+def test_trace_does_not_depend_on_the_data(name):
+    program = {"div": lambda p, x, y: div_or_flag(p, x, y),
+               "public": lambda p, x, y: div_public(p, x, 7)}[name]
+
+    def trace(xs, ys):
+        arrays = [RING32.encode(xs), RING32.encode(ys)]
+        run = run_with_inputs(program, arrays, RING32, wrap=RecordingTransport)
+        return [p.transport.trace for p in run.parties]
+
+    a = trace([0] * 6, [0] * 6)
+    assert a == trace([2**31 - 1, -(2**31), -1, 5, 0, 9], [1, -1, 0, 2**31 - 1, -(2**31), 3])
