@@ -86,6 +86,7 @@ def run_tcp(program, args_per_party=None, ring: Ring = RING32, timeout: float = 
                                pipes[i][1]))
              for i in range(3)]
     conns = [parent for parent, _ in pipes]
+    reports = None
     try:
         for p in procs:
             p.start()
@@ -96,7 +97,9 @@ def run_tcp(program, args_per_party=None, ring: Ring = RING32, timeout: float = 
             c.send(ports)
         reports = _gather_reports(conns, procs, timeout)
     finally:
-        _reap(procs, conns)
+        # all reports in: the children are closing their sockets and exit by themselves;
+        # otherwise (an error here, KeyboardInterrupt) they are stopped at once
+        _reap(procs, conns, patient=reports is not None)
     return _result(reports)
 
 
@@ -180,12 +183,12 @@ def _rank(report: tuple) -> int:
     return 2 if isinstance(exc, PeerTimeout) else 1
 
 
-def _reap(procs, conns) -> None:
+def _reap(procs, conns, patient: bool) -> None:
     """Close our pipe ends (a child still waiting on them gets EOF), then join, terminate, kill."""
     for c in conns:
         c.close()
     started = [p for p in procs if p.pid is not None]
-    deadline = time.monotonic() + REAP_SECONDS
+    deadline = time.monotonic() + (REAP_SECONDS if patient else 0)
     for p in started:
         p.join(max(deadline - time.monotonic(), 0))
     for p in started:

@@ -3,6 +3,7 @@
 import multiprocessing
 import os
 import secrets
+import signal
 import socket
 import threading
 import time
@@ -46,6 +47,10 @@ def fail_after_one_round(party, culprit, how):
     mul(party, x, x)
     mul(party, x, x)
     return "done"
+
+
+def sleep_long(party):
+    time.sleep(30)
 
 
 def share(ring, values):
@@ -106,6 +111,19 @@ def test_a_party_exception_is_raised_with_its_index_and_cause_not_the_peers_erro
     assert isinstance(failed.value.cause, ValueError)
     assert "the program's own bug" in str(failed.value)
     assert "fail_after_one_round" in str(failed.value.cause.__cause__)  # the child's traceback
+    assert no_child_left()
+
+
+def test_an_interrupted_run_stops_and_reaps_every_party_at_once():
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    start = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run_tcp(sleep_long, timeout=60.0)
+    finally:
+        timer.cancel()
+    assert time.monotonic() - start < 5
     assert no_child_left()
 
 
