@@ -149,6 +149,7 @@ def run(args: argparse.Namespace) -> dict:
     if args.vs == "mpyc":
         peer_n = args.peer_n or args.n
         report.update(compare_with_mpyc(args.op, args.n, peer_n, args.ring, args.seed, m.seconds))
+    machine["load_average_at_end"] = [round(v, 2) for v in os.getloadavg()]
     return report
 
 

@@ -72,7 +72,7 @@ def make_inputs(op: str, n: int, bits: int, seed: int, width: int | None = None)
         xs[0][:head] = edges[:head]
         return xs
     if op == "div":
-        return _division_inputs(xs, stream, bits, width)
+        xs[1] = _divisors(xs[1], stream, width)
     if op == "eq":
         xs[1] = np.where(mask, xs[0], xs[1])
     pairs = np.array([(a, b) for a in edges for b in edges]).T.astype(dtype)
@@ -81,16 +81,10 @@ def make_inputs(op: str, n: int, bits: int, seed: int, width: int | None = None)
     return xs
 
 
-def _division_inputs(xs, stream: KeyedStream, bits: int, width: int) -> list[np.ndarray]:
-    """Dividends over the width; divisors of every magnitude (a random shift), never 0."""
-    x, y = xs
-    n = len(x)
-    shift = (stream.array(10, np.uint8, (n,)) % (width - 1)).astype(y.dtype)
-    y = y >> shift
-    y = np.where(y == 0, y.dtype.type(1), y)
-    lo = np.iinfo(x.dtype).min if width == bits else -(1 << (width - 1))
-    x = np.where(x == lo, x.dtype.type(lo + 1), x)  # keep -2^(k-1) / -1 out: it overflows
-    return [x, y]
+def _divisors(y: np.ndarray, stream: KeyedStream, width: int) -> np.ndarray:
+    """Divisors of every magnitude: each shifted right by a random 0..width-2 bits."""
+    shift = (stream.array(10, np.uint8, y.shape) % (width - 1)).astype(y.dtype)
+    return y >> shift
 
 
 # -- the reference -----------------------------------------------------------------------------
@@ -107,10 +101,20 @@ def expected(op: str, inputs: list[np.ndarray]) -> np.ndarray:
         return (x < y).astype(x.dtype)
     if op == "eq":
         return (x == y).astype(x.dtype)
-    if op == "div":  # quotient truncated toward zero, as C and the issue's "added value" rows
-        q = np.abs(x.astype(np.int64) if x.itemsize == 4 else x) // np.abs(y)
-        return np.where((x < 0) != (y < 0), -q, q).astype(x.dtype)
+    if op == "div":
+        return _truncated_quotient(x, y)
     raise ValueError(f"unknown op {op!r}")
+
+
+def _truncated_quotient(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """x / y truncated toward zero, 0 where y == 0, -2^(k-1) / -1 wrapping (`division.div`)."""
+    udtype = np.dtype(f"u{x.dtype.itemsize}")
+    ux, uy = x.view(udtype), y.view(udtype)
+    ux = np.where(x < 0, -ux, ux)  # |x| as unsigned: exact even for -2^(k-1)
+    uy = np.where(y < 0, -uy, uy)
+    q = ux // np.where(uy == 0, udtype.type(1), uy)
+    q = np.where((x < 0) != (y < 0), -q, q)
+    return np.where(y == 0, udtype.type(0), q).view(x.dtype)
 
 
 def check(op: str, inputs: list[np.ndarray], output, reference=expected) -> None:
@@ -233,8 +237,16 @@ def run_ours(op: str, n: int, bits: int = 32, transport: str = "local", algorith
                        seconds=max(f["seconds"] for f in figures),
                        rounds=max(f["rounds"] for f in figures),
                        bytes_sent=max(f["bytes_sent"] for f in figures),
-                       algorithm=algorithm if op == "sort" else None,
+                       algorithm=_resolved(algorithm, n, bits) if op == "sort" else None,
                        output=figures[0]["output"])
+
+
+def _resolved(algorithm: str, n: int, bits: int) -> str:
+    """The algorithm a sort ran: 'auto' resolved as `sorting.sort_values` resolves it."""
+    from ..sorting import choose_algorithm
+
+    chosen = choose_algorithm(n, bits, 1, algorithm=algorithm)
+    return chosen if algorithm == chosen else f"{chosen} (auto)"
 
 
 def measure_ours(op: str, n: int, bits: int = 32, transport: str = "local", algorithm: str = "auto",

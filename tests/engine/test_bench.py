@@ -106,12 +106,20 @@ def test_inputs_hold_edge_values_equal_pairs_and_repeated_sort_keys(bits):
 
 
 @pytest.mark.parametrize("bits", [32, 64])
-def test_division_inputs_have_no_zero_divisor_and_no_overflowing_quotient(bits):
+def test_division_inputs_span_all_divisor_sizes_and_the_zero_and_overflow_edges(bits):
     x, y = make_inputs("div", 5000, bits, seed=11)
-    assert not np.any(y == 0) and not np.any(x == np.iinfo(x.dtype).min)
-    assert np.any(np.abs(y) == 1) and np.any(np.abs(y) > 1 << (bits - 4))
-    q = expected("div", [np.array([7, -7, 7, -7], dtype=x.dtype), np.array([2, 2, -2, -2], dtype=x.dtype)])
-    assert q.tolist() == [3, -3, -3, 3]
+    lo = np.iinfo(x.dtype).min
+    assert np.any(y == 0) and np.any((x == lo) & (y == -1))
+    assert np.any(np.abs(y[25:]) == 1) and np.any(np.abs(y) > 1 << (bits - 4))
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_division_reference_truncates_toward_zero_and_maps_a_zero_divisor_to_zero(bits):
+    dtype = np.dtype(f"i{bits // 8}")
+    lo = np.iinfo(dtype).min
+    x = np.array([7, -7, 7, -7, 5, lo, lo, -1], dtype=dtype)
+    y = np.array([2, 2, -2, -2, 0, -1, 1, lo], dtype=dtype)
+    assert expected("div", [x, y]).tolist() == [3, -3, -3, 3, 0, lo, lo, 0]
 
 
 @pytest.mark.parametrize("m", range(1, 11))
