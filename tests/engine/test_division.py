@@ -13,6 +13,7 @@ from mpc_engine.protocols.division import div, div_fixed, div_or_flag, div_publi
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.runner import run_with_inputs
 from mpc_engine.transport.recording import RecordingTransport
+from tests.engine.test_privacy_and_cost import looks_uniform, views
 
 RINGS = {32: RING32, 64: RING64}
 
@@ -221,3 +222,15 @@ def test_trace_does_not_depend_on_the_data(name):
 
     a = trace([0] * 6, [0] * 6)
     assert a == trace([2**31 - 1, -(2**31), -1, 5, 0, 9], [1, -1, 0, 2**31 - 1, -(2**31), 3])
+
+
+@pytest.mark.parametrize("name", ["div", "public"])
+def test_each_partys_view_is_uniform_whatever_the_secrets(name):
+    program = {"div": lambda p, x, y: div_or_flag(p, x, y),
+               "public": lambda p, x, y: div_public(p, x, 7)}[name]
+    for secret_x, secret_y in ((0, 0), (2**31 - 1, -(2**31)), (-5, 3)):
+        received, _ = views(program, secret_x, secret_y)
+        for pid, messages in enumerate(received):
+            for k, message in enumerate(messages):
+                if message.dtype != np.uint8:  # not the key exchange
+                    assert looks_uniform(message), f"party {pid}'s message {k}"
