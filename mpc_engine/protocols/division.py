@@ -10,6 +10,13 @@ per party and independent of the data.
   non-restoring long division on bit-sliced boolean shares (one k-bit word per
   element): each quotient bit is one boolean adder (Kogge-Stone, ABY3 sec. 5.3),
   1 + L rounds, and the add-or-subtract choice is local (XOR with the sign).
+  A zero divisor gives quotient 0 (and ok = 0 from `div_or_flag`), never an error.
+
+Rounding differs on purpose: `div_public` floors (as `>>` and Python's `//`: what an
+average of fixed-point values wants), the secret / secret ones truncate toward zero
+(as C, and as the "added value per employee" rows expect).
+Measured, 100,000 signed divisions, k = 32, loopback TCP, 2 cores: 203 rounds,
+161 MB sent per party (176 MB party 0), about 2.2 s.
 """
 
 from __future__ import annotations
