@@ -41,6 +41,7 @@ HELLO_OP = 0  # Party.exchange numbers operations from 1, so 0 is free for the h
 SOCKET_BUFFER_BYTES = 4 << 20  # large kernel buffers: fewer wake-ups on MB-sized messages
 SMALL_PAYLOAD_BYTES = 64 << 10  # below this, copying header + payload into one send is cheaper
 CLOSE_GRACE_SECONDS = 2.0  # how long close() waits for the peers' end-of-stream
+HELLO_SECONDS = 5.0  # a connection silent this long is dropped, not waited for until `timeout`
 _EMPTY = np.empty(0, dtype=np.uint8)
 
 
@@ -127,7 +128,7 @@ class TcpTransport(Transport):
                 continue  # the next _deadline_left raises, naming who is missing
             self._tune(sock)
             try:
-                peer = self._read_hello(sock, deadline)
+                peer = self._read_hello(sock, min(deadline, time.monotonic() + HELLO_SECONDS))
                 if peer not in expected:
                     raise ProtocolError(f"unexpected hello from party {peer}")
                 sock.sendall(hello_frame(self.party_id, self.run_id))

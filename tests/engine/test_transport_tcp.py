@@ -41,7 +41,7 @@ def fail_after_one_round(party, culprit, how):
         if how == "exit":
             os._exit(3)
         if how == "stall":
-            time.sleep(2.0)
+            time.sleep(2.5)
         if how == "raise":
             raise ValueError("the program's own bug")
     mul(party, x, x)
@@ -97,7 +97,7 @@ def test_a_party_that_exits_mid_protocol_is_named_and_nobody_hangs():
 def test_a_party_that_stalls_makes_its_peers_time_out_naming_it():
     start = time.monotonic()
     with pytest.raises(PartyFailed) as failed:
-        run_tcp(fail_after_one_round, [(1, "stall")] * 3, timeout=0.5)
+        run_tcp(fail_after_one_round, [(1, "stall")] * 3, timeout=1.0)
     assert time.monotonic() - start < 10
     assert isinstance(failed.value.errors[0], PeerTimeout)  # party 0 waits on party 1
     assert "party 1" in str(failed.value.errors[0])
@@ -188,7 +188,8 @@ def test_an_empty_message_round_trips(trio):
 
 
 def test_a_silent_peer_raises_peer_timeout_naming_it():
-    t0, t1, t2 = connect_three(secrets.token_bytes(16), timeout=0.3)
+    t0, t1, t2 = connect_three(secrets.token_bytes(16), timeout=10.0)
+    t0.timeout = 0.3  # after the set-up, which a loaded machine may make slow
     try:
         start = time.monotonic()
         with pytest.raises(PeerTimeout, match="party 2"):
