@@ -94,14 +94,20 @@ def _stage(party: Party, s: int, ma, mb, boolean_rows: int):
     perm = _stream_permutation(lambda shape: common(tag_perm, shape, np.uint64), n)
     r, z = common(tag_mask, (2, rows, n), dtype)
     if role == 0:
-        u = np.concatenate([ma[:split] + mb[:split], ma[split:] ^ mb[split:]])[:, perm]
-        y = np.concatenate([u[:split] + z[:split] - r[:split], u[split:] ^ z[split:] ^ r[split:]])
+        u = np.empty_like(ma)
+        np.add(ma[:split], mb[:split], out=u[:split])
+        np.bitwise_xor(ma[split:], mb[split:], out=u[split:])
+        y = np.take(u, perm, axis=1)  # np.take: several times faster than y[:, perm]
+        y[:split] += z[:split]
+        y[:split] -= r[:split]
+        y[split:] ^= z[split:] ^ r[split:]
         party.exchange(to_prev=y)
-        return y, r.copy()
-    v = mb[:, perm]
-    y = np.concatenate([v[:split] - z[:split], v[split:] ^ z[split:]])
+        return y, r
+    y = np.take(mb, perm, axis=1)
+    y[:split] -= z[:split]
+    y[split:] ^= z[split:]
     party.exchange(to_next=y)
-    return r.copy(), y
+    return r, y
 
 
 def shuffle(party: Party, arrays):

@@ -78,10 +78,9 @@ def _check_permutation(dest: np.ndarray, n: int) -> np.ndarray:
     return dest
 
 
-def _place(x, dest: np.ndarray):
-    a, b = np.empty_like(x.a), np.empty_like(x.b)
-    a[..., dest], b[..., dest] = x.a, x.b
-    return type(x)(a, b, x.pid)
+def _place(x, inverse: np.ndarray):
+    """Column j of the result is column inverse[j] of x (np.take beats a scatter)."""
+    return type(x)(np.take(x.a, inverse, axis=-1), np.take(x.b, inverse, axis=-1), x.pid)
 
 
 def radix_pass(party: Party, rows: ArithShares, b: ArithShares, words: BoolShares | None = None,
@@ -95,8 +94,10 @@ def radix_pass(party: Party, rows: ArithShares, b: ArithShares, words: BoolShare
     moved = shuffle(party, [concat([rows, d.reshape(1, n)])] + ([words] if words is not None else []))
     opened = reveal(party, concat([moved[0][-1], n0.reshape(1)]) if reveal_count else moved[0][-1])
     dest = _check_permutation(opened[:n], n)
-    rows = _place(moved[0][:-1], dest)
-    words = _place(moved[1], dest) if words is not None else None
+    inverse = np.empty(n, dtype=np.intp)
+    inverse[dest] = np.arange(n)
+    rows = _place(moved[0][:-1], inverse)
+    words = _place(moved[1], inverse) if words is not None else None
     return rows, words, (int(opened[n]) if reveal_count else None)
 
 
