@@ -8,8 +8,9 @@ from hypothesis import strategies as st
 from mpc_engine.protocols.arithmetic import reshare
 from mpc_engine.protocols.shuffle import permutation_from_words, shuffle
 from mpc_engine.ring import RING32, RING64
-from mpc_engine.runner import run_local
+from mpc_engine.runner import run_local, run_with_inputs
 from mpc_engine.sharing import ArithShares, BoolShares, additive_shares, reconstruct_replicated
+from mpc_engine.transport.recording import RecordingTransport
 
 
 def _shares(ring, values):
@@ -20,8 +21,7 @@ def _shares(ring, values):
 def _shuffle_program(party, arith_parts, bool_parts):
     xs = [reshare(party, p) for p in arith_parts]
     bs = [reshare(party, p, boolean=True) for p in bool_parts]
-    party.rounds = 0
-    party.transport.counter.__init__()
+    party.reset_counters()
     out = shuffle(party, xs + bs)
     return [(o.a, o.b) for o in out]
 
@@ -103,3 +103,35 @@ def test_shuffle_refuses_arrays_of_different_lengths():
 
     with pytest.raises(ValueError, match="last dimension"):
         run_local(program)
+
+
+def _looks_uniform(words):
+    """Chi-square over the 256 values of the low and the high byte, alpha about 1e-6."""
+    critical = 255 * (1 - 2 / (9 * 255) + 4.753 * (2 / (9 * 255)) ** 0.5) ** 3
+    for byte in (words & 0xFF, words >> 24):
+        counts = np.bincount(byte.astype(np.int64), minlength=256)
+        expected = len(words) / 256
+        if ((counts - expected) ** 2 / expected).sum() > critical:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("secret", [0, 2**31 - 1])
+def test_what_each_party_receives_looks_uniform_for_a_constant_input(secret):
+    n = 20_000
+    values = np.full(n, secret, dtype=np.uint32)
+
+    def program(party, x):
+        held = x.a.copy()
+        shuffle(party, [x, BoolShares(x.a, x.b, party.pid)])
+        return held
+
+    run = run_with_inputs(program, [values], RING32,
+                          wrap=lambda t: RecordingTransport(t, keep_payloads=True))
+    for party in run.parties:
+        for message in party.transport.received[-2:]:  # the stage in which it is C
+            assert all(_looks_uniform(row) for row in message.reshape(2, n))
+    assert not _looks_uniform(values)  # the check has power
+    # party 2 is C in stage 0: B's message must not be its own component x_2, permuted
+    from_b = run.parties[2].transport.received[-1].reshape(2, n)[0]
+    assert not np.array_equal(np.sort(from_b), np.sort(run.outputs[2]))
