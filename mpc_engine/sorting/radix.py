@@ -1,10 +1,11 @@
 """Radix sort by shuffle-and-reveal of each pass's destinations (stable, O(k) rounds).
 
 Hamada, Kikuchi, Ikarashi, Chida, Takahashi, "Practically efficient multi-party sorting
-protocols from comparison sort algorithms", ICISC 2012, and its radix variant; PROTOCOLS.md
-sec. 4.  The keys are decomposed once (`a2b`, with the sign bit flipped so that unsigned
-bit order is signed order; complemented for descending order); then one stable pass per
-bit, from the least significant, on the bit b (0/1) of every element:
+protocols from comparison sort algorithms", ICISC 2012; Hamada, Ikarashi, Chida, Takahashi,
+"Oblivious radix sort", IACR ePrint 2014/121; PROTOCOLS.md sec. 4.  The keys are
+decomposed once (`a2b`, with the sign bit flipped so that unsigned bit order is signed
+order; complemented for descending order); then one stable pass per bit, from the least
+significant, on the bit b (0/1) of every element:
   1. b = B2A of the bit (2 rounds);
   2. destination d = (c0 - 1) + b*(c1 - c0), c0 = cumsum(1 - b), c1 = n0 + cumsum(b),
      n0 = sum(1 - b): zeros keep their order in front, ones after them (1 round);
