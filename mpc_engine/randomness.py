@@ -47,7 +47,19 @@ class KeyedStream:
             raise ValueError("a stream tag is a 64-bit unsigned integer")
         dtype = np.dtype(dtype)
         nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-        encryptor = Cipher(self._algorithm, modes.CTR((tag << 64).to_bytes(16, "big"))).encryptor()
-        out = bytearray(nbytes + 15)  # update_into wants room for a block
-        written = encryptor.update_into(memoryview(bytes(nbytes)), out) if nbytes else 0
-        return np.frombuffer(out, dtype=np.uint8, count=written).view(dtype).reshape(shape)
+        out = np.empty(nbytes + 15, dtype=np.uint8)  # update_into wants room for a block
+        if nbytes:
+            encryptor = Cipher(self._algorithm, modes.CTR((tag << 64).to_bytes(16, "big"))).encryptor()
+            encryptor.update_into(_zeros(nbytes), out)
+        return out[:nbytes].view(dtype).reshape(shape)
+
+
+_ZEROS = memoryview(bytes(1 << 20))
+
+
+def _zeros(nbytes: int) -> memoryview:
+    """A read-only all-zero buffer of at least nbytes, kept between calls (the plaintext of CTR)."""
+    global _ZEROS
+    if len(_ZEROS) < nbytes:
+        _ZEROS = memoryview(bytes(max(nbytes, 2 * len(_ZEROS))))
+    return _ZEROS[:nbytes]
