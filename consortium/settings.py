@@ -71,6 +71,7 @@ _COMMON_APPS = [
     "django.contrib.auth",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "consortium.apps.ConsortiumConfig",
 ]
 _MODE_APPS = {
@@ -78,6 +79,14 @@ _MODE_APPS = {
         "django.contrib.admin",
         "django.contrib.sessions",
         "django.contrib.messages",
+        "django_otp",
+        "django_otp.plugins.otp_totp",
+        "axes",
+        "consortium.accounts",
+        "consortium.periods",
+        "consortium.submissions",
+        "consortium.runs",
+        "consortium.reports",
     ],
     "miner": ["miners.apps.MinersConfig"],
 }
@@ -85,19 +94,30 @@ INSTALLED_APPS = _COMMON_APPS + _MODE_APPS[DEPLOYMENT_MODE]
 
 _PORTAL_ONLY_MIDDLEWARE = {
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "consortium.accounts.middleware.SessionLimitsMiddleware",
+    "consortium.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "axes.middleware.AxesMiddleware",
 }
 MIDDLEWARE = [
     m
     for m in [
         "django.middleware.security.SecurityMiddleware",
         "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.locale.LocaleMiddleware",
         "django.middleware.common.CommonMiddleware",
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
+        "django_otp.middleware.OTPMiddleware",
+        "consortium.accounts.middleware.SessionLimitsMiddleware",
+        "consortium.accounts.middleware.UserLanguageMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        # last, as django-axes asks: it turns a lock-out into the lock-out response
+        "axes.middleware.AxesMiddleware",
     ]
     if DEPLOYMENT_MODE == "portal" or m not in _PORTAL_ONLY_MIDDLEWARE
 ]
@@ -109,6 +129,7 @@ ASGI_APPLICATION = "consortium.asgi.application"
 _CONTEXT_PROCESSORS = ["django.template.context_processors.request"]
 if DEPLOYMENT_MODE == "portal":
     _CONTEXT_PROCESSORS += [
+        "django.template.context_processors.i18n",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
     ]
@@ -120,6 +141,76 @@ TEMPLATES = [
         "OPTIONS": {"context_processors": _CONTEXT_PROCESSORS},
     }
 ]
+
+# --- Portal: people, access, limits ----------------------------------------------------
+# Every limit has a name, a number and a reason.
+
+if DEPLOYMENT_MODE == "portal":
+    AUTH_USER_MODEL = "accounts.User"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # verifies older hashes, upgraded on login
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out login before checking the password
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Lock-out: 5 failed logins for one username from one address lock it for 1 hour
+# (guessing a 12-character password at 5 an hour is hopeless; a typo-prone member is not locked for long).
+AXES_FAILURE_LIMIT = envint("LOGIN_FAILURE_LIMIT", 5, lo=1)
+AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_HOURS", 1, lo=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Sessions: 12 h absolute (a working day), 30 min idle (a laptop left open in a meeting).
+SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 3600, lo=60)
+SESSION_IDLE_SECONDS = envint("SESSION_IDLE_SECONDS", 30 * 60, lo=60)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_SECONDS
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+# Second factor (TOTP): required for staff and board unless turned off here.
+REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", True)
+REQUIRE_2FA_FOR_BOARD = envbool("REQUIRE_2FA_FOR_BOARD", True)
+OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Consortium benchmarking")
+
+# Access tokens for the form: 2 hours, long enough to gather the figures, short enough to expire unused.
+ACCESS_TOKEN_TTL_SECONDS = envint("ACCESS_TOKEN_TTL_SECONDS", 2 * 3600, lo=60)
+
+# Publication: an indicator with fewer than k values is not published (a small cohort identifies members).
+PUBLICATION_MIN_VALUES = envint("PUBLICATION_MIN_VALUES", 5, lo=1)
+
+# The three miners as the portal knows them: base URL, the secret each uses to call the
+# portal (stored here as given; compared in constant time), and its Ed25519 public key
+# (base64 of the 32 raw bytes) that signs its receipts and output shares.
+MINERS = [
+    {
+        "url": envstr(f"MINER_{i}_URL", ""),
+        "secret": envsecret(f"MINER_{i}_SECRET"),
+        "public_key": envstr(f"MINER_{i}_PUBLIC_KEY", ""),
+    }
+    for i in range(3)
+]
+# Calls to a miner: 10 s, so a dead miner shows as down quickly instead of hanging a page.
+MINER_HTTP_TIMEOUT_SECONDS = envint("MINER_HTTP_TIMEOUT_SECONDS", 10, lo=1)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "consortium-mpc API",
+    "DESCRIPTION": "The portal <-> miner contract (see docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
 
 # --- Storage ---------------------------------------------------------------------------
 
@@ -177,7 +268,9 @@ STATIC_ROOT = envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 LOGGING = {
     "version": 1,

@@ -9,8 +9,18 @@ urlpatterns = [path("healthz", views.healthz, name="healthz")]
 
 if settings.DEPLOYMENT_MODE == "portal":
     from django.contrib import admin
+    from drf_spectacular.views import SpectacularAPIView
 
-    urlpatterns += [path("admin/", admin.site.urls)]
+    urlpatterns += [
+        path("admin/", admin.site.urls),
+        path("i18n/", include("django.conf.urls.i18n")),
+        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("periods/", include("consortium.periods.urls")),
+        path("submissions/", include("consortium.submissions.urls")),
+        path("analyses/", include("consortium.runs.urls")),
+        path("reports/", include("consortium.reports.urls")),
+        path("", include("consortium.accounts.urls")),
+    ]
 else:
     # By dotted path: the project never imports the miner's views.
     urlpatterns += [path("", include("miners.urls"))]

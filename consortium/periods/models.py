@@ -1,0 +1,76 @@
+"""Collection periods and the indicators members fill in for them."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PeriodKind(models.TextChoices):
+    SEMI_ANNUAL = "semi_annual", _("semi-annual")
+    ANNUAL = "annual", _("annual")
+
+
+class CollectionPeriod(models.Model):
+    class State(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        OPEN = "open", _("open for submissions")
+        CLOSED = "closed", _("closed")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=PeriodKind.choices)
+    starts_on = models.DateField(_("covers from"))
+    ends_on = models.DateField(_("covers until"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ends_on"]
+        verbose_name = _("collection period")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == self.State.OPEN
+
+    @property
+    def ring_bits(self) -> int:
+        """Z_2^32 (as Sharemind) when every indicator's range fits it, else Z_2^64."""
+        limit = 2**31 - 1
+        fits = all(-limit <= d.lo and d.hi <= limit for d in self.indicators.all())
+        return 32 if fits else 64
+
+
+class Encoding(models.TextChoices):
+    INTEGER = "integer", _("integer")
+    FIXED = "fixed", _("fixed-point (decimal)")
+
+
+class IndicatorDefinition(models.Model):
+    """One field of the period's form. Values are integers in the MPC: a fixed-point value is
+    multiplied by 10**scale in the browser, and lo/hi are stated in the same (scaled) units."""
+
+    period = models.ForeignKey(CollectionPeriod, on_delete=models.CASCADE, related_name="indicators")
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=100)
+    unit = models.CharField(_("unit"), max_length=20, blank=True)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=10, choices=Encoding.choices,
+                                default=Encoding.INTEGER)
+    scale = models.PositiveSmallIntegerField(_("decimal places"), default=0)
+    lo = models.BigIntegerField(_("lowest allowed (scaled)"))
+    hi = models.BigIntegerField(_("highest allowed (scaled)"))
+    required = models.BooleanField(_("required"), default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["period", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["period", "code"], name="indicator_code_unique_in_period"),
+            models.CheckConstraint(name="indicator_range_not_empty",
+                                   condition=models.Q(lo__lte=models.F("hi"))),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.unit})" if self.unit else self.name
