@@ -19,6 +19,12 @@ party) learns nothing either from what it held before.
 
 Cost: 3 rounds; each party sends in two of the stages (as A and as B), n words per row
 each time: 2*n*rows words per party in all (w = 4 or 8 bytes per word), 2 messages.
+
+`shuffle_many` shuffles several groups at once, each by its own permutation (a
+block-diagonal permutation: every group onto itself), in the 3 rounds of one shuffle.
+Each stage's permutation of group g comes from its own slice of the pair's stream
+(disjoint AES-CTR blocks), so the groups' permutations are independent: revealing a
+function of one group's shuffled order says nothing about another group's.
 """
 
 from __future__ import annotations
@@ -43,71 +49,118 @@ def permutation_from_words(words: np.ndarray, tie_break=None) -> np.ndarray:
     return perm
 
 
-def _stream_permutation(draw, n: int) -> np.ndarray:
-    """A permutation of n from a keyed stream; `draw(shape)` is the pair's common stream."""
-    return permutation_from_words(draw((n,)), lambda: draw((2, n))[1])
+def _stream_permutations(draw, sizes) -> list[np.ndarray]:
+    """One permutation per size from a keyed stream; `draw(shape)` is the pair's common stream.
 
-
-def _split(arrays):
-    """Group the arrays as (n-column matrices of arith rows, of boolean rows), remembering shapes."""
-    arith = [x for x in arrays if isinstance(x, ArithShares)]
-    boolean = [x for x in arrays if isinstance(x, BoolShares)]
-    if len(arith) + len(boolean) != len(arrays):
-        raise TypeError("shuffle takes ArithShares and BoolShares only")
-    return arith, boolean
-
-
-def _matrix(parts, n: int, dtype):
-    """Stack the parts' components as (rows, n) matrices a and b."""
-    if not parts:
-        empty = np.zeros((0, n), dtype=dtype)
-        return empty, empty
-    a = np.concatenate([p.a.reshape(_rows(p), n) for p in parts])
-    b = np.concatenate([p.b.reshape(_rows(p), n) for p in parts])
-    return a, b
+    Group g sorts its own slice of one draw of sum(sizes) words: independent uniform
+    permutations (up to the tie bias of `permutation_from_words`).
+    """
+    total = sum(sizes)
+    words = draw((total,))
+    offsets = np.cumsum([0, *sizes])
+    return [permutation_from_words(words[o:o + n], lambda o=o, n=n: draw((2, total))[1][o:o + n])
+            for o, n in zip(offsets[:-1], sizes, strict=True)]
 
 
 def _rows(x) -> int:
     return int(np.prod(x.shape[:-1], dtype=np.int64))
 
 
-def _unstack(kind, a, b, parts, pid):
-    out, row = [], 0
-    for p in parts:
-        rows = _rows(p)
-        out.append(kind(a[row:row + rows].reshape(p.shape), b[row:row + rows].reshape(p.shape), pid))
-        row += rows
+class _Group:
+    """One group's arrays as (rows, n) matrices a and b; the first `split` rows are arithmetic."""
+
+    def __init__(self, arrays):
+        arrays = list(arrays)
+        if any(not isinstance(x, (ArithShares, BoolShares)) for x in arrays):
+            raise TypeError("shuffle takes ArithShares and BoolShares only")
+        self.arrays = arrays
+        self.n = arrays[0].shape[-1] if arrays else 0
+        for x in arrays:
+            if x.shape[-1] != self.n or x.dtype != arrays[0].dtype:
+                raise ValueError("shuffled arrays must share the last dimension and the dtype")
+        # arithmetic rows first, then boolean rows: one add and one XOR slice per stage
+        self.order = sorted(range(len(arrays)), key=lambda k: isinstance(arrays[k], BoolShares))
+        self.split = sum(_rows(x) for x in arrays if isinstance(x, ArithShares))
+        self.rows = sum(_rows(x) for x in arrays)
+        self.a = self.b = np.zeros((0, 0), dtype=arrays[0].dtype if arrays else np.uint32)
+        if arrays:
+            self.a = np.concatenate([arrays[k].a.reshape(_rows(arrays[k]), self.n) for k in self.order])
+            self.b = np.concatenate([arrays[k].b.reshape(_rows(arrays[k]), self.n) for k in self.order])
+
+    def unpack(self, pid: int) -> list:
+        out, row = [None] * len(self.arrays), 0
+        for k in self.order:
+            x, rows = self.arrays[k], _rows(self.arrays[k])
+            a = self.a[row:row + rows].reshape(x.shape)
+            out[k] = type(x)(a, self.b[row:row + rows].reshape(x.shape), pid)
+            row += rows
+        return out
+
+
+def _views(buffer: np.ndarray, groups):
+    """The (rows, n) matrix of every group inside one flat message buffer."""
+    out, at = [], 0
+    for g in groups:
+        out.append(buffer[at:at + g.rows * g.n].reshape(g.rows, g.n))
+        at += g.rows * g.n
     return out
 
 
-def _stage(party: Party, s: int, ma, mb, boolean_rows: int):
-    """One stage on the (rows, n) matrices; the last `boolean_rows` rows are XOR-shared."""
-    rows, n = ma.shape
-    dtype = ma.dtype
+def _stage(party: Party, s: int, groups, dtype) -> None:
+    """One stage on every group (in place): one message for all groups."""
+    total = sum(g.rows * g.n for g in groups)
     tag_perm, tag_mask = party.tag(), party.tag()  # drawn by all three parties, in order
     role = (party.pid - s) % 3  # 0: A, 1: B, 2: C
-    split = rows - boolean_rows
     if role == 2:
-        y_s, y_s2 = party.exchange(from_next=(dtype, (rows, n)), from_prev=(dtype, (rows, n)))
-        return y_s2, y_s
+        y_s, y_s2 = party.exchange(from_next=(dtype, total), from_prev=(dtype, total))
+        for g, a, b in zip(groups, _views(y_s2, groups), _views(y_s, groups), strict=True):
+            g.a, g.b = a, b
+        return
     common = party.common_with_next if role == 0 else party.common_with_prev
-    perm = _stream_permutation(lambda shape: common(tag_perm, shape, np.uint64), n)
-    r, z = common(tag_mask, (2, rows, n), dtype)
+    perms = _stream_permutations(lambda shape: common(tag_perm, shape, np.uint64), [g.n for g in groups])
+    masks = common(tag_mask, (2, total), dtype)
+    message = np.empty(total, dtype=dtype)
+    parts = zip(groups, perms, _views(message, groups), _views(masks[0], groups),
+                _views(masks[1], groups), strict=True)
+    for g, perm, y, r, z in parts:
+        k = g.split
+        if role == 0:
+            u = np.empty_like(g.a)
+            np.add(g.a[:k], g.b[:k], out=u[:k])
+            np.bitwise_xor(g.a[k:], g.b[k:], out=u[k:])
+            np.take(u, perm, axis=1, out=y)  # np.take: several times faster than y[:, perm]
+            y[:k] += z[:k]
+            y[:k] -= r[:k]
+            y[k:] ^= z[k:] ^ r[k:]
+            g.a, g.b = y, r
+        else:
+            np.take(g.b, perm, axis=1, out=y)
+            y[:k] -= z[:k]
+            y[k:] ^= z[k:]
+            g.a, g.b = r, y
     if role == 0:
-        u = np.empty_like(ma)
-        np.add(ma[:split], mb[:split], out=u[:split])
-        np.bitwise_xor(ma[split:], mb[split:], out=u[split:])
-        y = np.take(u, perm, axis=1)  # np.take: several times faster than y[:, perm]
-        y[:split] += z[:split]
-        y[:split] -= r[:split]
-        y[split:] ^= z[split:] ^ r[split:]
-        party.exchange(to_prev=y)
-        return y, r
-    y = np.take(mb, perm, axis=1)
-    y[:split] -= z[:split]
-    y[split:] ^= z[split:]
-    party.exchange(to_next=y)
-    return r, y
+        party.exchange(to_prev=message)
+    else:
+        party.exchange(to_next=message)
+
+
+def shuffle_many(party: Party, groups) -> list[list]:
+    """Shuffle each group of arrays by its own secret permutation, all groups in one shuffle's rounds.
+
+    A group is a list of ArithShares and BoolShares sharing the last dimension n_g (and
+    the ring's dtype); the arrays of a group get the same permutation, the groups
+    independent ones (see the module docstring).  Rounds: 3.  Per party: 2 messages,
+    2 * sum_g n_g * rows_g words.  Leakage: none.
+    """
+    groups = [_Group(g) for g in groups]
+    if not groups:
+        return []
+    dtype = next((g.arrays[0].dtype for g in groups if g.arrays), party.ring.dtype)
+    if any(g.arrays and g.arrays[0].dtype != dtype for g in groups):
+        raise ValueError("shuffled arrays must share the dtype")
+    for s in range(3):
+        _stage(party, s, groups, dtype)
+    return [g.unpack(party.pid) for g in groups]
 
 
 def shuffle(party: Party, arrays):
@@ -121,19 +174,4 @@ def shuffle(party: Party, arrays):
     arrays = list(arrays)
     if not arrays:
         return []
-    n = arrays[0].shape[-1]
-    dtype = arrays[0].dtype
-    for x in arrays:
-        if x.shape[-1] != n or x.dtype != dtype:
-            raise ValueError("shuffled arrays must share the last dimension and the dtype")
-    arith, boolean = _split(arrays)
-    aa, ab = _matrix(arith, n, dtype)
-    ba, bb = _matrix(boolean, n, dtype)
-    ma, mb = np.concatenate([aa, ba]), np.concatenate([ab, bb])
-    for s in range(3):
-        ma, mb = _stage(party, s, ma, mb, len(ba))
-    split = len(aa)
-    out_arith = _unstack(ArithShares, ma[:split], mb[:split], arith, party.pid)
-    out_bool = _unstack(BoolShares, ma[split:], mb[split:], boolean, party.pid)
-    it_arith, it_bool = iter(out_arith), iter(out_bool)
-    return [next(it_arith) if isinstance(x, ArithShares) else next(it_bool) for x in arrays]
+    return shuffle_many(party, [arrays])[0]

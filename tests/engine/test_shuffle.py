@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mpc_engine.protocols.arithmetic import reshare
-from mpc_engine.protocols.shuffle import permutation_from_words, shuffle
+from mpc_engine.protocols.shuffle import permutation_from_words, shuffle, shuffle_many
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.runner import run_local, run_with_inputs
 from mpc_engine.sharing import ArithShares, BoolShares, additive_shares, reconstruct_replicated
@@ -135,3 +135,56 @@ def test_what_each_party_receives_looks_uniform_for_a_constant_input(secret):
     # party 2 is C in stage 0: B's message must not be its own component x_2, permuted
     from_b = run.parties[2].transport.received[-1].reshape(2, n)[0]
     assert not np.array_equal(np.sort(from_b), np.sort(run.outputs[2]))
+
+
+def _shuffle_many_program(party, arith_parts, bool_parts):
+    xs = [reshare(party, p) for p in arith_parts]
+    bs = [reshare(party, p, boolean=True) for p in bool_parts]
+    party.reset_counters()
+    # group g: its (3, n_g) arithmetic rows and the same rows as boolean words
+    out = shuffle_many(party, [[x, b] for x, b in zip(xs, bs, strict=True)])
+    return [[(o.a, o.b) for o in g] for g in out]
+
+
+def _xor_shares(values):
+    rng = np.random.default_rng(len(values))
+    s0, s1 = (rng.integers(0, 2**32, values.shape).astype(values.dtype) for _ in range(2))
+    return s0, s1, values ^ s0 ^ s1
+
+
+def _run_many(ring, sizes):
+    values = [np.stack([np.arange(n), np.arange(n) * 5, np.arange(n) + 9]).astype(ring.dtype)
+              for n in sizes]
+    arith, boolean = [_shares(ring, v) for v in values], [_xor_shares(v) for v in values]
+    args = [([s[i] for s in arith], [s[i] for s in boolean]) for i in range(3)]
+    run = run_local(_shuffle_many_program, args, ring=ring)
+    groups = []
+    for g in range(len(sizes)):
+        got = reconstruct_replicated([run.outputs[i][g][0] for i in range(3)])
+        words = reconstruct_replicated([run.outputs[i][g][1] for i in range(3)], boolean=True)
+        groups.append((values[g], got, words))
+    return groups, run.stats
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_shuffle_many_permutes_each_group_onto_itself_in_three_rounds(ring):
+    sizes = [0, 1, 2, 17, 100]
+    groups, stats = _run_many(ring, sizes)
+    for (values, arith, words), n in zip(groups, sizes, strict=True):
+        perm = arith[0].astype(np.int64)
+        assert sorted(perm.tolist()) == list(range(n))
+        assert np.array_equal(arith, values[:, perm])
+        assert np.array_equal(words, values[:, perm])
+    w = ring.dtype.itemsize
+    for s in stats:
+        assert (s.rounds, s.messages_sent) == (3, 2)
+        assert s.bytes_sent == 2 * 6 * sum(sizes) * w  # 3 arith + 3 boolean rows
+
+
+def test_shuffle_many_groups_get_independent_permutations():
+    # two groups of the same length: one shared permutation would move them alike every time
+    alike = 0
+    for _ in range(10):
+        groups, _ = _run_many(RING32, [8, 8])
+        alike += np.array_equal(groups[0][1][0], groups[1][1][0])
+    assert alike <= 1  # 8! permutations: equal by chance with probability 1/40320
