@@ -18,11 +18,14 @@ MPyC is an optional extra (`pip install .[bench]`): it is imported only in a pee
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 
 import numpy as np
@@ -31,6 +34,7 @@ from .jobs import check, make_inputs
 
 SUPPORTED = ("mul", "lt", "eq", "sort")
 HOST = "127.0.0.1"
+POLL_SECONDS = 0.1  # how often the launcher looks whether a peer has exited
 
 
 class PeerFailed(RuntimeError):
@@ -123,24 +127,31 @@ def peer_command(index: int, ports: list[int], op: str, n: int, bits: int, seed:
 def run_mpyc(op: str, n: int, bits: int = 32, seed: int = 1, timeout: float = 3600.0) -> dict:
     """Run MPyC's version of `op` at three loopback processes; its seconds and bytes per party.
 
-    Raises `PeerFailed` if a peer fails, runs over `timeout` seconds, or reveals a wrong
-    result.  Figures are the maximum over the three peers.
+    Raises `PeerFailed` if a peer fails (the others are then stopped), if the run takes
+    over `timeout` seconds, or if a peer reveals a wrong result.  Figures are the
+    maximum over the three peers.
     """
     if op not in SUPPORTED:
-        raise PeerFailed(f"MPyC peer does not run {op!r} (MPyC has no secret/secret integer "
-                         "division)" if op == "div" else f"MPyC peer does not run {op!r}")
+        why = " (MPyC has no secret/secret integer division)" if op == "div" else ""
+        raise PeerFailed(f"MPyC peer does not run {op!r}{why}")
     ports = _free_ports(3)
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    procs = [subprocess.Popen(peer_command(i, ports, op, n, bits, seed), env=env,  # noqa: S603
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for i in range(3)]
-    try:
-        reports = [_collect(p, i, time.monotonic() + timeout) for i, p in enumerate(procs)]
-    finally:
-        for p in procs:
-            if p.poll() is None:
-                p.kill()
+    with contextlib.ExitStack() as stack:
+        files = [(stack.enter_context(tempfile.TemporaryFile("w+")),
+                  stack.enter_context(tempfile.TemporaryFile("w+"))) for _ in range(3)]
+        procs = [subprocess.Popen(peer_command(i, ports, op, n, bits, seed), env=env,  # noqa: S603
+                                  stdout=out, stderr=err, text=True)
+                 for i, (out, err) in enumerate(files)]
+        try:
+            _wait(procs, time.monotonic() + timeout)
+        finally:
+            for p in procs:
+                if p.poll() is None:
+                    p.kill()
                 p.wait()
+        # the peer that failed on its own first, not the ones we stopped because of it
+        order = sorted(range(3), key=lambda i: procs[i].returncode == -signal.SIGKILL)
+        reports = [_report(i, procs[i].returncode, *files[i]) for i in order]
     failed = [r for r in reports if r["check"] != "passed"]
     if failed:
         raise PeerFailed(f"MPyC peer {failed[0]['pid']}: {failed[0]['check']}")
@@ -148,15 +159,24 @@ def run_mpyc(op: str, n: int, bits: int = 32, seed: int = 1, timeout: float = 36
             "bytes_sent": max(r["bytes_sent"] for r in reports)}
 
 
-def _collect(proc: subprocess.Popen, index: int, deadline: float) -> dict:
-    try:
-        out, err = proc.communicate(timeout=max(deadline - time.monotonic(), 1.0))
-    except subprocess.TimeoutExpired:
-        raise PeerFailed(f"MPyC peer {index} timed out") from None
-    lines = [line for line in out.splitlines() if line.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        tail = err.strip().splitlines()[-1:] or ["no output"]
-        raise PeerFailed(f"MPyC peer {index} exited with code {proc.returncode}: {tail[0]}")
+def _wait(procs, deadline: float) -> None:
+    """Until all three exit, or one fails (the caller stops the others), or the deadline."""
+    while True:
+        codes = [p.poll() for p in procs]
+        if None not in codes or any(c not in (None, 0) for c in codes):
+            return
+        if time.monotonic() > deadline:
+            raise PeerFailed("MPyC peers timed out")
+        time.sleep(POLL_SECONDS)
+
+
+def _report(index: int, code: int, out, err) -> dict:
+    out.seek(0)
+    err.seek(0)
+    lines = [line for line in out.read().splitlines() if line.startswith("{")]
+    if code != 0 or not lines:
+        tail = err.read().strip().splitlines()[-1:] or ["no output"]
+        raise PeerFailed(f"MPyC peer {index} exited with code {code}: {tail[0]}")
     return json.loads(lines[-1])
 
 

@@ -147,6 +147,14 @@ def test_mpyc_peer_runs_the_same_job_and_checks_it(op):
     assert peer["seconds"] > 0 and peer["bytes_sent"] > 0
 
 
+@pytest.mark.skipif(not _available("mpyc"), reason="MPyC (the bench extra) not installed")
+def test_a_failing_mpyc_peer_is_reported_and_the_others_stopped():
+    from mpc_engine.bench.mpyc_peer import PeerFailed, run_mpyc
+
+    with pytest.raises(PeerFailed, match="exited with code 2"):
+        run_mpyc("mul", 10, bits=48, timeout=60)  # the peers refuse a 48-bit ring at start
+
+
 def test_mpyc_peer_refuses_division_plainly():
     from mpc_engine.bench.mpyc_peer import PeerFailed, run_mpyc
 
