@@ -204,6 +204,8 @@ MINERS = [
 ]
 # Calls to a miner: 10 s, so a dead miner shows as down quickly instead of hanging a page.
 MINER_HTTP_TIMEOUT_SECONDS = envint("MINER_HTTP_TIMEOUT_SECONDS", 10, lo=1)
+# Health checks (admin's period status page waits for them): 3 s, a healthy miner answers in milliseconds.
+MINER_HEALTH_TIMEOUT_SECONDS = envint("MINER_HEALTH_TIMEOUT_SECONDS", 3, lo=1)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "consortium-mpc API",
