@@ -14,15 +14,21 @@ n = 100,000: radix 1.7 s, 132 MB; n = 1,000,000: radix 23 s, 1.3 GB.  (k = 64,
 n = 10,000: batcher 1,260 rounds, 146 MB, 1.1 s; radix 456 rounds, 52 MB, 0.4 s.)
 Crossover: batcher for n <= 32 at k = 32 (33..64 tie in rounds), n <= 256 at k = 64
 (n <= 128 for the stable and filtering sorts).
+
+Batched: `sort_many` and `filter_sort_many` run several independent problems (e.g. every
+indicator of a report, each over its own companies) in the rounds of ONE sort of the
+largest problem, bytes the sum; each problem is sorted on its own (no permutation or
+comparison result is shared between problems, see `radix` on why that matters).  One
+algorithm per call, "auto" choosing by the largest n.
 """
 
 from __future__ import annotations
 
 from ..party import Party
 from ..sharing import ArithShares, concat
-from .batcher import network_cost, sort_network
-from .filtering import filter_rows
-from .radix import radix_cost, radix_sort
+from .batcher import network_cost, sort_network_many
+from .filtering import filter_rows_many
+from .radix import radix_cost, radix_sort_many
 
 ALGORITHMS = ("auto", "batcher", "radix")
 
@@ -48,14 +54,49 @@ def _rows(key: ArithShares, payload) -> ArithShares:
     return concat([key.reshape(1, n)] + [row.reshape(1, n) for row in payload])
 
 
+def _sort_rows(party: Party, matrices: list, descending: bool, stable: bool, algorithm: str):
+    """Every (r, n) matrix sorted by its row 0, all in one batched run of `algorithm`."""
+    if algorithm == "radix":
+        return [rows for rows, _ in radix_sort_many(party, matrices, descending)]
+    return [rows for rows, _ in sort_network_many(party, matrices, descending, stable=stable)]
+
+
+def _largest(matrices) -> tuple[int, int]:
+    """(largest n, largest row count): what "auto" chooses by."""
+    return (max((m.shape[-1] for m in matrices), default=0),
+            max((m.shape[0] for m in matrices), default=1))
+
+
 def sort_values(party: Party, x: ArithShares, descending: bool = False,
                 algorithm: str = "auto") -> ArithShares:
     """x sorted (signed order).  Cost: `network_cost` or `radix_cost` with rows = 1."""
     rows = _rows(x, ())
     chosen = choose_algorithm(len(x), party.ring.bits, 1, algorithm=algorithm)
-    if chosen == "radix":
-        return radix_sort(party, rows, descending)[0][0]
-    return sort_network(party, rows, descending)[0][0]
+    return _sort_rows(party, [rows], descending, False, chosen)[0][0]
+
+
+def _sort_problem(problem) -> tuple[ArithShares, list]:
+    if isinstance(problem, ArithShares):
+        return problem, []
+    key, payload = problem
+    return key, list(payload)
+
+
+def sort_many(party: Party, problems, descending: bool = False,
+              algorithm: str = "auto") -> list[tuple[ArithShares, list[ArithShares]]]:
+    """`sort_by_key` of every problem, all in the rounds of the largest one.
+
+    A problem is (key, payload rows) or a bare key; each has its own length n_i.
+    Returns [(sorted key, sorted payload rows)] in the problems' order.
+    Rounds: those of `sort_by_key` on the largest n_i (the same algorithm for all);
+    bytes: the sum of the problems' `sort_by_key` bytes.  Leakage: the n_i only.
+    """
+    problems = [_sort_problem(p) for p in problems]
+    matrices = [_rows(key, payload) for key, payload in problems]
+    n, rows = _largest(matrices)
+    chosen = choose_algorithm(n, party.ring.bits, rows, stable=True, algorithm=algorithm)
+    done = _sort_rows(party, matrices, descending, True, chosen)
+    return [(m[0], [m[i] for i in range(1, len(m))]) for m in done]
 
 
 def sort_by_key(party: Party, key: ArithShares, payload=(), descending: bool = False,
@@ -64,14 +105,33 @@ def sort_by_key(party: Party, key: ArithShares, payload=(), descending: bool = F
 
     Cost: `network_cost(stable=True)` or `radix_cost`, rows = 1 + len(payload).
     """
-    payload = list(payload)
-    rows = _rows(key, payload)
-    chosen = choose_algorithm(len(key), party.ring.bits, len(rows), stable=True, algorithm=algorithm)
-    if chosen == "radix":
-        rows = radix_sort(party, rows, descending)[0]
-    else:
-        rows = sort_network(party, rows, descending, stable=True)[0]
-    return rows[0], [rows[i] for i in range(1, len(rows))]
+    return sort_many(party, [(key, payload)], descending, algorithm)[0]
+
+
+def _filter_problem(problem):
+    key, valid, *rest = problem
+    if len(rest) > 1:
+        raise ValueError("a filtering problem is (key, valid) or (key, valid, payload rows)")
+    payload = list(rest[0]) if rest else []
+    if valid.shape != key.shape:
+        raise ValueError("valid must have one flag per element")
+    return _rows(key, payload), valid
+
+
+def filter_sort_many(party: Party, problems, descending: bool = False, algorithm: str = "auto"):
+    """`filter_sort` of every problem, all in the rounds of the largest one.
+
+    A problem is (key, valid) or (key, valid, payload rows), each with its own length.
+    Returns [(count, keys of length count, payload rows of length count)]; reveals one
+    count per problem, nothing else.  Rounds: those of `filter_sort` on the largest n_i;
+    bytes: the sum of the problems' `filter_sort` bytes.
+    """
+    checked = [_filter_problem(p) for p in problems]
+    matrices = [m for m, _ in checked]
+    n, rows = _largest(matrices)
+    chosen = choose_algorithm(n, party.ring.bits, rows, stable=True, valid=True, algorithm=algorithm)
+    done = filter_rows_many(party, matrices, [v for _, v in checked], descending, chosen)
+    return [(count, m[0], [m[i] for i in range(1, len(m))]) for count, m in done]
 
 
 def filter_sort(party: Party, x: ArithShares, valid: ArithShares, payload=(),
@@ -81,14 +141,8 @@ def filter_sort(party: Party, x: ArithShares, valid: ArithShares, payload=(),
     Returns (count, keys of length count, payload rows of length count); reveals count only.
     Cost: `radix_cost(flag=True)`, or `network_cost(stable=True, valid=True)` + 1 round.
     """
-    payload = list(payload)
-    rows = _rows(x, payload)
-    if valid.shape != x.shape:
-        raise ValueError("valid must have one flag per element")
-    chosen = choose_algorithm(len(x), party.ring.bits, len(rows), stable=True, valid=True,
-                              algorithm=algorithm)
-    count, rows = filter_rows(party, rows, valid, descending, chosen)
-    return count, rows[0], [rows[i] for i in range(1, len(rows))]
+    return filter_sort_many(party, [(x, valid, payload)], descending, algorithm)[0]
 
 
-__all__ = ["choose_algorithm", "filter_sort", "sort_by_key", "sort_values"]
+__all__ = ["choose_algorithm", "filter_sort", "filter_sort_many", "sort_by_key", "sort_many",
+           "sort_values"]

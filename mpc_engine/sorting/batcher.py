@@ -22,6 +22,10 @@ order, as `sort_by_key` and `filter_sort` promise.  `valid` (a boolean 0/1 per e
 puts valid elements first whatever their key (for filtering), comparing (not valid, key,
 index): the validity bits are sorted with the AND round's va & vb (a' = va | vb,
 b' = va & vb), so they cost no exchange.
+
+Batched (`sort_network_many`): layer j of every problem runs in one batched layer (one
+comparison, one B2A, one exchange for all their comparators); a problem with fewer layers
+has none in the later ones.  Rounds: those of the largest problem; words: the sum.
 """
 
 from __future__ import annotations
@@ -133,19 +137,71 @@ def _set_columns(x, i, j, new_i, new_j):
     return type(x)(a, b, x.pid)
 
 
-def _layer(party: Party, rows: ArithShares, i, j, descending, stable, valid):
-    """One layer of comparators (i[c], j[c]) on the (r, n) rows; row 0 is the key, the last the index."""
-    ra, rb = rows[:, i], rows[:, j]
-    idx = (ra[-1], rb[-1]) if stable else (None, None)
-    vv = (valid[i], valid[j]) if valid is not None else (None, None)
-    swap, vab = _swap_bits(party, ra[0], rb[0], descending, *idx, *vv)
-    c = bit_to_arith(party, swap)
-    d = mul(party, c, rb - ra)  # c broadcasts over the rows: one round for all of them
-    rows = _set_columns(rows, i, j, ra + d, rb - d)
+def _join(parts):
+    return parts[0] if len(parts) == 1 else concat(parts)
+
+
+def _spans(sizes):
+    bounds = np.cumsum([0, *sizes]).tolist()
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def _deltas(party: Party, c: ArithShares, ra: list, rb: list) -> list:
+    """c*(rb - ra) for every problem's (r_s, c_s) rows, c_s broadcast over the rows: one round."""
+    spans = _spans([x.shape[-1] for x in ra])
+    if len(ra) == 1:  # broadcasting mul, no copy of c per row
+        return [mul(party, c, rb[0] - ra[0])]
+    cs = [c[lo:hi] for lo, hi in spans]
+    wide = _join([ArithShares(np.broadcast_to(x.a, y.shape).reshape(-1),
+                              np.broadcast_to(x.b, y.shape).reshape(-1), party.pid)
+                  for x, y in zip(cs, ra, strict=True)])
+    flat = mul(party, wide, _join([(y - x).reshape(-1) for x, y in zip(ra, rb, strict=True)]))
+    sizes = [x.shape[0] * x.shape[1] for x in ra]
+    return [flat[lo:hi].reshape(x.shape) for (lo, hi), x in zip(_spans(sizes), ra, strict=True)]
+
+
+def _layer(party: Party, rows: list, valid, active, descending, stable):
+    """One batched layer: the comparators (i, j) of problem s for (s, i, j) in `active`.
+
+    Rows of problem s are an (r_s, n_s) matrix; row 0 is the key, the last the index
+    when `stable`; `valid` is None or the problems' boolean flags.  Updates in place.
+    """
+    ra = [rows[s][:, i] for s, i, _ in active]
+    rb = [rows[s][:, j] for s, _, j in active]
+    idx = (_join([x[-1] for x in ra]), _join([x[-1] for x in rb])) if stable else (None, None)
+    vv = (None, None)
     if valid is not None:
-        va, vb = valid[i], valid[j]
-        valid = _set_columns(valid, i, j, va ^ vb ^ vab, vab)
-    return rows, valid
+        vv = (_join([valid[s][i] for s, i, _ in active]), _join([valid[s][j] for s, _, j in active]))
+    swap, vab = _swap_bits(party, _join([x[0] for x in ra]), _join([x[0] for x in rb]),
+                           descending, *idx, *vv)
+    d = _deltas(party, bit_to_arith(party, swap), ra, rb)
+    spans = _spans([len(i) for _, i, _ in active])
+    for (s, i, j), x, y, dx, (lo, hi) in zip(active, ra, rb, d, spans, strict=True):
+        rows[s] = _set_columns(rows[s], i, j, x + dx, y - dx)
+        if valid is not None:
+            va, vb, both = valid[s][i], valid[s][j], vab[lo:hi]
+            valid[s] = _set_columns(valid[s], i, j, va ^ vb ^ both, both)
+
+
+def sort_network_many(party: Party, problems, descending: bool = False, stable: bool = False,
+                      valid=None) -> list:
+    """`sort_network` on several (r_s, n_s) matrices at once: layer j of all in one batched layer.
+
+    `valid`: None or one boolean flag vector per problem.  Returns [(rows, valid)].
+    Rounds: `network_cost` of the largest n; words: the sum of the problems' `network_cost`.
+    """
+    rows = list(problems)
+    valid = list(valid) if valid is not None else None
+    if stable:
+        rows = [concat([r, public_shares(ArithShares, np.arange(r.shape[-1], dtype=r.dtype)[None, :],
+                                         party.pid)], axis=0) for r in rows]
+    nets = [layers(r.shape[-1]) for r in rows]
+    for depth in range(max((len(net) for net in nets), default=0)):
+        active = [(s, *net[depth]) for s, net in enumerate(nets) if depth < len(net)]
+        _layer(party, rows, valid, active, descending, stable)
+    if stable:
+        rows = [r[:-1] for r in rows]
+    return [(r, valid[s] if valid is not None else None) for s, r in enumerate(rows)]
 
 
 def sort_network(party: Party, rows: ArithShares, descending: bool = False, stable: bool = False,
@@ -157,12 +213,5 @@ def sort_network(party: Party, rows: ArithShares, descending: bool = False, stab
     Cost: `network_cost` (rounds = layers(n) * (A + 4), or A + 5 with a tie-break).
     Returns (rows, valid).
     """
-    n = rows.shape[-1]
-    if stable:
-        index = public_shares(ArithShares, np.arange(n, dtype=rows.dtype)[None, :], party.pid)
-        rows = concat([rows, index], axis=0)
-    for i, j in layers(n):
-        rows, valid = _layer(party, rows, i, j, descending, stable, valid)
-    if stable:
-        rows = rows[:-1]
-    return rows, valid
+    return sort_network_many(party, [rows], descending, stable,
+                             None if valid is None else [valid])[0]

@@ -11,30 +11,45 @@ elements are dropped from the end of the sorted order).
   is the XOR of the LSBs); the comparators put valid elements first (A + 5 rounds per
   layer, see `batcher`); + 1 round to reveal the count.
 `valid` must be a sharing of 0 or 1 (as the browser's submitted flag is).
+`filter_rows_many` batches several problems in the rounds of one (the largest) and reveals
+one count per nonempty problem, all in one round.
 """
 
 from __future__ import annotations
 
 from ..party import Party
 from ..protocols.arithmetic import reveal
-from ..sharing import ArithShares, BoolShares
-from .batcher import sort_network
-from .radix import radix_sort
+from ..sharing import ArithShares, BoolShares, concat
+from .batcher import sort_network_many
+from .radix import radix_sort_many
+
+
+def filter_rows_many(party: Party, problems, valids, descending: bool,
+                     algorithm: str) -> list[tuple[int, ArithShares]]:
+    """For each (r, n) rows and 0/1 `valid`: (count, the first count columns sorted by row 0,
+    valid first).  All problems in the rounds of the largest one."""
+    out = [(0, rows) for rows in problems]
+    live = [s for s, rows in enumerate(problems) if rows.shape[-1] > 0]
+    if not live:
+        return out
+    rows = [problems[s] for s in live]
+    if algorithm == "radix":
+        done = radix_sort_many(party, rows, descending, flags=[1 - valids[s] for s in live])
+        counts = [count for _, count in done]
+        rows = [r for r, _ in done]
+    else:
+        sums = [valids[s].sum().reshape(1) for s in live]
+        counts = [int(c) for c in reveal(party, sums[0] if len(sums) == 1 else concat(sums))]
+        flags = [BoolShares(valids[s].a & 1, valids[s].b & 1, party.pid) for s in live]
+        rows = [r for r, _ in sort_network_many(party, rows, descending, stable=True, valid=flags)]
+    for s, r, count in zip(live, rows, counts, strict=True):
+        if count > r.shape[-1]:
+            raise ValueError("the revealed count exceeds n: the validity flags are not 0/1")
+        out[s] = (count, r[:, :count])
+    return out
 
 
 def filter_rows(party: Party, rows: ArithShares, valid: ArithShares, descending: bool,
                 algorithm: str) -> tuple[int, ArithShares]:
     """Sort the (r, n) rows by row 0 with valid columns first; return (count, first count columns)."""
-    n = rows.shape[-1]
-    if n == 0:
-        return 0, rows
-    if algorithm == "radix":
-        rows, count = radix_sort(party, rows, descending, flag=1 - valid)
-    else:
-        count = int(reveal(party, valid.sum().reshape(1))[0])
-        flags = BoolShares(valid.a & 1, valid.b & 1, party.pid)
-        rows, _ = sort_network(party, rows, descending, stable=True, valid=flags)
-    if count > n:
-        raise ValueError("the revealed count exceeds n: the validity flags are not 0/1")
-    return count, rows[:, :count]
-
+    return filter_rows_many(party, [rows], [valid], descending, algorithm)[0]

@@ -18,6 +18,17 @@ Words per element per pass, per party: 2 (B2A) + 1 (d) + 2R (shuffle, R rows shu
 Leakage: none.  The revealed d is sigma(pi) for the secret uniform shuffle sigma, i.e. a
 uniformly random permutation whatever the keys; the round and byte trace depends on n only.
 Stable: each pass keeps the order of equal bits, so equal keys keep their input order.
+
+Batched (`radix_sort_many`): m independent problems, of lengths n_1..n_m, are concatenated
+as segments and sorted in the rounds of one sort (A + 7k whatever the n_i), bytes the sum.
+Per pass the destinations are computed segment-wise (cumsum and zeros' count per segment),
+and every segment is shuffled by its OWN independent secret permutation (`shuffle_many`,
+a block-diagonal permutation) before its d is revealed.  Privacy rests on this: each
+revealed d is then a uniform permutation of its segment, independent of the other
+segments'.  One permutation shared across segments would make the revealed d's of two
+segments a function of the same secret, so together they would link the order of one
+indicator to the order of another: exactly the linkage that sorting each indicator on
+its own must avoid.  With flags, one zeros' count per problem is revealed, nothing else.
 """
 
 from __future__ import annotations
@@ -27,7 +38,7 @@ import numpy as np
 from ..party import Party
 from ..protocols.arithmetic import mul, reveal
 from ..protocols.boolean import a2b, bit_to_arith
-from ..protocols.shuffle import shuffle
+from ..protocols.shuffle import shuffle_many
 from ..sharing import ArithShares, BoolShares, concat
 
 
@@ -59,13 +70,27 @@ def key_words(party: Party, key: ArithShares, descending: bool) -> BoolShares:
     return ~words if descending else words
 
 
-def _destinations(party: Party, b: ArithShares) -> tuple[ArithShares, ArithShares]:
-    """Shared destination of every element in a stable pass on bit b, and n0 = number of zeros."""
+def _segments(sizes) -> list[tuple[int, int]]:
+    bounds = np.cumsum([0, *sizes])
+    return list(zip(bounds[:-1].tolist(), bounds[1:].tolist(), strict=True))
+
+
+def _join(parts):
+    return parts[0] if len(parts) == 1 else concat(parts)
+
+
+def _destinations(party: Party, b: ArithShares, sizes) -> tuple[ArithShares, ArithShares]:
+    """Shared destination of every element in a stable pass on bit b, segment by segment,
+    and each segment's number of zeros n0 (one round for all segments)."""
     zeros = 1 - b
-    c0 = zeros.cumsum()
-    n0 = zeros.sum()
-    c1 = b.cumsum() + n0
-    return (c0 - 1) + mul(party, b, c1 - c0), n0
+    c0, c1, n0 = [], [], []
+    for lo, hi in _segments(sizes):
+        count = zeros[lo:hi].sum().reshape(1)
+        c0.append(zeros[lo:hi].cumsum())
+        c1.append(b[lo:hi].cumsum() + count)  # count (1,) broadcasts over the segment
+        n0.append(count)
+    c0, c1 = _join(c0), _join(c1)
+    return (c0 - 1) + mul(party, b, c1 - c0), _join(n0)
 
 
 def _check_permutation(dest: np.ndarray, n: int) -> np.ndarray:
@@ -84,22 +109,60 @@ def _place(x, inverse: np.ndarray):
     return type(x)(np.take(x.a, inverse, axis=-1), np.take(x.b, inverse, axis=-1), x.pid)
 
 
-def radix_pass(party: Party, rows: ArithShares, b: ArithShares, words: BoolShares | None = None,
+def radix_pass(party: Party, rows: list[ArithShares], b: ArithShares, words: BoolShares | None = None,
                reveal_count: bool = False):
-    """One stable pass on the bit b: returns (rows, words, count of zeros if `reveal_count`).
+    """One stable pass on the bit b (all segments concatenated) of every problem's (r_i, n_i) rows.
 
-    Rounds: 1 + 3 + 1.  The zeros' count is revealed in the same round as d.
+    Returns (rows, words, zeros' counts if `reveal_count`).  Rounds: 1 + 3 + 1; the
+    counts are revealed in the same round as d.
     """
-    n = rows.shape[-1]
-    d, n0 = _destinations(party, b)
-    moved = shuffle(party, [concat([rows, d.reshape(1, n)])] + ([words] if words is not None else []))
-    opened = reveal(party, concat([moved[0][-1], n0.reshape(1)]) if reveal_count else moved[0][-1])
-    dest = _check_permutation(opened[:n], n)
-    inverse = np.empty(n, dtype=np.intp)
-    inverse[dest] = np.arange(n)
-    rows = _place(moved[0][:-1], inverse)
-    words = _place(moved[1], inverse) if words is not None else None
-    return rows, words, (int(opened[n]) if reveal_count else None)
+    sizes = [r.shape[-1] for r in rows]
+    spans = _segments(sizes)
+    d, n0 = _destinations(party, b, sizes)
+    groups = [[concat([r, d[lo:hi].reshape(1, hi - lo)])] + ([words[lo:hi]] if words is not None else [])
+              for r, (lo, hi) in zip(rows, spans, strict=True)]
+    moved = shuffle_many(party, groups)  # one independent permutation per segment
+    opened = reveal(party, _join([g[0][-1] for g in moved] + ([n0] if reveal_count else [])))
+    out_rows, out_words = [], []
+    for g, (lo, hi) in zip(moved, spans, strict=True):
+        dest = _check_permutation(opened[lo:hi], hi - lo)
+        inverse = np.empty(hi - lo, dtype=np.intp)
+        inverse[dest] = np.arange(hi - lo)
+        out_rows.append(_place(g[0][:-1], inverse))
+        if words is not None:
+            out_words.append(_place(g[1], inverse))
+    counts = [int(c) for c in opened[spans[-1][1]:]] if reveal_count else None
+    return out_rows, (_join(out_words) if words is not None else None), counts
+
+
+def radix_sort_many(party: Party, problems, descending: bool = False, flags=None):
+    """Stable sorts of several (r_i, n_i) matrices, each by its row 0, in the rounds of one.
+
+    `flags`: None, or one arithmetic 0/1 vector per problem (as `radix_sort`'s `flag`).
+    Returns [(rows, count or None)] in the problems' order.  Rounds: `radix_cost` of
+    any nonempty problem (0 if all are empty); words: the sum of their `radix_cost`.
+    """
+    problems = list(problems)
+    flags = list(flags) if flags is not None else None
+    live = [i for i, rows in enumerate(problems) if rows.shape[-1] > 0]
+    out = [(rows, (0 if flags is not None else None)) for rows in problems]
+    if not live:
+        return out
+    rows = [problems[i] for i in live]
+    bits = party.ring.bits
+    words = key_words(party, _join([r[0] for r in rows]), descending)
+    if flags is not None:
+        rows = [concat([r, flags[i].reshape(1, r.shape[-1])]) for r, i in zip(rows, live, strict=True)]
+    for j in range(bits):
+        b = bit_to_arith(party, (words >> j) & 1)
+        rows, words, _ = radix_pass(party, rows, b, words if j < bits - 1 else None)
+    counts = [None] * len(live)
+    if flags is not None:
+        rows, _, counts = radix_pass(party, [r[:-1] for r in rows], _join([r[-1] for r in rows]),
+                                     None, reveal_count=True)
+    for i, r, count in zip(live, rows, counts, strict=True):
+        out[i] = (r, count)
+    return out
 
 
 def radix_sort(party: Party, rows: ArithShares, descending: bool = False,
@@ -110,16 +173,4 @@ def radix_sort(party: Party, rows: ArithShares, descending: bool = False,
     columns with flag 0 first and reveals their count.  Returns (rows, count or None).
     Cost: `radix_cost`.
     """
-    n, bits = rows.shape[-1], party.ring.bits
-    if n == 0:
-        return rows, (0 if flag is not None else None)
-    words = key_words(party, rows[0], descending)
-    if flag is not None:
-        rows = concat([rows, flag.reshape(1, n)])
-    for j in range(bits):
-        b = bit_to_arith(party, (words >> j) & 1)
-        rows, words, _ = radix_pass(party, rows, b, words if j < bits - 1 else None)
-    if flag is None:
-        return rows, None
-    rows, _, count = radix_pass(party, rows[:-1], rows[-1], None, reveal_count=True)
-    return rows, count
+    return radix_sort_many(party, [rows], descending, None if flag is None else [flag])[0]
