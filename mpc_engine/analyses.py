@@ -5,7 +5,8 @@ numbers the analysis is allowed to reveal (counts).  No web code here: the miner
 worker loads shares, calls these, and sends `output_pair`s of the results to the portal.
 
 - `sorted_indicator`: keep the submitted, in-range values of one indicator, sorted
-  (no row links one company's figures across indicators: each is sorted on its own).
+  (no row links one company's figures across indicators: each is sorted on its own);
+  `sorted_indicators` does several in the rounds of one.
 - `ratio_indicator`: a composite such as added value per employee (secret / secret);
   a zero or invalid divisor makes that company "not submitted", never a crash.
 - `time_series`: an indicator over several periods, the columns (companies) sorted by
@@ -20,7 +21,7 @@ from .party import Party
 from .protocols.arithmetic import mul
 from .protocols.division import div_fixed, div_or_flag
 from .sharing import ArithShares, concat
-from .sorting import filter_sort
+from .sorting import filter_sort, filter_sort_many
 from .validation import Bounds, validate, validate_many
 
 
@@ -58,16 +59,19 @@ def sorted_indicator(party: Party, column: Column, descending: bool = False,
 
 def sorted_indicators(party: Party, columns: list[Column], descending: bool = False,
                       algorithm: str = "auto") -> list[SortedIndicator]:
-    """Each indicator sorted on its own; the validations of all columns share their rounds."""
+    """Each indicator validated and sorted on its own, all columns in the rounds of one.
+
+    `validate_many` then `filter_sort_many` (each column its own permutation; one
+    algorithm for all, "auto" by the largest column).  Rounds: those of
+    `sorted_indicator` on the largest column; bytes: the sum over the columns.
+    """
     if not columns:
         return []
     valids, rejected = validate_many(party, [(c.values, c.submitted, c.bounds) for c in columns])
-    results = []
-    for column, valid, bad in zip(columns, valids, rejected, strict=True):
-        count, values, _ = filter_sort(party, column.values, valid, descending=descending,
-                                       algorithm=algorithm)
-        results.append(SortedIndicator(count, bad, values))
-    return results
+    problems = [(column.values, valid) for column, valid in zip(columns, valids, strict=True)]
+    done = filter_sort_many(party, problems, descending=descending, algorithm=algorithm)
+    return [SortedIndicator(count, bad, values)
+            for (count, values, _), bad in zip(done, rejected, strict=True)]
 
 
 def ratio_indicator(party: Party, numerator: Column, denominator: Column, frac_bits: int = 0,

@@ -79,6 +79,30 @@ def test_several_indicators_are_each_sorted_on_their_own():
         assert run.outputs[0][i][1:] == (keep.sum(), ((flags == 1) & ~keep).sum())
 
 
+@pytest.mark.parametrize("algorithm", ["batcher", "radix"])
+def test_several_indicators_cost_the_rounds_of_the_largest_and_the_bytes_of_all(algorithm):
+    sizes = [30, 7, 1]
+    columns = [(RNG.integers(-5, 500, n), RNG.integers(0, 2, n), Bounds(0, 400)) for n in sizes]
+
+    def batched(p, *shares):
+        cols = [Column(shares[2 * i], shares[2 * i + 1], columns[i][2]) for i in range(len(sizes))]
+        return [(output_pair(r.values), r.count) for r in sorted_indicators(p, cols, algorithm=algorithm)]
+
+    def single(p, values, flags, bounds=columns[0][2]):
+        return sorted_indicator(p, Column(values, flags, bounds), algorithm=algorithm).count
+
+    run = run_with_inputs(batched, [RING32.encode(a) for v, f, _ in columns for a in (v, f)])
+    singles = [run_with_inputs(single, [RING32.encode(v), RING32.encode(f)]) for v, f, _ in columns]
+    for i, (values, flags, bounds) in enumerate(columns):
+        keep = expected_valid(values, flags, bounds.lo, bounds.hi)
+        got = RING32.to_signed(reconstruct_replicated([out[i][0] for out in run.outputs]))
+        assert got.tolist() == sorted(values[keep].tolist())
+        assert run.outputs[0][i][1] == keep.sum() == singles[i].outputs[0]
+    assert run.stats[0].rounds == singles[0].stats[0].rounds  # the largest column's
+    for party in range(3):
+        assert run.stats[party].bytes_sent == sum(s.stats[party].bytes_sent for s in singles)
+
+
 @pytest.mark.parametrize("frac_bits", [0, 8])
 def test_added_value_per_employee_skips_zero_and_invalid_employees(frac_bits):
     n = 30
