@@ -1,0 +1,112 @@
+"""The portal's HTTP client for the three miners (docs/api.md), standard library only.
+
+Errors come back as short reasons ("timeout", "HTTP 503", ...) that never hold a URL, a
+header or a response body: those may carry a secret, and the reasons end up on admin pages.
+"""
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+# A health answer is a few hundred bytes; anything much larger is not a miner talking.
+MAX_RESPONSE_BYTES = 64 * 1024
+HEALTH_STATES = ("ok", "degraded")
+
+
+class MinerError(Exception):
+    """A call to a miner failed; str() is a short reason, safe to show and to log."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    # A redirect would forward the Authorization header to wherever it points.
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def miner_url(i: int) -> str:
+    """Miner i's base URL without a trailing slash, or "" when it is not configured."""
+    url = settings.MINERS[i]["url"].rstrip("/")
+    return url if urlsplit(url).scheme in ("http", "https") else ""
+
+
+def request_json(i: int, method: str, path: str, body=None, *, auth: bool = False, timeout=None):
+    """Send `body` as JSON to miner i and return the decoded JSON answer; raise MinerError."""
+    base = miner_url(i)
+    if not base:
+        raise MinerError("not configured")
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    if auth:
+        headers["Authorization"] = f"Portal {settings.MINERS[i]['secret'] or ''}"
+    # S310: miner_url() admits http and https only
+    req = urllib.request.Request(base + path, data=data, headers=headers, method=method)  # noqa: S310
+    timeout = timeout or settings.MINER_HTTP_TIMEOUT_SECONDS
+    try:
+        with _opener.open(req, timeout=timeout) as resp:
+            raw = resp.read(MAX_RESPONSE_BYTES + 1)
+    except urllib.error.HTTPError as e:
+        raise MinerError(f"HTTP {e.code}") from None
+    except urllib.error.URLError as e:
+        raise MinerError(_reason(e.reason)) from None
+    except TimeoutError:
+        raise MinerError("timeout") from None
+    except OSError as e:
+        raise MinerError(_reason(e)) from None
+    if len(raw) > MAX_RESPONSE_BYTES:
+        raise MinerError("response too large")
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise MinerError("response is not JSON") from None
+
+
+def _reason(err) -> str:
+    if isinstance(err, TimeoutError):
+        return "timeout"
+    if isinstance(err, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(err, socket.gaierror):
+        return "unknown host"
+    if isinstance(err, ConnectionError):
+        return "connection failed"
+    if isinstance(err, OSError) and "certificate" in str(err).lower():
+        return "TLS certificate not trusted"
+    return "unreachable"
+
+
+def health(i: int) -> dict:
+    """Miner i's `GET /api/health` answer, or {"status": "down" | "not_configured", "error": reason}."""
+    if not miner_url(i):
+        return {"status": "not_configured", "error": "not configured"}
+    try:
+        answer = request_json(i, "GET", "/api/health", timeout=settings.MINER_HEALTH_TIMEOUT_SECONDS)
+    except MinerError as e:
+        return {"status": "down", "error": str(e)}
+    if not isinstance(answer, dict) or answer.get("status") not in HEALTH_STATES:
+        return {"status": "down", "error": "unexpected answer"}
+    if answer.get("miner_index") != i:
+        # a URL pointing at the wrong miner would send it the wrong party's shares
+        return {"status": "down", "error": "answers as another miner"}
+    peers = answer.get("peers")
+    return {
+        "status": answer["status"],
+        "peers": {str(k): str(v) for k, v in peers.items()} if isinstance(peers, dict) else {},
+        "version": str(answer.get("version", ""))[:40],
+    }
+
+
+def health_all() -> list[dict]:
+    """The three miners' health, checked at once: a page waits one timeout, not three."""
+    with ThreadPoolExecutor(max_workers=len(settings.MINERS)) as pool:
+        return list(pool.map(health, range(len(settings.MINERS))))
