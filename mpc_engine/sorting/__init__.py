@@ -19,7 +19,10 @@ Batched: `sort_many` and `filter_sort_many` run several independent problems (e.
 indicator of a report, each over its own companies) in the rounds of ONE sort of the
 largest problem, bytes the sum; each problem is sorted on its own (no permutation or
 comparison result is shared between problems, see `radix` on why that matters).  One
-algorithm per call, "auto" choosing by the largest n.
+algorithm per call, "auto" choosing by the largest n.  Measured (local transport, k = 32,
+party 0): 7 filter_sorts of 1,000 values, radix: batched 236 rounds, 0.33 s; one after
+another 1,652 rounds, 0.46 s; batcher: 661 against 4,627 rounds, 0.55 s against 1.7 s;
+the same 11.2 MB (radix) and 43.4 MB (batcher) either way.
 """
 
 from __future__ import annotations
