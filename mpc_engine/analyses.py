@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .party import Party
 from .protocols.arithmetic import mul
-from .protocols.division import div_fixed, div_or_flag
+from .protocols.division import div_or_flag
 from .sharing import ArithShares, concat
 from .sorting import filter_sort, filter_sort_many
 from .validation import Bounds, validate, validate_many
@@ -81,15 +81,11 @@ def ratio_indicator(party: Party, numerator: Column, denominator: Column, frac_b
     A company counts when both figures are valid and the denominator is not zero.
     frac_bits = 0 gives the integer quotient truncated toward zero; f > 0 a fixed-point
     quotient with f fractional bits (error below 2^-f, see `division.div_fixed`).
-    `rejected` counts companies whose figures were submitted but out of range.
+    `rejected` is the number of figures (numerator and denominator) submitted but out of range.
     """
     (valid_num, valid_den), (rejected_num, rejected_den) = validate_many(
         party, [(c.values, c.submitted, c.bounds) for c in (numerator, denominator)])
-    if frac_bits:
-        quotient = div_fixed(party, numerator.values, denominator.values, frac_bits=frac_bits)
-        _, nonzero = div_or_flag(party, denominator.values, denominator.values)
-    else:
-        quotient, nonzero = div_or_flag(party, numerator.values, denominator.values)
+    quotient, nonzero = div_or_flag(party, numerator.values, denominator.values, frac_bits=frac_bits)
     both = mul(party, concat([valid_num, valid_den]), concat([valid_den, nonzero]))
     n = len(valid_num)
     valid = mul(party, both[:n], both[n:])  # valid_num * valid_den * nonzero (valid_den is a bit)
