@@ -17,6 +17,8 @@ import datetime
 import json
 import os
 import platform
+import shlex
+import subprocess
 import sys
 import threading
 import time
@@ -62,6 +64,19 @@ def _version(package: str) -> str | None:
         return metadata.version(package)
     except metadata.PackageNotFoundError:
         return None
+
+
+def code_version() -> str | None:
+    """The git commit the benchmark ran from, '+dirty' if tracked files differ from it."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=here,  # noqa: S607
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", ":/mpc_engine"],  # noqa: S607
+                               cwd=here, check=False).returncode != 0
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return commit + ("+dirty" if dirty else "")
 
 
 def machine_info() -> dict:
@@ -137,7 +152,7 @@ def compare_with_mpyc(op: str, n: int, peer_n: int, bits: int, seed: int, ours: 
 
 
 # -- main ----------------------------------------------------------------------------------------
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, argv: list[str]) -> dict:
     started = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
     machine = machine_info()
     progress = Progress(f"ours {args.op} n={args.n} ({args.transport})")
@@ -145,7 +160,8 @@ def run(args: argparse.Namespace) -> dict:
                      args.timeout)
     progress.finish()
     report = m.as_json()
-    report.update(check="passed", seed=args.seed, date=started, machine=machine, timing=TIMING)
+    report.update(check="passed", seed=args.seed, date=started, machine=machine, timing=TIMING,
+                  code=code_version(), command="python -m mpc_engine.bench " + shlex.join(argv))
     if args.vs == "mpyc":
         peer_n = args.peer_n or args.n
         report.update(compare_with_mpyc(args.op, args.n, peer_n, args.ring, args.seed, m.seconds))
@@ -154,12 +170,13 @@ def run(args: argparse.Namespace) -> dict:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     if args.n < 0 or (args.peer_n is not None and not 0 < args.peer_n <= args.n):
         print("error: --n must be >= 0 and 0 < --peer-n <= --n", file=sys.stderr)
         return 2
     try:
-        report = run(args)
+        report = run(args, argv)
     except (BenchCheckFailed, PeerFailed) as exc:
         print(f"FAILED: {exc}", file=sys.stderr)
         return 1

@@ -45,6 +45,7 @@ def test_cli_prints_one_json_object_with_the_required_fields(op, capsys):
     assert report["rounds"] >= 1 and report["bytes_sent"] > 0
     assert {"cores", "cpu_model", "python", "numpy"} <= report["machine"].keys()
     assert ("algorithm" in report) == (op == "sort")
+    assert report["command"].startswith(f"python -m mpc_engine.bench --op {op} --n 100")
 
 
 @pytest.mark.parametrize("bits", [32, 64])
