@@ -206,6 +206,9 @@ MINERS = [
 MINER_HTTP_TIMEOUT_SECONDS = envint("MINER_HTTP_TIMEOUT_SECONDS", 10, lo=1)
 # Health checks (admin's period status page waits for them): 3 s, a healthy miner answers in milliseconds.
 MINER_HEALTH_TIMEOUT_SECONDS = envint("MINER_HEALTH_TIMEOUT_SECONDS", 3, lo=1)
+# Output shares per analysis a miner may push: 1000 values (a consortium has tens to hundreds of
+# members); an annual period's outputs then stay near 1 MB, under Django's 2.5 MB request limit.
+RUN_OUTPUT_MAX_VALUES = envint("RUN_OUTPUT_MAX_VALUES", 1000, lo=1, hi=100_000)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "consortium-mpc API",
