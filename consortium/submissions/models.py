@@ -71,3 +71,35 @@ class Receipt(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["submission", "miner"], name="one_receipt_per_miner"),
         ]
+
+
+class Feedback(models.Model):
+    """The optional questionnaire after a complete submission (the paper's member survey).
+
+    One answer per submission; staff see only the tallies and the free-text wishes,
+    never which company gave which answer.
+    """
+
+    class Benefit(models.TextChoices):
+        YES = "yes", _("yes")
+        SOMEWHAT = "somewhat", _("somewhat")
+        NO = "no", _("no")
+
+    class Explanation(models.TextChoices):
+        YES = "yes", _("yes")
+        NO = "no", _("no")
+        DID_NOT_READ = "did_not_read", _("I did not read it")
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="feedback")
+    benefit = models.CharField(_("Does the analysis benefit your company?"), max_length=10,
+                               choices=Benefit.choices)
+    explanation_helped = models.CharField(_("Did the explanation of how your figures are protected help?"),
+                                          max_length=15, choices=Explanation.choices)
+    extra_indicators = models.CharField(_("Which other indicators would you submit?"), max_length=500,
+                                        blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("feedback answer")
+        verbose_name_plural = _("feedback answers")

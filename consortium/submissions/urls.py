@@ -1,4 +1,11 @@
-from django.urls import path  # noqa: F401 - filled in by the app
+from django.urls import path
+
+from . import api_views, views
 
 app_name = "submissions"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.history, name="history"),
+    path("form/<int:period_id>/", views.form, name="form"),
+    path("receipts/", api_views.ReceiptsView.as_view(), name="receipts"),
+    path("feedback/<uuid:form_id>/", views.feedback, name="feedback"),
+]
