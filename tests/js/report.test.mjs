@@ -1,0 +1,43 @@
+// node --test tests/js/report.test.mjs
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const report = require("../../static/js/report.js");
+const source = readFileSync(new URL("../../static/js/report.js", import.meta.url), "utf8");
+
+test("position counts values below, equal and above", () => {
+  const sorted = [1, 2, 2, 3, 10];
+  assert.deepEqual(report.position(sorted, 2), { below: 1, equal: 2, above: 2, count: 5, percentile: 40 });
+  assert.equal(report.position(sorted, 0).percentile, 0);
+  assert.equal(report.position(sorted, 11).percentile, 100);
+  assert.equal(report.position(sorted, 5).below, 4);
+});
+
+test("parseValue reads the ways people type numbers", () => {
+  assert.equal(report.parseValue("12,5"), 12.5);
+  assert.equal(report.parseValue("1 250"), 1250);
+  assert.equal(report.parseValue("1,250"), 1250);
+  assert.equal(report.parseValue("1,250.5"), 1250.5);
+  assert.equal(report.parseValue("-3"), -3);
+  assert.ok(Number.isNaN(report.parseValue("abc")));
+  assert.ok(Number.isNaN(report.parseValue("")));
+});
+
+test("describe fills the translated messages", () => {
+  const data = {
+    indicators: { x: { values: [1, 2, 3, 4], decimals: 0 } },
+    messages: { invalid: "bad", position: "%(below)s/%(count)s", percentile: "p=%(percentile)s" },
+  };
+  assert.equal(report.describe(data, "x", "3"), "2/4 p=63");
+  assert.equal(report.describe(data, "x", "zz"), "bad");
+  assert.equal(report.describe(data, "x", "  "), "");
+});
+
+test("the script never talks to the network", () => {
+  for (const word of ["fetch", "XMLHttpRequest", "sendBeacon", "WebSocket", "EventSource", "submit", ".src", "location"]) {
+    assert.ok(!source.includes(word), `report.js mentions ${word}`);
+  }
+});
