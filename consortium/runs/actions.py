@@ -1,0 +1,233 @@
+"""Every write of the runs app: start or restart a run, record the miners' progress and outputs.
+
+Each `do_*` is one transaction. The calls to the miners (slow, may time out) run outside any
+transaction, in a Celery task (in-process by default). Nothing here stores, logs or audits a
+share or a figure: reasons name miners, analyses and components only.
+"""
+
+from __future__ import annotations
+
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from consortium import miner_runs
+from consortium.accounts import audit
+from consortium.accounts.models import AuditEvent
+from consortium.periods.models import CollectionPeriod
+
+from . import live, plan
+from .models import AnalysisRun, MinerRunState
+from .reconstruct import OutputsRejected, check_signature, reconstruct
+
+ACTIVE_STATES = (AnalysisRun.State.STARTING, AnalysisRun.State.RUNNING)
+
+
+class RunError(Exception):
+    """Staff asked for something that cannot be done now; str() is a message for them."""
+
+
+class RunConflict(Exception):
+    """A miner's push does not fit the run's state (finished, or already received)."""
+
+
+# --- Start -------------------------------------------------------------------------------
+
+
+def start_run(period: CollectionPeriod, actor, request=None, restarted_from: AnalysisRun | None = None):
+    """Record a run of a closed period, then ask the three miners to compute it.
+
+    Returns the run; it is already failed (with the reason naming the miner) when a miner
+    refused or could not be reached.
+    """
+    if not getattr(actor, "is_consortium_staff", False):
+        raise PermissionDenied
+    portal_url = request.build_absolute_uri("/") if request is not None else ""
+    run = do_create_run(period, actor, request, portal_url, restarted_from)
+    from . import tasks  # the task module imports this one
+
+    tasks.dispatch_run.delay(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def restart_run(run: AnalysisRun, actor, request=None) -> AnalysisRun:
+    """A failed run is started again as a new run with a new id (the miners never reuse a run id)."""
+    if not getattr(actor, "is_consortium_staff", False):
+        raise PermissionDenied
+    if run.state != AnalysisRun.State.FAILED:
+        raise RunError(_("Only a failed analysis can be restarted."))
+    return start_run(run.period, actor, request, restarted_from=run)
+
+
+@transaction.atomic
+def do_create_run(period, actor, request, portal_url: str, restarted_from=None) -> AnalysisRun:
+    # Two staff members pressing "Start" at once: the period's row lock makes the second
+    # wait and then see the first one's run, so a period never has two runs in progress.
+    period = CollectionPeriod.objects.select_for_update().get(pk=period.pk)
+    if period.state != CollectionPeriod.State.CLOSED:
+        raise RunError(_("Only a closed period can be analysed: close “%(period)s” first.")
+                       % {"period": period})
+    if period.runs.filter(state__in=ACTIVE_STATES).exists():
+        raise RunError(_("An analysis of “%(period)s” is already in progress.") % {"period": period})
+    if not period.indicators.exists():
+        raise RunError(_("“%(period)s” has no indicators to analyse.") % {"period": period})
+    run_id = uuid.uuid4()
+    body = plan.build_request(period, run_id, portal_url)
+    if not body["columns"]:
+        raise RunError(_("No member has a complete submission for “%(period)s”.") % {"period": period})
+    run = AnalysisRun.objects.create(run_id=run_id, period=period, started_by=actor, request=body)
+    detail = {"run": str(run_id), "period": period.pk, "companies": len(body["columns"])}
+    if restarted_from is not None:
+        detail["restarted_from"] = str(restarted_from.run_id)
+    audit.record(AuditEvent.Kind.ANALYSIS_STARTED, actor, request, **detail)
+    return run
+
+
+def send_to_miners(run_pk: int) -> None:
+    """POST the run to the three miners at once (no transaction is open: each may take a time-out)."""
+    run = AnalysisRun.objects.get(pk=run_pk)
+    if run.state != AnalysisRun.State.STARTING:
+        return
+
+    def ask(miner: int):
+        try:
+            miner_runs.start(miner, run.request)
+        except miner_runs.MinerUnavailable as exc:
+            return str(exc)
+        return None
+
+    with ThreadPoolExecutor(max_workers=live.MINER_COUNT) as pool:
+        refusals = [r for r in pool.map(ask, range(live.MINER_COUNT)) if r]
+    if refusals:
+        do_fail_run(run_pk, "; ".join(refusals))
+    else:
+        do_mark_running(run_pk)
+
+
+@transaction.atomic
+def do_mark_running(run_pk: int) -> None:
+    run = AnalysisRun.objects.select_for_update().get(pk=run_pk)
+    if run.state == AnalysisRun.State.STARTING:
+        run.state = AnalysisRun.State.RUNNING
+        run.save(update_fields=["state"])
+        live.notify(run)
+
+
+@transaction.atomic
+def do_fail_run(run_pk: int, reason: str) -> None:
+    run = AnalysisRun.objects.select_for_update().get(pk=run_pk)
+    _fail(run, reason)
+
+
+def _fail(run: AnalysisRun, reason: str) -> None:
+    """In the caller's transaction, with the run locked: failed, stored shares dropped, audited."""
+    if run.state in live.FINAL_STATES:
+        return
+    run.state = AnalysisRun.State.FAILED
+    run.error = reason[:300]
+    run.finished_at = timezone.now()
+    run.save(update_fields=["state", "error", "finished_at"])
+    run.miner_states.update(outputs=None)
+    audit.record(AuditEvent.Kind.ANALYSIS_FAILED, None, None, run=str(run.run_id), period=run.period_id,
+                 reason=run.error)
+    live.notify(run)
+
+
+# --- Miner -> portal ------------------------------------------------------------------------
+
+
+def _locked(run_id) -> AnalysisRun:
+    # Three miners push concurrently; the run's row lock serialises them, so exactly one push
+    # sees all three outputs and reconstructs, and a failure is never overwritten by a success.
+    return AnalysisRun.objects.select_for_update().get(run_id=run_id)
+
+
+@transaction.atomic
+def do_record_progress(run_id, miner: int, body: dict) -> AnalysisRun:
+    """A miner's progress push (`state`, `progress`, `step`, `error`); a reported failure fails the run."""
+    run = _locked(run_id)
+    state, _created = MinerRunState.objects.get_or_create(run=run, miner=miner)
+    state.state = body["state"]
+    state.progress = body["progress"]
+    state.step = body.get("step", "")[:200]
+    state.error = body.get("error", "")[:300]
+    state.save()
+    if run.state not in live.FINAL_STATES:
+        if body["state"] == "failed":
+            why = state.error or "no reason given"
+            _fail(run, f"miner {miner} reported a failure: {why}")
+            return run
+        if run.state == AnalysisRun.State.STARTING and body["state"] in ("running", "done"):
+            run.state = AnalysisRun.State.RUNNING
+            run.save(update_fields=["state"])
+    live.notify(run)
+    return run
+
+
+def do_record_outputs(run_id, miner: int, body: dict) -> AnalysisRun:
+    """A miner's signed output shares; with the third, reconstruct and finish the run.
+
+    A bad signature, counts that disagree or inconsistent shares fail the run (the reason says
+    which miner, analysis or component). A finished run creates its draft report.
+    """
+    run, finished = _record_outputs(run_id, miner, body)
+    if finished:
+        _create_report(run)
+    return run
+
+
+@transaction.atomic
+def _record_outputs(run_id, miner: int, body: dict) -> tuple[AnalysisRun, bool]:
+    run = _locked(run_id)
+    if run.state in live.FINAL_STATES:
+        raise RunConflict("the run is already finished")
+    state, _created = MinerRunState.objects.get_or_create(run=run, miner=miner)
+    if state.outputs is not None:
+        if state.outputs.get("digest") == body["digest"]:
+            return run, False  # the same push again (a retry after a lost answer)
+        raise RunConflict("outputs of this miner were already received")
+    try:
+        if body["miner"] != miner:
+            raise OutputsRejected(f"miner {miner} sent outputs that name miner {body['miner']}")
+        check_signature(miner, str(run.run_id), body)
+    except OutputsRejected as exc:
+        _fail(run, str(exc))
+        return run, False
+    state.outputs = {"outputs": body["outputs"], "digest": body["digest"]}
+    state.save(update_fields=["outputs", "updated_at"])
+    received = list(run.miner_states.filter(outputs__isnull=False).order_by("miner"))
+    if len(received) < live.MINER_COUNT:
+        live.notify(run)
+        return run, False
+    try:
+        results = reconstruct(run.request, [s.outputs["outputs"] for s in received])
+    except OutputsRejected as exc:
+        _fail(run, str(exc))
+        return run, False
+    run.results = results
+    run.state = AnalysisRun.State.DONE
+    run.error = ""
+    run.finished_at = timezone.now()
+    run.save(update_fields=["results", "state", "error", "finished_at"])
+    run.miner_states.update(outputs=None)  # the shares served their purpose
+    audit.record(AuditEvent.Kind.ANALYSIS_FINISHED, None, None, run=str(run.run_id), period=run.period_id)
+    live.notify(run)
+    return run, True
+
+
+def _create_report(run: AnalysisRun) -> None:
+    """The draft report of a finished run, when the reports app provides `do_create_report`."""
+    try:
+        from consortium.reports import actions as report_actions
+    except ModuleNotFoundError as exc:
+        if exc.name != "consortium.reports.actions":
+            raise
+        return
+    create = getattr(report_actions, "do_create_report", None)
+    if create is not None:
+        create(run)

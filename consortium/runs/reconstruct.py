@@ -1,0 +1,142 @@
+"""From the three miners' signed output shares to a run's results (docs/api.md section 4, "Internal").
+
+Checks, in order: each miner's signature over the digest of what it sent; that the three agree on
+every revealed count; that every ShareArray has the ring's dtype and exactly the announced length;
+that the two copies of every replicated component agree (`reconstruct_replicated`). Every error
+names the miner, the analysis or the component, never a value.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+
+import numpy as np
+
+from consortium.submissions import signing
+from mpc_engine.ring import ring_for
+from mpc_engine.sharing import InconsistentShares, reconstruct_replicated
+
+OUTPUTS_HEADER = "consortium-mpc outputs v1"
+DTYPES = {"u32": (32, np.dtype("<u4")), "u64": (64, np.dtype("<u8"))}
+
+
+class OutputsRejected(Exception):
+    """The outputs cannot be reconstructed; str() is the reason, safe to store, show and audit."""
+
+
+def canonical_digest(outputs) -> str:
+    """SHA-256 hex of the canonical JSON (sorted keys, no spaces) of `outputs`."""
+    return hashlib.sha256(json.dumps(outputs, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def outputs_message(miner: int, run_id: str, digest: str) -> bytes:
+    return "".join(f"{line}\n" for line in (OUTPUTS_HEADER, miner, run_id, digest)).encode()
+
+
+def check_signature(miner: int, run_id: str, body: dict) -> None:
+    """The digest matches the outputs and the miner's key signed it; else OutputsRejected."""
+    if canonical_digest(body["outputs"]) != body["digest"]:
+        raise OutputsRejected(f"the outputs of miner {miner} do not match their digest")
+    key = signing.miner_public_key(miner)
+    if key is None:
+        raise OutputsRejected(f"miner {miner} has no valid public key configured")
+    message = outputs_message(miner, run_id, body["digest"])
+    if not signing.signature_is_valid(key, message, body["signature"]):
+        raise OutputsRejected(f"the signature of miner {miner} over its outputs does not verify")
+
+
+def reconstruct(request: dict, outputs_by_miner: list[list[dict]]) -> dict:
+    """The results of a run from the three miners' `outputs` lists (signatures already checked)."""
+    ring = ring_for(request["ring"])
+    per_analysis = [_index(miner, outputs, len(request["analyses"])) for miner, outputs in
+                    enumerate(outputs_by_miner)]
+    results: dict = {"ring": ring.bits, "indicators": {}, "ratios": {}, "time_series": {}}
+    for k, analysis in enumerate(request["analyses"]):
+        entries = [per_analysis[m][k] for m in range(3)]
+        label = f"analysis {k} ({analysis['kind']} {analysis.get('indicator') or analysis.get('name')})"
+        count, rejected = _agreed_counts(entries, label, analysis["kind"], len(request["columns"]))
+        if analysis["kind"] == "time_series":
+            results["time_series"][analysis["indicator"]] = _series(ring, entries, label, analysis, count,
+                                                                    rejected)
+            continue
+        values = [int(v) for v in _open(ring, [e for e in entries], count, label)]
+        if analysis["kind"] == "ratio":
+            results["ratios"][analysis["name"]] = {"values": values, "count": count, "rejected": rejected,
+                                                   "frac_bits": analysis["frac_bits"]}
+        else:
+            results["indicators"][analysis["indicator"]] = {"values": values, "count": count,
+                                                            "rejected": rejected}
+    return results
+
+
+def _index(miner: int, outputs: list[dict], expected: int) -> list[dict]:
+    found = {entry["analysis"]: entry for entry in outputs}
+    if len(found) != len(outputs) or sorted(found) != list(range(expected)):
+        raise OutputsRejected(f"miner {miner} did not send exactly one output per analysis")
+    return [found[k] for k in range(expected)]
+
+
+def _agreed_counts(entries, label, kind, columns):
+    counts = {e["count"] for e in entries}
+    rejected = {json.dumps(e["rejected"]) for e in entries}
+    if len(counts) != 1 or len(rejected) != 1:
+        raise OutputsRejected(f"the miners disagree on the counts of {label}")
+    count, rejected_value = counts.pop(), entries[0]["rejected"]
+    shape_ok = isinstance(rejected_value, list) if kind == "time_series" else isinstance(rejected_value, int)
+    if not shape_ok or count > columns:
+        raise OutputsRejected(f"the counts of {label} do not fit the run")
+    return count, rejected_value
+
+
+def _series(ring, entries, label, analysis, count, rejected) -> dict:
+    periods = len(analysis["periods"])
+    if len(rejected) != periods or any(len(e.get("rows") or []) != periods or
+                                       len(e.get("present") or []) != periods for e in entries):
+        raise OutputsRejected(f"{label} does not have one row per period")
+    rows = []
+    for p in range(periods):
+        values = _open(ring, [e["rows"][p] for e in entries], count, f"{label} row {p}")
+        present = _open(ring, [e["present"][p] for e in entries], count, f"{label} presence row {p}")
+        if np.any((present != 0) & (present != 1)):
+            raise OutputsRejected(f"{label} presence row {p} is not 0/1")
+        rows.append([int(v) if flag else None for v, flag in zip(values, present, strict=True)])
+    return {"periods": list(analysis["periods"]), "rows": rows, "count": count, "rejected": rejected}
+
+
+def _open(ring, pairs: list[dict], count: int, label: str) -> np.ndarray:
+    """Decode the three (a, b) ShareArrays and reconstruct them as signed integers."""
+    decoded = []
+    for miner, pair in enumerate(pairs):
+        try:
+            decoded.append((decode(ring, pair["a"], count), decode(ring, pair["b"], count)))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise OutputsRejected(f"miner {miner} sent a malformed share array for {label}: {exc}") from None
+    try:
+        opened = reconstruct_replicated(decoded)
+    except InconsistentShares as exc:
+        raise OutputsRejected(f"the output shares of {label} are inconsistent: {exc}") from None
+    return ring.to_signed(opened)
+
+
+def decode(ring, share_array: dict, count: int) -> np.ndarray:
+    """A ShareArray to ring elements: the ring's dtype, exactly `count` little-endian words."""
+    bits, dtype = DTYPES.get(share_array.get("dtype"), (None, None))
+    if bits != ring.bits:
+        raise ValueError(f"dtype is not u{ring.bits}")
+    try:
+        raw = base64.b64decode(share_array["data"], validate=True)
+    except (binascii.Error, TypeError):
+        raise ValueError("data is not base64") from None
+    if len(raw) != count * dtype.itemsize:
+        raise ValueError(f"length is not {count} words")
+    return np.frombuffer(raw, dtype=dtype).astype(ring.dtype)
+
+
+def encode(array: np.ndarray) -> dict:
+    """Ring elements as a ShareArray (the miners' side; here for their test double)."""
+    array = np.asarray(array)
+    name = {4: "u32", 8: "u64"}[array.dtype.itemsize]
+    return {"dtype": name, "data": base64.b64encode(array.astype(DTYPES[name][1]).tobytes()).decode()}
