@@ -15,6 +15,7 @@ if settings.DEPLOYMENT_MODE == "portal":
         path("admin/", admin.site.urls),
         path("i18n/", include("django.conf.urls.i18n")),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/miner/runs/", include("consortium.runs.api_urls")),
         path("api/miner/", include("consortium.submissions.api_urls")),
         path("periods/", include("consortium.periods.urls")),
         path("submissions/", include("consortium.submissions.urls")),
