@@ -50,7 +50,9 @@ class KeyedStream:
         out = np.empty(nbytes + 15, dtype=np.uint8)  # update_into wants room for a block
         if nbytes:
             encryptor = Cipher(self._algorithm, modes.CTR((tag << 64).to_bytes(16, "big"))).encryptor()
-            encryptor.update_into(_zeros(nbytes), out)
+            # out is uninitialised memory: a short write must never pass as keystream
+            if encryptor.update_into(_zeros(nbytes), out) != nbytes:
+                raise RuntimeError("AES-CTR produced fewer bytes than asked for")
         return out[:nbytes].view(dtype).reshape(shape)
 
 
@@ -58,8 +60,14 @@ _ZEROS = memoryview(bytes(1 << 20))
 
 
 def _zeros(nbytes: int) -> memoryview:
-    """A read-only all-zero buffer of at least nbytes, kept between calls (the plaintext of CTR)."""
+    """A read-only all-zero buffer of exactly nbytes, kept between calls (the plaintext of CTR).
+
+    Parties run as threads (`runner.run_local`), so the global is read once into a local:
+    re-reading it after growing could return another thread's smaller buffer.
+    """
     global _ZEROS
-    if len(_ZEROS) < nbytes:
-        _ZEROS = memoryview(bytes(max(nbytes, 2 * len(_ZEROS))))
-    return _ZEROS[:nbytes]
+    zeros = _ZEROS
+    if len(zeros) < nbytes:
+        zeros = memoryview(bytes(max(nbytes, 2 * len(zeros))))
+        _ZEROS = zeros
+    return zeros[:nbytes]
