@@ -1,7 +1,8 @@
 """Members (companies), the people who act for them, the consortium's staff and board, and the audit log."""
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -29,13 +30,35 @@ class Role(models.TextChoices):
     BOARD = "board", _("board member")
 
 
+# The apps whose admin pages consortium staff manage. Nobody else reaches the admin at all.
+STAFF_ADMIN_APPS = frozenset({"accounts", "periods", "submissions", "runs", "reports", "otp_totp", "axes"})
+
+
+class PortalUserManager(UserManager):
+    def create_superuser(self, username, email=None, password=None, **extra_fields):
+        # `createsuperuser` makes the first staff member; the role is what grants admin access.
+        extra_fields.setdefault("role", Role.STAFF)
+        if extra_fields["role"] != Role.STAFF:
+            raise ValueError("a superuser must have the staff role")
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
 class User(AbstractUser):
-    """A person who logs in. Representatives belong to one company; staff and board to none."""
+    """A person who logs in. Representatives belong to one company; staff and board to none.
+
+    The role alone decides admin access: `is_staff` is true exactly for the staff role (kept so by
+    `save()` and by a database constraint), and staff hold every permission on the portal's apps.
+    """
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.REPRESENTATIVE)
     company = models.ForeignKey(Company, verbose_name=_("company"), null=True, blank=True,
                                 on_delete=models.PROTECT, related_name="representatives")
     language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, blank=True)
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False,
+        help_text=_("Set when staff reset the password: the user chooses a new one at the next login."))
+
+    objects = PortalUserManager()
 
     class Meta:
         constraints = [
@@ -43,7 +66,39 @@ class User(AbstractUser):
                 name="representative_has_company",
                 condition=~models.Q(role="representative") | models.Q(company__isnull=False),
             ),
+            models.CheckConstraint(
+                name="only_staff_role_is_staff",
+                condition=(models.Q(role="staff", is_staff=True)
+                           | (~models.Q(role="staff") & models.Q(is_staff=False, is_superuser=False))),
+            ),
         ]
+
+    def _apply_role(self):
+        self.is_staff = self.role == Role.STAFF
+        if not self.is_staff:
+            self.is_superuser = False
+
+    def clean(self):
+        super().clean()
+        self._apply_role()  # before the constraints are validated
+        if self.role == Role.REPRESENTATIVE and self.company_id is None:
+            raise ValidationError({"company": _("A member representative must belong to a company.")})
+        if self.role != Role.REPRESENTATIVE and self.company_id is not None:
+            raise ValidationError({"company": _("Only member representatives belong to a company.")})
+
+    def save(self, *args, **kwargs):
+        self._apply_role()
+        super().save(*args, **kwargs)
+
+    def has_perm(self, perm, obj=None):
+        if self.is_active and self.is_staff and perm.split(".", 1)[0] in STAFF_ADMIN_APPS:
+            return True
+        return super().has_perm(perm, obj)
+
+    def has_module_perms(self, app_label):
+        if self.is_active and self.is_staff and app_label in STAFF_ADMIN_APPS:
+            return True
+        return super().has_module_perms(app_label)
 
     @property
     def is_representative(self) -> bool:
@@ -66,6 +121,8 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", _("login failed")
         LOGOUT = "logout", _("logout")
         PASSWORD_RESET = "password_reset", _("password reset by staff")
+        PASSWORD_CHANGED = "password_changed", _("password changed")
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("second factor enrolled")
         TOKEN_ISSUED = "token_issued", _("access token issued")
         SUBMISSION_COMPLETE = "submission_complete", _("submission complete")
         SUBMISSION_FAILED = "submission_failed", _("submission failed")

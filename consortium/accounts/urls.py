@@ -8,5 +8,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/code/", views.otp_verify, name="otp_verify"),
+    path("account/authenticator/", views.otp_setup, name="otp_setup"),
+    path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("how-it-works/", views.how_it_works, name="how_it_works"),
 ]

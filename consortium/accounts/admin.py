@@ -1,0 +1,119 @@
+"""People, companies and the audit log in admin (the admin site itself: admin_site.py)."""
+
+from django.contrib import admin
+from django.contrib.admin import helpers
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django_otp import user_has_device
+
+from . import actions
+from .forms import UserChangeForm, UserCreationForm
+from .models import AuditEvent, Company, User
+
+
+def _no_store(response):
+    # The page holds a temporary password: no browser or proxy cache may keep it.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@admin.register(User)
+class PortalUserAdmin(UserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = ("username", "full_name", "role", "company", "is_active", "second_factor", "last_login")
+    list_filter = ("role", "is_active", "company")
+    search_fields = ("username", "first_name", "last_name", "email", "company__name")
+    ordering = ("username",)
+    readonly_fields = ("last_login", "date_joined")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email", "language")}),
+        (_("Role and access"), {
+            "fields": ("role", "company", "is_active", "must_change_password"),
+            "description": _("The role decides what a person sees. Only consortium staff reach "
+                             "this administration; a member representative belongs to one company."),
+        }),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (None, {
+            "classes": ("wide",),
+            "fields": ("username", "first_name", "last_name", "email", "role", "company",
+                       "password1", "password2"),
+            "description": _("The person chooses a new password at their first login."),
+        }),
+    )
+    actions = ["reset_password"]
+
+    @admin.display(description=_("name"))
+    def full_name(self, user):
+        return user.get_full_name()
+
+    @admin.display(description=_("authenticator app"), boolean=True)
+    def second_factor(self, user):
+        return user_has_device(user, confirmed=True)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True  # staff typed it; only the person should know it
+        actions.do_save_user(obj)
+
+    @admin.action(description=_("Reset password (a temporary one, changed at the next login)"))
+    def reset_password(self, request, queryset):
+        return self._reset_passwords(request, list(queryset), from_changelist=True)
+
+    def user_change_password(self, request, id, form_url=""):
+        """The user page's password link: the same audited reset, never a password typed by staff."""
+        user = get_object_or_404(self.get_queryset(request), pk=id)
+        if not self.has_change_permission(request, user):
+            raise PermissionDenied
+        return self._reset_passwords(request, [user], from_changelist=False)
+
+    def _reset_passwords(self, request, users, from_changelist):
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "users": users,
+                   "from_changelist": from_changelist, "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                   "title": _("Reset password")}
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            context["results"] = [(user, actions.do_reset_password(user, request.user, request))
+                                  for user in users]
+            return _no_store(TemplateResponse(request, "accounts/admin/reset_password_done.html", context))
+        return TemplateResponse(request, "accounts/admin/reset_password_confirm.html", context)
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ("name", "registry_code", "active", "representative_count", "joined")
+    list_filter = ("active",)
+    search_fields = ("name", "registry_code")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(n_representatives=Count("representatives"))
+
+    @admin.display(description=_("representatives"), ordering="n_representatives")
+    def representative_count(self, company):
+        return company.n_representatives
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is written by the portal's actions, never by hand."""
+
+    list_display = ("at", "kind", "actor", "ip", "detail")
+    list_filter = ("kind",)
+    search_fields = ("actor__username",)
+    date_hierarchy = "at"
+    list_select_related = ("actor",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
