@@ -76,7 +76,7 @@ _COMMON_APPS = [
 ]
 _MODE_APPS = {
     "portal": [
-        "django.contrib.admin",
+        "consortium.accounts.apps.PortalAdminConfig",  # django.contrib.admin: staff only, second factor
         "django.contrib.sessions",
         "django.contrib.messages",
         "django_otp",
@@ -98,6 +98,7 @@ _PORTAL_ONLY_MIDDLEWARE = {
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "consortium.accounts.middleware.SessionLimitsMiddleware",
+    "consortium.accounts.middleware.AccessGateMiddleware",
     "consortium.accounts.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -113,6 +114,8 @@ MIDDLEWARE = [
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "django_otp.middleware.OTPMiddleware",
         "consortium.accounts.middleware.SessionLimitsMiddleware",
+        # until the second factor (and a reset password's change) is done, nothing else is reachable
+        "consortium.accounts.middleware.AccessGateMiddleware",
         "consortium.accounts.middleware.UserLanguageMiddleware",
         "django.contrib.messages.middleware.MessageMiddleware",
         "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -172,6 +175,7 @@ AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_HOURS", 1, lo=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "consortium.accounts.views.locked_out"  # a page that says when to try again
 
 # Sessions: 12 h absolute (a working day), 30 min idle (a laptop left open in a meeting).
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 3600, lo=60)
