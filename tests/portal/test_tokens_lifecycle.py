@@ -121,7 +121,8 @@ def test_it_refuses_an_expired_token(issued, period):
 
 def test_it_refuses_the_wrong_period(issued, period):
     token, access, _s = issued
-    assert verify(0, token, period.pk + 1, access.form_id).json() == {"valid": False, "reason": "wrong_period"}
+    answer = verify(0, token, period.pk + 1, access.form_id).json()
+    assert answer == {"valid": False, "reason": "wrong_period"}
     access.refresh_from_db()
     assert not access.used_by_miner_0
 
