@@ -42,7 +42,6 @@ HOST = "127.0.0.1"
 REAP_SECONDS = 5.0  # how long a child gets to exit before it is terminated, then killed
 START_SECONDS = 60.0  # spawning and importing numpy on a loaded machine is not a peer stall
 FAILURE_GRACE_SECONDS = 3.0  # beyond `timeout`: the transport's close grace (2 s) + margin
-SECONDARY = (PeerTimeout, PeerDisconnected)  # what the peers of a failed party report
 
 
 class PartyFailed(RuntimeError):

@@ -2,7 +2,8 @@
 
 `run_local(program, args_per_party)` calls `program(party, *args)` at each party
 after the key set-up and returns the three results with each party's counters.
-The first party to fail makes the others time out; its exception is raised here.
+A party that stops (done or failed) closes its transport, so a peer still waiting for
+it fails at once with `PeerDisconnected`; the first party's own error is raised here.
 `run_with_inputs` plays the browser too: it splits secret arrays into additive
 shares, and each party turns its shares into replicated ones before the program
 runs (those rounds are not counted).
@@ -20,8 +21,10 @@ from .party import Party
 from .protocols.arithmetic import from_additive
 from .ring import RING32, Ring
 from .sharing import additive_shares
-from .transport.framing import PeerTimeout
+from .transport.framing import PeerDisconnected, PeerTimeout
 from .transport.local import LocalHub
+
+SECONDARY = (PeerTimeout, PeerDisconnected)  # what the peers of a failed party report
 
 
 @dataclass
@@ -59,6 +62,8 @@ def run_local(program, args_per_party=None, ring: Ring = RING32, timeout: float 
             outputs[i] = program(parties[i], *args_per_party[i])
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             errors[i] = exc
+        finally:
+            parties[i].transport.close()
 
     threads = [threading.Thread(target=body, args=(i,), name=f"party-{i}") for i in range(3)]
     for t in threads:
@@ -67,8 +72,8 @@ def run_local(program, args_per_party=None, ring: Ring = RING32, timeout: float 
         t.join()
     failures = [e for e in errors if e is not None]
     if failures:
-        # the root cause is not the time-out that another party's failure caused
-        raise next((e for e in failures if not isinstance(e, PeerTimeout)), failures[0])
+        # the root cause is not the time-out or disconnection that its failure caused at the peers
+        raise next((e for e in failures if not isinstance(e, SECONDARY)), failures[0])
     return RunResult(outputs, [stats_of(p) for p in parties], parties)
 
 

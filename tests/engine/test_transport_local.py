@@ -5,7 +5,7 @@ import time
 import numpy as np
 import pytest
 
-from mpc_engine.transport.framing import PeerTimeout, ProtocolError
+from mpc_engine.transport.framing import PeerDisconnected, PeerTimeout, ProtocolError
 from mpc_engine.transport.local import LocalHub
 
 RUN = b"l" * 16
@@ -48,3 +48,14 @@ def test_a_message_of_the_wrong_size_is_refused(parties):
     parties[2].send(1, np.zeros(3, dtype=np.uint32), op_id=1)
     with pytest.raises(ProtocolError, match="from party 2 has 12 bytes, expected 8"):
         parties[1].recv(2, 1, np.uint32, 2)
+
+
+def test_a_closed_peer_is_reported_at_once_after_its_last_frame(parties):
+    parties[0].send(1, np.array([7], dtype=np.uint32), op_id=1)
+    parties[0].close()
+    assert parties[1].recv(0, 1, np.uint32, 1)[0] == 7
+    start = time.monotonic()
+    for _ in range(2):  # and again: the end of stream stays
+        with pytest.raises(PeerDisconnected, match="party 0 closed the connection"):
+            parties[1].recv(0, 2, np.uint32, 1)
+    assert time.monotonic() - start < 0.1
