@@ -1,0 +1,246 @@
+"""A test double of the three miners: docs/api.md section 4, computed for real with the MPC engine.
+
+The test plays the members' browsers (`deposit`: additive shares of each figure and of its
+*submitted* flag, one share per miner, as `static/js` does). The fake miners stand behind
+`consortium.miner_client.request_json` (install with `install(monkeypatch)`): they accept a run
+(`POST /api/runs`) or refuse it as told, and `push(client, run_id)` makes them compute the
+requested analyses with `mpc_engine` (three parties in-process), then push progress and their
+signed output shares to the portal's real endpoints through a Django test client.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+
+import numpy as np
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from consortium import miner_client
+from consortium.runs.reconstruct import canonical_digest, encode, outputs_message
+from mpc_engine.analyses import Column, ratio_indicator, sorted_indicators, time_series
+from mpc_engine.protocols.arithmetic import from_additive, output_pair
+from mpc_engine.ring import ring_for
+from mpc_engine.runner import run_local
+from mpc_engine.sharing import additive_shares
+from mpc_engine.validation import Bounds
+
+MINERS = 3
+
+
+class FakeMiners:
+    def __init__(self):
+        self.keys = [Ed25519PrivateKey.generate() for _ in range(MINERS)]
+        self.secrets = [secrets.token_urlsafe(32) for _ in range(MINERS)]
+        self.stores: list[dict] = [{} for _ in range(MINERS)]  # submission id -> {"values", "submitted"}
+        self.runs: list[dict] = [{} for _ in range(MINERS)]  # run id -> the request as received
+        self.down: set[int] = set()  # miners that cannot be reached
+        self.refusing: set[int] = set()  # miners that answer 503
+
+    # --- configuration --------------------------------------------------------------------
+
+    def settings(self) -> list[dict]:
+        """The portal's MINERS setting for these three."""
+        return [{"url": f"https://miner{i}.test", "secret": self.secrets[i],
+                 "public_key": base64.b64encode(self.keys[i].public_key().public_bytes(
+                     Encoding.Raw, PublicFormat.Raw)).decode()} for i in range(MINERS)]
+
+    def install(self, monkeypatch, settings) -> FakeMiners:
+        settings.MINERS = self.settings()
+        monkeypatch.setattr(miner_client, "request_json", self.request_json)
+        return self
+
+    # --- the browsers -----------------------------------------------------------------------
+
+    def deposit(self, ring_bits: int, submission_id, figures: dict) -> None:
+        """Secret-share a member's figures ({code: int or None}; None = not submitted) to the three."""
+        ring = ring_for(ring_bits)
+        shares = [{"values": {}, "submitted": {}} for _ in range(MINERS)]
+        for code, value in figures.items():
+            v = additive_shares(ring, ring.encode([0 if value is None else value]))
+            f = additive_shares(ring, ring.encode([0 if value is None else 1]))
+            for i in range(MINERS):
+                shares[i]["values"][code] = v[i][0]
+                shares[i]["submitted"][code] = f[i][0]
+        for i in range(MINERS):
+            self.stores[i][str(submission_id)] = shares[i]
+
+    # --- portal -> miner (behind consortium.miner_client.request_json) -------------------------
+
+    def request_json(self, i, method, path, body=None, *, auth=False, timeout=None):
+        if i in self.down:
+            raise miner_client.MinerError("connection refused")
+        if not auth:
+            raise miner_client.MinerError("HTTP 401")
+        if i in self.refusing:
+            raise miner_client.MinerError("HTTP 503")
+        if method == "POST" and path == "/api/runs":
+            body = json.loads(json.dumps(body))  # what travels is JSON
+            known = self.runs[i].get(body["run_id"])
+            if known is not None and known != body:
+                raise miner_client.MinerError("HTTP 409")
+            self.runs[i][body["run_id"]] = body
+            return {"accepted": True}
+        if method == "GET" and path.startswith("/api/runs/"):
+            return {"state": "queued", "progress": 0.0, "step": "", "error": ""}
+        raise miner_client.MinerError("HTTP 404")
+
+    # --- the computation --------------------------------------------------------------------
+
+    def compute(self, run_id) -> list[list[dict]]:
+        """Each miner's `outputs` list for the run, computed by the three parties together."""
+        requests = [self.runs[i][str(run_id)] for i in range(MINERS)]
+        assert all(r == requests[0] for r in requests), "the three miners got different requests"
+        request = requests[0]
+        ring = ring_for(request["ring"])
+        args = [(request, self._inputs(i, request, ring)) for i in range(MINERS)]
+        result = run_local(_program, args, ring=ring, timeout=60)
+        return [[_encode_output(entry) for entry in result.outputs[i]] for i in range(MINERS)]
+
+    def _inputs(self, i, request, ring):
+        """Miner i's additive shares: {(submission id or None, code): (value share, flag share)}."""
+        ids = set(request["columns"])
+        for analysis in request["analyses"]:
+            for row in analysis.get("rows", []):
+                ids.update(row)
+        zero = ring.dtype.type(0)
+        inputs = {}
+        for sid in ids:
+            stored = self.stores[i].get(sid) if sid is not None else None
+            for code in _codes(request):
+                if stored is None or code not in stored["values"]:
+                    inputs[(sid, code)] = (zero, zero)
+                else:
+                    inputs[(sid, code)] = (stored["values"][code], stored["submitted"][code])
+        return inputs
+
+    # --- miner -> portal -----------------------------------------------------------------------
+
+    def sign(self, i, run_id, outputs) -> dict:
+        digest = canonical_digest(outputs)
+        signature = self.keys[i].sign(outputs_message(i, str(run_id), digest))
+        return {"miner": i, "outputs": outputs, "digest": digest,
+                "signature": base64.b64encode(signature).decode()}
+
+    def auth(self, i) -> dict:
+        return {"HTTP_AUTHORIZATION": f"Miner {i} {self.secrets[i]}"}
+
+    def post(self, client, i, run_id, what, body):
+        return client.post(f"/api/miner/runs/{run_id}/{what}", body, content_type="application/json",
+                           **self.auth(i))
+
+    def push(self, client, run_id, outputs=None, tamper=None) -> list:
+        """Progress, then the signed outputs of each miner; `tamper(i, outputs)` may alter one."""
+        outputs = outputs or self.compute(run_id)
+        answers = []
+        for i in range(MINERS):
+            self.post(client, i, run_id, "progress", {"state": "running", "progress": 0.5, "step": "sorting"})
+            mine = tamper(i, outputs[i]) if tamper else outputs[i]
+            answers.append(self.post(client, i, run_id, "outputs", self.sign(i, run_id, mine)))
+            self.post(client, i, run_id, "progress", {"state": "done", "progress": 1.0, "step": "finished"})
+        return answers
+
+
+def _codes(request) -> set[str]:
+    codes = set()
+    for a in request["analyses"]:
+        codes.update(c for c in (a.get("indicator"), a.get("numerator"), a.get("denominator")) if c)
+    return codes
+
+
+def _program(party, request, inputs):
+    """What each miner's worker runs: its shares in, its pair of every output out."""
+    ring = party.ring
+    cache = {}
+
+    def column(ids, code, lo, hi):
+        key = (tuple(ids), code)
+        if key not in cache:
+            values = np.array([inputs[(sid, code)][0] for sid in ids], dtype=ring.dtype)
+            flags = np.array([inputs[(sid, code)][1] for sid in ids], dtype=ring.dtype)
+            cache[key] = (from_additive(party, values), from_additive(party, flags))
+        values, flags = cache[key]
+        return Column(values, flags, Bounds(lo, hi))
+
+    columns = request["columns"]
+    analyses = request["analyses"]
+    sorted_ix = [k for k, a in enumerate(analyses) if a["kind"] == "sorted_indicator"]
+    outputs = [None] * len(analyses)
+    done = sorted_indicators(party, [column(columns, analyses[k]["indicator"], analyses[k]["lo"],
+                                            analyses[k]["hi"]) for k in sorted_ix])
+    for k, result in zip(sorted_ix, done, strict=True):
+        outputs[k] = {"analysis": k, "count": result.count, "rejected": result.rejected,
+                      "pair": output_pair(result.values)}
+    for k, a in enumerate(analyses):
+        if a["kind"] == "ratio":
+            result = ratio_indicator(party, column(columns, a["numerator"], a["num_lo"], a["num_hi"]),
+                                     column(columns, a["denominator"], a["den_lo"], a["den_hi"]),
+                                     frac_bits=a["frac_bits"])
+            outputs[k] = {"analysis": k, "count": result.count, "rejected": result.rejected,
+                          "pair": output_pair(result.values)}
+        elif a["kind"] == "time_series":
+            series = time_series(party, [column(row, a["indicator"], a["lo"], a["hi"]) for row in a["rows"]])
+            outputs[k] = {"analysis": k, "count": series.count, "rejected": series.rejected,
+                          "rows": [output_pair(r) for r in series.rows],
+                          "present": [output_pair(p) for p in series.present]}
+    return outputs
+
+
+def _encode_output(entry) -> dict:
+    out = {"analysis": entry["analysis"], "count": int(entry["count"])}
+    rejected = entry["rejected"]
+    out["rejected"] = [int(r) for r in rejected] if isinstance(rejected, list) else int(rejected)
+    if "pair" in entry:
+        out["a"], out["b"] = encode(entry["pair"][0]), encode(entry["pair"][1])
+    else:
+        out["rows"] = [{"a": encode(a), "b": encode(b)} for a, b in entry["rows"]]
+        out["present"] = [{"a": encode(a), "b": encode(b)} for a, b in entry["present"]]
+    return out
+
+
+# --- the portal's records a run reads (periods, companies, complete submissions) -------------
+
+# Semi-annual indicators with ranges that fit Z_2^32 (the default euro ranges need Z_2^64).
+SMALL_INDICATORS = [
+    dict(code="total_return", name="Total return", unit="EUR", lo=0, hi=10**6),
+    dict(code="employees", name="Number of employees", lo=0, hi=10_000),
+    dict(code="export_share", name="Percentage of export", unit="%", encoding="fixed", scale=1,
+         lo=0, hi=1000),
+    dict(code="added_value", name="Added value", unit="EUR", lo=-10**6, hi=10**6),
+]
+
+
+def make_period(name, ends_on, *, kind="semi_annual", state="closed", indicators=SMALL_INDICATORS):
+    from consortium.periods.models import CollectionPeriod, IndicatorDefinition
+
+    period = CollectionPeriod.objects.create(name=name, kind=kind, starts_on=ends_on.replace(day=1),
+                                             ends_on=ends_on, state=state)
+    for position, spec in enumerate(indicators):
+        IndicatorDefinition.objects.create(period=period, position=position, **spec)
+    return period
+
+
+def make_member(name):
+    """A company and its representative."""
+    from consortium.accounts.models import Company, Role, User
+
+    company = Company.objects.create(name=name, registry_code=secrets.token_hex(6))
+    user = User.objects.create(username=f"rep-{company.pk}", role=Role.REPRESENTATIVE, company=company)
+    return company, user
+
+
+def make_submission(company, user, period, *, state="complete", minutes_ago=0):
+    """One attempt of `company` in `period` (complete by default, completed `minutes_ago`)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from consortium.submissions.models import AccessToken, Submission
+
+    when = timezone.now() - timedelta(minutes=minutes_ago)
+    token = AccessToken.objects.create(token_hash=secrets.token_hex(32), user=user, company=company,
+                                       period=period, expires_at=when + timedelta(hours=2))
+    return Submission.objects.create(token=token, user=user, company=company, period=period, state=state,
+                                     completed_at=when if state == "complete" else None)

@@ -1,0 +1,136 @@
+"""A whole run: members' figures secret-shared, three (fake) miners computing with the real MPC
+engine, signed output shares reconstructed by the portal, results equal to plaintext numpy."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from consortium.accounts.models import AuditEvent
+from consortium.runs import actions
+from consortium.runs.models import AnalysisRun, MinerRunState
+
+from .fake_miners import SMALL_INDICATORS, FakeMiners, make_member, make_period, make_submission
+
+BOUNDS = {d["code"]: (d["lo"], d["hi"]) for d in SMALL_INDICATORS}
+CODES = list(BOUNDS)
+ENDS = [dt.date(2025, 6, 30), dt.date(2025, 12, 31), dt.date(2026, 6, 30)]
+
+
+@pytest.fixture
+def fake(monkeypatch, settings):
+    return FakeMiners().install(monkeypatch, settings)
+
+
+def random_figures(rng, n):
+    """n companies' figures per code, with a few not submitted (None) and a few out of range."""
+    figures = []
+    for _ in range(n):
+        row = {code: int(rng.integers(lo, hi + 1)) for code, (lo, hi) in BOUNDS.items()}
+        row["employees"] = int(rng.integers(0, 50))  # zero sometimes: no ratio for that company
+        figures.append(row)
+    figures[0]["export_share"] = None
+    figures[1]["employees"] = 20_000  # above hi: rejected inside MPC
+    figures[2]["total_return"] = -5  # below lo
+    return figures
+
+
+@pytest.fixture
+def world(db, fake):
+    """Three closed semi-annual periods, six members; member 5 skipped the middle period,
+    a seventh member submitted only in the first. Returns (periods, {company: [figures per period]})."""
+    rng = np.random.default_rng(7)
+    periods = [make_period(f"P{k}", end) for k, end in enumerate(ENDS)]
+    make_period("Annual 2025", dt.date(2025, 12, 31), kind="annual")  # another kind: not in the series
+    members = [make_member(f"Member {k}") for k in range(7)]
+    figures = {}
+    for p, period in enumerate(periods):
+        rows = random_figures(rng, len(members))
+        for k, (company, user) in enumerate(members):
+            if (k == 5 and p == 1) or (k == 6 and p > 0):
+                figures.setdefault(company.pk, []).append(None)
+                continue
+            stale = make_submission(company, user, period, minutes_ago=60)  # corrected later: not used
+            fake.deposit(32, stale.submission_id, {c: 999 for c in CODES})
+            s = make_submission(company, user, period, minutes_ago=5)
+            fake.deposit(32, s.submission_id, rows[k])
+            figures.setdefault(company.pk, []).append(rows[k])
+    return periods, figures
+
+
+def valid(code, value):
+    lo, hi = BOUNDS[code]
+    return value is not None and lo <= value <= hi
+
+
+def expected(figures):
+    current = [f[-1] for f in figures.values() if f[-1] is not None]
+    out = {"indicators": {}, "time_series": {}}
+    for code in CODES:
+        values = [row[code] for row in current]
+        kept = sorted(v for v in values if valid(code, v))
+        out["indicators"][code] = {"values": kept, "count": len(kept),
+                                   "rejected": sum(v is not None and not valid(code, v) for v in values)}
+    ratios = [int(np.trunc(row["added_value"] / row["employees"])) for row in current
+              if valid("added_value", row["added_value"]) and valid("employees", row["employees"])
+              and row["employees"] != 0]
+    rejected = sum(row[c] is not None and not valid(c, row[c]) for row in current
+                   for c in ("added_value", "employees"))
+    out["ratio"] = {"values": sorted(ratios), "count": len(ratios), "rejected": rejected}
+    for code in CODES:
+        columns = [tuple(row[code] if row is not None and valid(code, row[code]) else None for row in per)
+                   for per in figures.values() if per[-1] is not None]
+        kept = [c for c in columns if c[-1] is not None]
+        rejected = [sum(1 for per in figures.values() if per[-1] is not None and per[p] is not None
+                        and per[p][code] is not None and not valid(code, per[p][code])) for p in range(3)]
+        out["time_series"][code] = {"columns": kept, "rejected": rejected}
+    return out
+
+
+def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff_user, client):
+    periods, figures = world
+    run = actions.start_run(periods[-1], staff_user)
+    assert run.state == AnalysisRun.State.RUNNING
+
+    answers = fake.push(client, run.run_id)
+
+    assert [a.status_code for a in answers] == [202, 202, 202]
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.DONE, run.error
+    want = expected(figures)
+    results = run.results
+    assert results["ring"] == 32
+    assert results["indicators"] == want["indicators"]
+    assert results["ratios"]["added_value_per_employee"] == {**want["ratio"], "frac_bits": 0}
+    for code in CODES:
+        series = results["time_series"][code]
+        assert series["periods"] == [p.pk for p in periods]
+        columns = list(zip(*series["rows"], strict=True))
+        assert [c[-1] for c in columns] == sorted(c[-1] for c in want["time_series"][code]["columns"])
+        assert sorted(columns, key=repr) == sorted(want["time_series"][code]["columns"], key=repr)
+        assert series["count"] == len(columns)
+        assert series["rejected"] == want["time_series"][code]["rejected"]
+
+
+def test_a_finished_run_is_audited_clears_its_shares_and_creates_the_draft_report(world, fake, staff_user,
+                                                                                    client):
+    periods, _ = world
+    run = actions.start_run(periods[-1], staff_user)
+    fake.push(client, run.run_id)
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.DONE
+    assert not MinerRunState.objects.filter(run=run, outputs__isnull=False).exists()
+    finished = AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FINISHED)
+    assert finished.detail == {"run": str(run.run_id), "period": periods[-1].pk}
+    assert run.report.period == periods[-1]  # consortium.reports.actions.do_create_report ran
+
+
+def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff_user, client):
+    periods, _ = world
+    run = actions.start_run(periods[-1], staff_user)
+    outputs = fake.compute(run.run_id)
+    first = fake.post(client, 0, run.run_id, "outputs", fake.sign(0, run.run_id, outputs[0]))
+    again = fake.post(client, 0, run.run_id, "outputs", fake.sign(0, run.run_id, outputs[0]))
+    assert (first.status_code, again.status_code) == (202, 202)
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.RUNNING
