@@ -17,13 +17,16 @@ from mpc_engine.protocols.compare import lt
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.sharing import additive_shares, reconstruct_replicated
 from mpc_engine.transport.framing import (
+    HEADER,
     HEADER_BYTES,
+    MAGIC,
+    VERSION,
     PeerDisconnected,
     PeerTimeout,
     ProtocolError,
     decode_header,
 )
-from mpc_engine.transport.tcp import TcpTransport, hello_frame, listen
+from mpc_engine.transport.tcp import MAX_PAYLOAD_BYTES, TcpTransport, hello_frame, listen
 
 # -- programs run in the spawned parties (top level, so they pickle) ----------------------
 
@@ -222,8 +225,9 @@ def test_a_frame_for_another_operation_is_refused(trio):
 class FakePeers:
     """Party 0 being built in a thread; the test speaks for parties 1 and 2 on raw sockets."""
 
-    def __init__(self, run_id, timeout=5.0):
+    def __init__(self, run_id, timeout=5.0, **options):
         self.run_id = run_id
+        self.options = options
         self.listener = listen()
         self.port = self.listener.getsockname()[1]
         self.result = {}
@@ -232,7 +236,8 @@ class FakePeers:
 
     def _build(self, timeout):
         try:
-            self.result["transport"] = TcpTransport(0, self.run_id, self.listener, {}, timeout)
+            self.result["transport"] = TcpTransport(0, self.run_id, self.listener, {}, timeout,
+                                                    **self.options)
         except Exception as exc:
             self.result["error"] = exc
 
@@ -282,6 +287,26 @@ def test_a_malformed_frame_on_the_socket_raises_protocol_error():
         p1.sendall(b"GARBAGE!" * 5)
         with pytest.raises(ProtocolError, match="party 1.*malformed"):
             transport.recv(1, 1, np.uint32, 1)
+    finally:
+        p1.close()
+        p2.close()
+        transport.close()
+
+
+@pytest.mark.parametrize("options", [{}, {"max_payload_bytes": 1000}])
+def test_a_header_announcing_more_than_the_limit_is_refused_before_allocating(options):
+    limit = options.get("max_payload_bytes", MAX_PAYLOAD_BYTES)
+    peers = FakePeers(secrets.token_bytes(16), **options)
+    p1, p2 = peers.dial(1), peers.dial(2)
+    read_all(p1, HEADER_BYTES)
+    read_all(p2, HEADER_BYTES)
+    transport = peers.transport()
+    try:
+        p1.sendall(HEADER.pack(MAGIC, VERSION, 1, 1, 0, peers.run_id, 1, limit + 1))
+        start = time.monotonic()
+        with pytest.raises(ProtocolError, match=f"party 1.*over this transport's limit of {limit}"):
+            transport.recv(1, 1, np.uint8, limit + 1)
+        assert time.monotonic() - start < 2  # refused at once, not waiting for the payload
     finally:
         p1.close()
         p2.close()
