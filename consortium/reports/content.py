@@ -111,7 +111,7 @@ def _section(code, name, unit, entry, decoding, k, show_rejected) -> Section:
         section.rejected = int(entry.get("rejected", 0))
     if section.published:
         section.values = [decoding.value(v) for v in encoded]
-        section.summary = summarize(encoded, decoding)
+        section.summary = summarize(encoded, decoding).rounded(stat_decimals(decoding.decimals))
         section.chart = charts.distribution_svg(
             section.values, section.summary, _("Distribution of %(name)s") % {"name": section.name})
     return section

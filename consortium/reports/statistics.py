@@ -9,7 +9,7 @@ default (`method="linear"`, Hyndman & Fan type 7) and Excel's QUARTILE.INC / PER
 The median is the second quartile under the same rule.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from numbers import Rational
 
@@ -52,6 +52,15 @@ class Summary:
 
     def as_row(self) -> list:
         return [getattr(self, f) for f in self.FIELDS]
+
+    def rounded(self, places: int) -> "Summary":
+        """Quartiles and mean to `places` decimals (min and max are values, exact already): what the
+        page and the spreadsheet show, the same number in both (a spreadsheet keeps 15 digits)."""
+
+        def r(x):
+            return x if isinstance(x, int) else round(x, places)
+
+        return replace(self, q1=r(self.q1), median=r(self.median), q3=r(self.q3), mean=r(self.mean))
 
 
 def quantile(sorted_values: list[int], p: Fraction) -> Fraction:
