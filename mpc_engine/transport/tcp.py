@@ -37,6 +37,7 @@ from .framing import (
     decode_header,
     encode_header,
     payload_array,
+    same_run,
 )
 
 HELLO_OP = 0  # Party.exchange numbers operations from 1, so 0 is free for the hello
@@ -109,8 +110,12 @@ class TcpTransport(Transport):
         for j in range(self.party_id):
             sock = self._dial(j, tuple(addresses[j]), deadline)
             self._socks[j] = sock  # registered first, so a failed greeting still closes it
-            sock.sendall(hello_frame(self.party_id, self.run_id))
-            if self._read_hello(sock, deadline) != j:
+            try:
+                sock.sendall(hello_frame(self.party_id, self.run_id))
+                answered = self._read_hello(sock, deadline)
+            except (ProtocolError, OSError) as exc:
+                raise ProtocolError(f"party {j} did not greet us: {exc}") from None
+            if answered != j:
                 raise ProtocolError(f"the listener of party {j} answered as another party")
 
     def _dial(self, j: int, address, deadline: float) -> socket.socket:
@@ -155,7 +160,7 @@ class TcpTransport(Transport):
         except TimeoutError:
             raise ProtocolError("no hello within the set-up timeout") from None
         header = decode_header(bytes(raw))
-        if header.run_id != self.run_id:
+        if not same_run(header.run_id, self.run_id):
             raise ProtocolError(f"hello from party {header.sender} belongs to another run")
         if header.op_id != HELLO_OP or header.length != 0 or header.sender not in (0, 1, 2):
             raise ProtocolError("malformed hello")

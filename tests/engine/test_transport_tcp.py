@@ -321,3 +321,22 @@ def test_a_peer_that_never_connects_is_named_in_the_setup_timeout():
     peers.listener.close()
     assert isinstance(peers.result.get("error"), PeerTimeout)
     assert "party 2" in str(peers.result["error"])
+
+
+def test_a_listener_that_closes_without_a_hello_is_named():
+    fake0 = listen()
+
+    def accept_and_close():
+        sock, _ = fake0.accept()
+        sock.close()
+
+    closer = threading.Thread(target=accept_and_close)
+    closer.start()
+    own = listen()
+    try:
+        with pytest.raises(ProtocolError, match="party 0 did not greet us"):
+            TcpTransport(1, secrets.token_bytes(16), own, {0: fake0.getsockname()}, 2.0)
+    finally:
+        closer.join(5)
+        own.close()
+        fake0.close()
