@@ -18,21 +18,27 @@ def a2b(party: Party, x: ArithShares) -> BoolShares:
 
     Party 0 knows x_0 + x_1 and inputs it as boolean shares (1 round, party 0 only
     sends n words); x_2 is boolean-shared locally; a Kogge-Stone adder adds the two:
-    g = y & x2 (1 round), then L prefix levels `g ^= p & (g << d); p &= p << d`
-    (1 round each, both ANDs batched).  The last level needs no new p.
+    g = y & x2 (1 round), then the L rounds of `carries`.
     Rounds: 2 + L (7 for k = 32, 8 for k = 64).
     Words sent per party per element: 2L (+1 for party 0); bytes = words * k/8.
     x must have at least one dimension (batch several inputs with `sharing.concat`).
     """
     dtype, shape = x.dtype, x.shape
-    bits = dtype.itemsize * 8
     zero = np.zeros(shape, dtype=dtype)
     y = input_known(party, 0, x.a + x.b if party.pid == 0 else None, shape, boolean=True, dtype=dtype)
     # component 2 = x_2: held by party 1 (as b) and party 2 (as a)
     x2 = BoolShares(x.a if party.pid == 2 else zero, x.b if party.pid == 1 else zero, party.pid)
-    p0 = y ^ x2
-    g = and_(party, y, x2)
-    p, n, d = p0, len(p0), 1
+    p = y ^ x2
+    return p ^ (carries(party, and_(party, y, x2), p) << 1)
+
+
+def carries(party: Party, g: BoolShares, p: BoolShares) -> BoolShares:
+    """Kogge-Stone on generate g and propagate p: bit i of the result is the carry out of bit i.
+
+    L levels `g ^= p & (g << d); p &= p << d` (ABY3 sec. 5.3), both ANDs of a level in
+    one round; the last level needs no new p.  L rounds, 2L - 1 words per element.
+    """
+    bits, n, d = g.dtype.itemsize * 8, len(g), 1
     while d < bits:
         if 2 * d >= bits:
             g = g ^ and_(party, p, g << d)
@@ -40,7 +46,7 @@ def a2b(party: Party, x: ArithShares) -> BoolShares:
             both = and_(party, concat([p, p]), concat([g << d, p << d]))
             g, p = g ^ both[:n], both[n:]
         d *= 2
-    return p0 ^ (g << 1)
+    return g
 
 
 def msb(party: Party, x: ArithShares) -> BoolShares:

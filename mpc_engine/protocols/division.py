@@ -26,7 +26,7 @@ import numpy as np
 from ..party import Party
 from ..sharing import ArithShares, BoolShares, concat, public_shares, stack
 from .arithmetic import and_, input_known, reshare
-from .boolean import bit_to_arith
+from .boolean import bit_to_arith, carries
 
 
 # -- boolean building blocks ---------------------------------------------------------------------
@@ -42,22 +42,6 @@ def _and_xor(party: Party, pairs) -> BoolShares:
         t = (x.a & y.a) ^ (x.a & y.b) ^ (x.b & y.a)
         z = t if z is None else z ^ t
     return reshare(party, z, boolean=True)
-
-
-def _carries(party: Party, g: BoolShares, p: BoolShares) -> BoolShares:
-    """Kogge-Stone: bit i of the result is the carry out of bit i (ABY3 sec. 5.3).
-
-    L rounds, 2L - 1 words per element.
-    """
-    bits, n, d = g.dtype.itemsize * 8, len(g), 1
-    while d < bits:
-        if 2 * d >= bits:  # the last level needs no new p
-            g = g ^ and_(party, p, g << d)
-        else:
-            both = and_(party, concat([p, p]), concat([g << d, p << d]))
-            g, p = g ^ both[:n], both[n:]
-        d *= 2
-    return g
 
 
 def _bits_and_zero_test(party: Party, v: ArithShares, rows: slice):
@@ -108,7 +92,7 @@ def _long_division(party: Party, ax: BoolShares, ay: BoolShares, frac_bits: int)
         o = ay ^ _mask(cin)  # ~|y| when subtracting
         p = rp ^ o
         g = _and_xor(party, [(rp, o), (p, cin)])  # carry-in enters as bit 0's generate
-        r = p ^ (_carries(party, g, p) << 1) ^ cin
+        r = p ^ (carries(party, g, p) << 1) ^ cin
         s = (r >> (k - 1)) & 1
         if pos < k:
             q = q ^ ((s ^ 1) << pos)
@@ -270,7 +254,7 @@ def div_public(party: Party, x: ArithShares, d: int, signed: bool = True) -> Ari
     left = concat([bits_in[0]] + [bits_in[1]] * 6)
     right = _component2(party, right, left.a)
     g = and_(party, left, right)
-    top = (_carries(party, g, left ^ right) >> (k - 1)) & 1
+    top = (carries(party, g, left ^ right) >> (k - 1)) & 1
     n = len(u)
     w, low, high = top[:n], top[n:4 * n], top[4 * n:]
     below = low ^ and_(party, concat([w, w, w]), low ^ high)  # [alpha + beta < S_w + m d]
