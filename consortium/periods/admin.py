@@ -4,6 +4,8 @@ Only consortium staff (role "staff", or a superuser) get anything here; every wr
 through periods.actions. Other apps add actions through periods.admin_actions.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, Q, Subquery
@@ -140,13 +142,13 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
         return format_html('<span class="period-badge {}">{}</span>',
                            _STATE_BADGE.get(period.state, ""), period.get_state_display())
 
-    @admin.display(description=gettext_lazy("submitted / active companies"), ordering="n_submitted")
+    @admin.display(description=gettext_lazy("submitted"), ordering="n_submitted")
     def submitted_column(self, period):
-        return f"{period.n_submitted} / {period.n_active}"
+        return _("%(submitted)d of %(active)d") % {"submitted": period.n_submitted, "active": period.n_active}
 
-    @admin.display(description=gettext_lazy("status"))
+    @admin.display(description="")
     def status_link(self, period):
-        return format_html('<a href="{}">{}</a>', self._status_url(period), _("Submission status"))
+        return format_html('<a href="{}">{}</a>', self._status_url(period), _("Who submitted"))
 
     def _status_url(self, period):
         return reverse("admin:periods_collectionperiod_status", args=[period.pk])
@@ -215,7 +217,8 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         # HTTP to the miners first and outside any transaction; it waits one short timeout at most
-        miners = [{"index": i, **h} for i, h in enumerate(miner_client.health_all())]
+        miners = [{"index": i, "host": urlsplit(miner_client.miner_url(i)).netloc, **h}
+                  for i, h in enumerate(miner_client.health_all())]
         period = get_object_or_404(CollectionPeriod, pk=object_id)
         context = {
             **self.admin_site.each_context(request),

@@ -30,6 +30,17 @@ class IndicatorForm(forms.ModelForm):
         model = IndicatorDefinition
         fields = ["position", "code", "name", "unit", "help_text", "encoding", "scale", "lo", "hi",
                   "required"]
+        # sized for one row of the admin's table of indicators
+        widgets = {
+            "position": forms.NumberInput(attrs={"style": "width: 3.5em"}),
+            "code": forms.TextInput(attrs={"style": "width: 9em"}),
+            "name": forms.TextInput(attrs={"style": "width: 12em"}),
+            "unit": forms.TextInput(attrs={"style": "width: 4em"}),
+            "help_text": forms.TextInput(attrs={"style": "width: 14em"}),
+            "scale": forms.NumberInput(attrs={"style": "width: 3.5em"}),
+            "lo": forms.NumberInput(attrs={"style": "width: 10em"}),
+            "hi": forms.NumberInput(attrs={"style": "width: 10em"}),
+        }
 
     def clean(self):
         data = super().clean()

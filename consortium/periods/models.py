@@ -20,12 +20,13 @@ class CollectionPeriod(models.Model):
     starts_on = models.DateField(_("covers from"))
     ends_on = models.DateField(_("covers until"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
-    opened_at = models.DateTimeField(null=True, blank=True)
-    closed_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-ends_on"]
         verbose_name = _("collection period")
+        verbose_name_plural = _("collection periods")
 
     def __str__(self):
         return self.name
@@ -62,10 +63,12 @@ class IndicatorDefinition(models.Model):
     lo = models.BigIntegerField(_("lowest allowed (scaled)"))
     hi = models.BigIntegerField(_("highest allowed (scaled)"))
     required = models.BooleanField(_("required"), default=True)
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
         ordering = ["period", "position"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
         constraints = [
             models.UniqueConstraint(fields=["period", "code"], name="indicator_code_unique_in_period"),
             models.CheckConstraint(name="indicator_range_not_empty",
