@@ -253,8 +253,7 @@ def _party_main(index, run_id, ring, timeout, program, args, conn) -> None:
             transport = TcpTransport(index, run_id, listener, addresses, timeout)
         party = Party(transport, ring)
         party.setup_keys()
-        party.rounds = 0  # as run_local: the key set-up is not counted
-        transport.counter.__init__()
+        party.reset_counters()  # as run_local: the key set-up is not counted
         output = program(party, *args)
         c = transport.counter
         conn.send(("ok", output, PartyStats(party.rounds, c.bytes_sent, c.messages_sent)))
