@@ -231,6 +231,13 @@ def make_member(name):
     return company, user
 
 
+def make_staff(username="staff-fast"):
+    """A staff member without a password (no Argon2 hashing: these tests only need the role)."""
+    from consortium.accounts.models import Role, User
+
+    return User.objects.create(username=username, role=Role.STAFF)
+
+
 def make_submission(company, user, period, *, state="complete", minutes_ago=0):
     """One attempt of `company` in `period` (complete by default, completed `minutes_ago`)."""
     from datetime import timedelta

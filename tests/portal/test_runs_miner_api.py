@@ -1,0 +1,201 @@
+"""The miners' pushes: progress and signed output shares need the miner's own credential, and
+anything wrong with the outputs fails the run with a reason that names who, never a value."""
+
+import base64
+import copy
+import datetime as dt
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from consortium.accounts.models import AuditEvent
+from consortium.runs import actions
+from consortium.runs.models import AnalysisRun, MinerRunState
+from consortium.runs.reconstruct import outputs_message
+
+from .fake_miners import FakeMiners, make_member, make_period, make_staff, make_submission
+
+INDICATORS = [dict(code="employees", name="Employees", lo=0, hi=9),
+              dict(code="export_share", name="Export", lo=0, hi=1000)]
+FIGURES = [{"employees": 3, "export_share": 250}, {"employees": 7, "export_share": None},
+           {"employees": 12, "export_share": 999}]
+
+
+@pytest.fixture
+def fake(monkeypatch, settings):
+    return FakeMiners().install(monkeypatch, settings)
+
+
+@pytest.fixture
+def run(db, fake):
+    period = make_period("2026 H1", dt.date(2026, 6, 30), indicators=INDICATORS)
+    for k, figures in enumerate(FIGURES):
+        submission = make_submission(*make_member(f"Member {k}"), period)
+        fake.deposit(32, submission.submission_id, figures)
+    return actions.start_run(period, make_staff())
+
+
+def progress(fake, client, run, miner=0, **body):
+    return fake.post(client, miner, run.run_id, "progress",
+                     {"state": "running", "progress": 0.25, "step": "validating", **body})
+
+
+@pytest.mark.parametrize("what", ["progress", "outputs"])
+@pytest.mark.parametrize("header", [None, "Miner 0 wrong-secret", "Miner 3 x", "Portal x", "Miner 0"])
+def test_it_refuses_a_push_without_the_miners_credential(fake, client, run, what, header):
+    extra = {"HTTP_AUTHORIZATION": header} if header else {}
+    body = {"state": "running", "progress": 0.5} if what == "progress" else {}
+    response = client.post(f"/api/miner/runs/{run.run_id}/{what}", body, content_type="application/json",
+                           **extra)
+    assert response.status_code == 401
+    assert not MinerRunState.objects.exists()
+
+
+def test_a_miners_secret_never_authenticates_another_miner(fake, client, run):
+    header = f"Miner 2 {fake.secrets[1]}"
+    response = client.post(f"/api/miner/runs/{run.run_id}/progress", {"state": "running", "progress": 0.5},
+                           content_type="application/json", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+
+
+def test_it_records_a_miners_progress(fake, client, run):
+    response = progress(fake, client, run, miner=1)
+    assert response.status_code == 200
+    assert response.json() == {"state": "running", "error": ""}
+    state = MinerRunState.objects.get(run=run, miner=1)
+    assert (state.state, state.progress, state.step) == ("running", 0.25, "validating")
+
+
+@pytest.mark.parametrize("body", [{"progress": 1.5}, {"progress": -0.1}, {"state": "exploded"},
+                                  {"step": "x" * 201}])
+def test_it_validates_a_progress_push_at_the_edge(fake, client, run, body):
+    assert progress(fake, client, run, **body).status_code == 400
+    assert not MinerRunState.objects.exists()
+
+
+def test_an_unknown_run_is_404(fake, client, run):
+    response = fake.post(client, 0, "00000000-0000-0000-0000-000000000000", "progress",
+                         {"state": "running", "progress": 0.5})
+    assert response.status_code == 404
+
+
+def test_a_miner_reporting_failure_fails_the_run(fake, client, run):
+    progress(fake, client, run, miner=1, state="failed", error="peer 2 unreachable")
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.FAILED
+    assert run.error == "miner 1 reported a failure: peer 2 unreachable"
+    assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == run.error
+
+
+def push_with(fake, client, run, change):
+    """The three miners' real outputs, one of them changed by `change(i, outputs)` (then signed)."""
+    return fake.push(client, run.run_id, tamper=change)
+
+
+def assert_failed(run, reason):
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.FAILED
+    assert run.error == reason
+    assert run.results is None
+    assert not MinerRunState.objects.filter(run=run, outputs__isnull=False).exists()
+    assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == reason
+
+
+def test_a_bad_signature_fails_the_run(fake, client, run):
+    outputs = fake.compute(run.run_id)
+    body = fake.sign(1, run.run_id, outputs[1])
+    forged = Ed25519PrivateKey.generate().sign(outputs_message(1, str(run.run_id), body["digest"]))
+    body["signature"] = base64.b64encode(forged).decode()
+    response = fake.post(client, 1, run.run_id, "outputs", body)
+    assert response.status_code == 400
+    assert_failed(run, "the signature of miner 1 over its outputs does not verify")
+
+
+def test_outputs_changed_after_signing_fail_the_run(fake, client, run):
+    outputs = fake.compute(run.run_id)
+    body = fake.sign(0, run.run_id, outputs[0])
+    body["outputs"][0]["count"] += 1
+    assert fake.post(client, 0, run.run_id, "outputs", body).status_code == 400
+    assert_failed(run, "the outputs of miner 0 do not match their digest")
+
+
+def test_inconsistent_shares_fail_the_run_naming_the_component(fake, client, run):
+    def alter_b(i, outputs):
+        if i != 1:
+            return outputs
+        outputs = copy.deepcopy(outputs)
+        raw = bytearray(base64.b64decode(outputs[0]["b"]["data"]))
+        raw[0] ^= 1
+        outputs[0]["b"]["data"] = base64.b64encode(bytes(raw)).decode()
+        return outputs
+
+    answers = push_with(fake, client, run, alter_b)
+    assert [a.status_code for a in answers] == [202, 202, 400]
+    assert_failed(run, "the output shares of analysis 0 (sorted_indicator employees) are inconsistent: "
+                       "component 2 differs between parties 1 and 2")
+
+
+def test_counts_that_disagree_fail_the_run(fake, client, run):
+    def more(i, outputs):
+        if i != 2:
+            return outputs
+        outputs = copy.deepcopy(outputs)
+        outputs[1]["rejected"] += 1
+        return outputs
+
+    push_with(fake, client, run, more)
+    assert_failed(run, "the miners disagree on the counts of analysis 1 (sorted_indicator export_share)")
+
+
+def test_a_share_array_of_the_wrong_length_fails_the_run(fake, client, run):
+    def short(i, outputs):
+        if i != 0:
+            return outputs
+        outputs = copy.deepcopy(outputs)
+        outputs[0]["a"]["data"] = base64.b64encode(base64.b64decode(outputs[0]["a"]["data"])[:-4]).decode()
+        return outputs
+
+    push_with(fake, client, run, short)
+    assert_failed(run, "miner 0 sent a malformed share array for analysis 0 (sorted_indicator employees): "
+                       "length is not 2 words")
+
+
+def test_a_missing_analysis_fails_the_run(fake, client, run):
+    push_with(fake, client, run, lambda i, outputs: outputs[:1] if i == 2 else outputs)
+    assert_failed(run, "miner 2 did not send exactly one output per analysis")
+
+
+def test_outputs_naming_another_miner_fail_the_run(fake, client, run):
+    outputs = fake.compute(run.run_id)
+    body = fake.sign(1, run.run_id, outputs[1])
+    assert fake.post(client, 0, run.run_id, "outputs", body).status_code == 400
+    assert_failed(run, "miner 0 sent outputs that name miner 1")
+
+
+def test_no_push_changes_a_finished_run(fake, client, run):
+    fake.push(client, run.run_id)
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.DONE
+    outputs = fake.compute(run.run_id)
+    again = fake.post(client, 0, run.run_id, "outputs", fake.sign(0, run.run_id, outputs[0]))
+    assert again.status_code == 409
+    progress(fake, client, run, miner=1, state="failed", error="late")
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.DONE and run.error == ""
+
+
+def test_the_reasons_hold_no_figure(fake, client, run):
+    """Every failure reason above is a fixed sentence; here: the values themselves never appear."""
+    def alter(i, outputs):
+        outputs = copy.deepcopy(outputs)
+        if i == 0:
+            outputs[1]["b"]["data"] = outputs[1]["a"]["data"]
+        return outputs
+
+    push_with(fake, client, run, alter)
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.FAILED
+    for figures in FIGURES:
+        for value in figures.values():
+            if value is not None and value > 9:
+                assert str(value) not in run.error
