@@ -17,6 +17,13 @@ from consortium.accounts.models import Company, Role
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the personas' password in tests
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Argon2 takes a fifth of a second per hash, by design; tests hash hundreds of passwords.
+    (test_accounts_login checks that the real settings hash with Argon2.)"""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def company_a(db):
     return Company.objects.create(name="Alpha Metall AS", registry_code="10000001")

@@ -1,0 +1,61 @@
+"""django-axes: after LOGIN_FAILURE_LIMIT failures the username is locked from this address, with a page
+that says when to try again."""
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from consortium.accounts.models import AuditEvent
+from tests.portal.conftest import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = reverse("accounts:login")
+
+
+def attempt(client, password, username="rep_a"):
+    return client.post(LOGIN, {"username": username, "password": password})
+
+
+def test_it_locks_out_after_the_limit_and_says_when_to_try_again(client, rep_a):
+    limit = settings.AXES_FAILURE_LIMIT
+    for _ in range(limit - 1):
+        assert attempt(client, "wrong").status_code == 200
+    locked = attempt(client, "wrong")
+    assert locked.status_code == 429
+    body = locked.content.decode()
+    assert "Too many failed log-in attempts" in body and "try again after" in body
+    retry_at = timezone.localtime(timezone.now() + settings.AXES_COOLOFF_TIME * timezone.timedelta(hours=1))
+    assert retry_at.strftime("%H:%M") in body or "minutes from now" in body
+    assert "Traceback" not in body
+
+
+def test_it_refuses_even_the_right_password_while_locked(client, rep_a):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "wrong")
+    response = attempt(client, PASSWORD)
+    assert response.status_code == 429
+    assert not response.wsgi_request.user.is_authenticated
+
+
+def test_it_locks_one_username_not_another(client, rep_a, rep_b):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "wrong")
+    assert attempt(client, PASSWORD, username="rep_b").status_code == 302
+
+
+def test_it_forgets_failures_after_a_successful_login(client, rep_a):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        attempt(client, "wrong")
+    assert attempt(client, PASSWORD).status_code == 302
+    client.logout()
+    assert attempt(client, "wrong").status_code == 200
+
+
+def test_it_audits_the_failures_and_the_lockout(client, rep_a):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "wrong")
+    events = AuditEvent.objects.filter(kind=AuditEvent.Kind.LOGIN_FAILED)
+    assert events.count() == settings.AXES_FAILURE_LIMIT
+    assert events.filter(detail__locked_out=True).exists()
