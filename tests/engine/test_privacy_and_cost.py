@@ -12,9 +12,9 @@ import math
 import numpy as np
 import pytest
 
-from mpc_engine.protocols.arithmetic import mul, reshare
+from mpc_engine.protocols.arithmetic import mul, reshare, reveal
 from mpc_engine.protocols.boolean import a2b, bit_to_arith, msb
-from mpc_engine.protocols.compare import eq, lt
+from mpc_engine.protocols.compare import eq, lt, select_by_bit
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.runner import run_with_inputs
 from mpc_engine.transport.recording import RecordingTransport
@@ -128,6 +128,18 @@ def test_costs_match_the_docstring_formulas(ring, n):
         got = cost(PROTOCOLS[name], n, ring)
         expected = [(rounds, (words + extra0) * w), (rounds, words * w), (rounds, words * w)]
         assert got == expected, name
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_reveal_and_select_by_bit_cost_what_their_docstrings_say(ring):
+    n, w = 11, ring.dtype.itemsize
+    got = cost(lambda p, x, y: reveal(p, x), n, ring)
+    assert got == [(1, n * w)] * 3
+    # after msb's a2b: B2A (party 0 inputs n words, then a multiplication), the select's
+    # multiplication: 3 rounds, 2n words, party 0 n more (and n more in the a2b)
+    got = cost(lambda p, x, y: select_by_bit(p, msb(p, x), x, y), n, ring)
+    rounds, words = 2 + int(math.log2(ring.bits)) + 3, 2 * int(math.log2(ring.bits)) * n + 2 * n
+    assert got == [(rounds, (words + 2 * n) * w)] + [(rounds, words * w)] * 2
 
 
 def test_lt_against_a_public_value_is_cheaper():
