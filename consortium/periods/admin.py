@@ -92,9 +92,8 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
     form = PeriodForm
     inlines = [IndicatorInline]
     list_display = ["name", "kind", "state_badge", "starts_on", "ends_on", "submitted_column", "status_link"]
-    list_filter = ["state", "kind"]
+    # two periods a year: no filters, so that the table has the page's whole width
     search_fields = ["name"]
-    date_hierarchy = None
 
     @property
     def actions(self):

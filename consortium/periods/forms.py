@@ -36,7 +36,7 @@ class IndicatorForm(forms.ModelForm):
             "code": forms.TextInput(attrs={"style": "width: 9em"}),
             "name": forms.TextInput(attrs={"style": "width: 12em"}),
             "unit": forms.TextInput(attrs={"style": "width: 4em"}),
-            "help_text": forms.TextInput(attrs={"style": "width: 14em"}),
+            "help_text": forms.TextInput(attrs={"style": "width: 11em"}),
             "scale": forms.NumberInput(attrs={"style": "width: 3.5em"}),
             "lo": forms.NumberInput(attrs={"style": "width: 10em"}),
             "hi": forms.NumberInput(attrs={"style": "width: 10em"}),
