@@ -1,0 +1,120 @@
+"""Live progress: the websocket (staff only) pushes each update; the status JSON is the polling fallback."""
+
+import datetime as dt
+import json
+
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.testing import ApplicationCommunicator
+
+from consortium.asgi import application
+from consortium.runs import actions
+
+from .fake_miners import FakeMiners, make_member, make_period, make_staff, make_submission
+
+
+class Websocket(ApplicationCommunicator):
+    """channels.testing.WebsocketCommunicator without its package, whose __init__ needs daphne."""
+
+    def __init__(self, path, cookie=None, origin="http://localhost"):
+        headers = [(b"origin", origin.encode())]
+        if cookie:
+            headers.append((b"cookie", cookie.encode()))
+        super().__init__(application, {"type": "websocket", "path": path, "query_string": b"",
+                                       "headers": headers, "subprotocols": []})
+
+    async def connect(self):
+        await self.send_input({"type": "websocket.connect"})
+        answer = await self.receive_output(2)
+        return answer["type"] == "websocket.accept", answer.get("code")
+
+    async def receive_json(self):
+        message = await self.receive_output(2)
+        assert message["type"] == "websocket.send", message
+        return json.loads(message["text"])
+
+
+@pytest.fixture
+def run(db, monkeypatch, settings):
+    fake = FakeMiners().install(monkeypatch, settings)
+    period = make_period("2026 H1", dt.date(2026, 6, 30))
+    make_submission(*make_member("Member"), period)
+    run = actions.start_run(period, make_staff())
+    run.fake = fake
+    return run
+
+
+def session_cookie(client) -> str:
+    return f"sessionid={client.cookies['sessionid'].value}"
+
+
+def test_staff_receive_the_status_then_each_progress_push(run, staff_user, client_for,
+                                                         django_capture_on_commit_callbacks):
+    cookie = session_cookie(client_for(staff_user))
+
+    def push():
+        with django_capture_on_commit_callbacks(execute=True):
+            body = {"state": "running", "progress": 0.6, "step": "sorting"}
+            actions.do_record_progress(run.run_id, 1, body)
+
+    async def scenario():
+        ws = Websocket(f"/ws/runs/{run.run_id}/", cookie)
+        connected, _ = await ws.connect()
+        assert connected
+        first = await ws.receive_json()
+        await sync_to_async(push)()
+        update = await ws.receive_json()
+        await ws.send_input({"type": "websocket.disconnect", "code": 1000})
+        return first, update
+
+    first, update = async_to_sync(scenario)()
+    assert first["run_id"] == str(run.run_id) and first["state"] == "running"
+    assert first["miners"][1]["state"] == "waiting"
+    assert update["miners"][1] | {"state_label": None} == {
+        "miner": 1, "state": "running", "state_label": None, "progress": 0.6, "step": "sorting", "error": "",
+        "outputs_received": False}
+    assert update["progress"] == pytest.approx(0.2)
+
+
+@pytest.mark.parametrize("persona", [None, "rep_a", "board_user"])
+def test_anyone_but_staff_is_refused(run, client_for, request, persona):
+    cookie = session_cookie(client_for(request.getfixturevalue(persona))) if persona else None
+
+    async def scenario():
+        return await Websocket(f"/ws/runs/{run.run_id}/", cookie).connect()
+
+    assert async_to_sync(scenario)() == (False, 4403)
+
+
+def test_staff_who_have_not_passed_the_second_factor_are_refused(run, staff_user, client):
+    client.force_login(staff_user, backend="django.contrib.auth.backends.ModelBackend")
+
+    async def scenario():
+        return await Websocket(f"/ws/runs/{run.run_id}/", session_cookie(client)).connect()
+
+    assert async_to_sync(scenario)() == (False, 4403)
+
+
+def test_another_sites_page_cannot_open_the_stream(run, staff_user, client_for):
+    cookie = session_cookie(client_for(staff_user))
+
+    async def scenario():
+        return await Websocket(f"/ws/runs/{run.run_id}/", cookie, origin="https://evil.example").connect()
+
+    assert async_to_sync(scenario)()[0] is False
+
+
+def test_the_polling_fallback_gives_the_same_status(run, staff_user, client_for):
+    actions.do_record_progress(run.run_id, 0, {"state": "running", "progress": 0.3, "step": "validating"})
+    response = client_for(staff_user).get(f"/analyses/{run.run_id}/status.json")
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+    body = response.json()
+    assert body["state"] == "running" and body["finished"] is False
+    assert body["miners"][0]["step"] == "validating" and body["progress"] == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize("persona", ["rep_a", "board_user"])
+def test_the_polling_fallback_is_for_staff_only(run, client_for, request, persona):
+    response = client_for(request.getfixturevalue(persona)).get(f"/analyses/{run.run_id}/status.json")
+    assert response.status_code == 403
