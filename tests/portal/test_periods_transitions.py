@@ -118,3 +118,17 @@ def test_it_refuses_draft_edits_and_deletion_once_open(period, staff_user):
 def test_it_deletes_a_draft(period, staff_user):
     actions.do_delete_draft_period(period, staff_user)
     assert not CollectionPeriod.objects.exists()
+
+
+def test_it_saves_indicator_edits_only_while_draft(period, staff_user):
+    saved = []
+
+    class Formset:
+        def save(self):
+            saved.append(True)
+
+    actions.do_save_indicators(period, Formset(), staff_user)
+    actions.do_open_period(period, staff_user)
+    with pytest.raises(PeriodStateError, match="indicators can no longer change"):
+        actions.do_save_indicators(period, Formset(), staff_user)
+    assert saved == [True]
