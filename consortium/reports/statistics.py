@@ -94,8 +94,8 @@ def summarize(sorted_values: list[int], decoding: Decoding = Decoding()) -> Summ
 
 
 def stat_decimals(decimals: int) -> int:
-    """Places shown for quartiles and the mean, which fall between values: two more, at most 4."""
-    return min(decimals + 2, 4)
+    """Places shown for quartiles and the mean, which fall between values: at least two."""
+    return max(decimals, 2)
 
 
 def is_publishable(count: int, min_values: int) -> bool:

@@ -53,7 +53,7 @@ def detail(request, pk):
                 "invalid": _("Type a number, for example 1250 or 12.5."),
                 "position": _("%(below)s of %(count)s companies reported less, %(equal)s the same, "
                               "%(above)s more."),
-                "percentile": _("Your value would stand at the %(percentile)s percentile."),
+                "percentile": _("Percentile rank: %(percentile)s (out of 100)."),
             },
         },
     }
