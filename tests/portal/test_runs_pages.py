@@ -85,12 +85,12 @@ def test_a_failed_run_shows_why_and_restarts(period, fake, staff_user, client_fo
 
 def test_a_finished_run_shows_counts_not_values(period, fake, staff_user, client_for):
     run = AnalysisRun.objects.create(period=period, state=AnalysisRun.State.DONE, results={
-        "ring": 32, "indicators": {"employees": {"values": [41, 77], "count": 2, "rejected": 1}},
+        "ring": 32, "indicators": {"employees": {"values": [4181937, 7719263], "count": 2, "rejected": 1}},
         "ratios": {}, "time_series": {}})
     client = client_for(staff_user)
     page = client.get(f"/analyses/{run.run_id}/").content.decode()
     assert "Number of employees" in page and "Rejected (out of range)" in page
-    assert "41" not in page and "77" not in page
+    assert "4181937" not in page and "7719263" not in page
     listing = client.get("/analyses/").content.decode()
     assert "analysed" in listing and f"/analyses/{run.run_id}/" in listing
 
