@@ -195,6 +195,16 @@ def stack(parts):
     return kind(np.stack([p.a for p in parts]), np.stack([p.b for p in parts]), parts[0].pid)
 
 
+def component2(x: _Pair, kind) -> _Pair:
+    """Component x_2 of x alone, as a `kind` sharing (0, 0, x_2): local.
+
+    Parties 1 (as b) and 2 (as a) both hold x_2, so it can be re-read as a sharing of
+    the other kind, e.g. the XOR sharing of x_2 that a2b adds to what party 0 inputs.
+    """
+    zero = np.zeros_like(x.a)
+    return kind(x.a if x.pid == 2 else zero, x.b if x.pid == 1 else zero, x.pid)
+
+
 def public_shares(kind, value: np.ndarray, pid: int):
     """A public array as a (trivial) sharing: component 0 = value, the others 0."""
     zero = np.zeros_like(value)

@@ -6,10 +6,8 @@ is k ANDs at once.  k = 32 or 64 (the ring), L = log2(k).
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..party import Party
-from ..sharing import ArithShares, BoolShares, concat
+from ..sharing import ArithShares, BoolShares, component2, concat
 from .arithmetic import and_, input_known, mul
 
 
@@ -24,10 +22,8 @@ def a2b(party: Party, x: ArithShares) -> BoolShares:
     x must have at least one dimension (batch several inputs with `sharing.concat`).
     """
     dtype, shape = x.dtype, x.shape
-    zero = np.zeros(shape, dtype=dtype)
     y = input_known(party, 0, x.a + x.b if party.pid == 0 else None, shape, boolean=True, dtype=dtype)
-    # component 2 = x_2: held by party 1 (as b) and party 2 (as a)
-    x2 = BoolShares(x.a if party.pid == 2 else zero, x.b if party.pid == 1 else zero, party.pid)
+    x2 = component2(x, BoolShares)
     p = y ^ x2
     return p ^ (carries(party, and_(party, y, x2), p) << 1)
 
@@ -63,9 +59,8 @@ def bit_to_arith(party: Party, b: BoolShares) -> ArithShares:
     2 rounds, about 1 word per party per element (+1 for party 0).
     """
     dtype, shape = b.dtype, b.shape
-    zero = np.zeros(shape, dtype=dtype)
     u = input_known(party, 0, (b.a ^ b.b) & 1 if party.pid == 0 else None, shape, dtype=dtype)
-    b2 = ArithShares(b.a & 1 if party.pid == 2 else zero, b.b & 1 if party.pid == 1 else zero, party.pid)
+    b2 = component2(b & 1, ArithShares)
     return u + b2 - mul(party, u, b2) * 2
 
 

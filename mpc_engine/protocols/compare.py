@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..party import Party
-from ..sharing import ArithShares, BoolShares, concat, public_shares
+from ..sharing import ArithShares, BoolShares, component2, concat, public_shares
 from .arithmetic import and_, input_known, select
 from .boolean import a2b, bit_to_arith
 
@@ -88,9 +88,8 @@ def eq(party: Party, x: ArithShares, y) -> BoolShares:
     """
     z = x - y
     dtype, shape = z.dtype, z.shape
-    zero = np.zeros(shape, dtype=dtype)
     u = input_known(party, 0, z.a + z.b if party.pid == 0 else None, shape, boolean=True, dtype=dtype)
-    v = BoolShares(-z.a if party.pid == 2 else zero, -z.b if party.pid == 1 else zero, party.pid)
+    v = component2(-z, BoolShares)
     t = ~(u ^ v)
     width = dtype.itemsize * 8 // 2
     while width >= 1:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..party import Party
-from ..sharing import ArithShares, BoolShares, concat, public_shares, stack
+from ..sharing import ArithShares, BoolShares, component2, concat, public_shares, stack
 from .arithmetic import and_, input_known, reshare
 from .boolean import bit_to_arith, carries
 
@@ -52,10 +52,8 @@ def _bits_and_zero_test(party: Party, v: ArithShares, rows: slice):
     (+1 at party 0), + L per tested element.
     """
     dtype, shape, bits = v.dtype, v.shape, v.dtype.itemsize * 8
-    zero = np.zeros(shape, dtype=dtype)
     y = input_known(party, 0, v.a + v.b if party.pid == 0 else None, shape, boolean=True, dtype=dtype)
-    x2 = BoolShares(v.a if party.pid == 2 else zero, v.b if party.pid == 1 else zero, party.pid)
-    neg2 = BoolShares(-v.a if party.pid == 2 else zero, -v.b if party.pid == 1 else zero, party.pid)
+    x2, neg2 = component2(v, BoolShares), component2(-v, BoolShares)
     t = ~(y[rows] ^ neg2[rows])  # all ones iff v0 + v1 == -v2
     p0, n = y ^ x2, len(y)
     g, p, d = and_(party, y, x2), p0, 1
