@@ -39,20 +39,29 @@
     if (kind) p.className = kind;
     p.textContent = message;
     list.appendChild(p);
-    (links || []).forEach(function (link) {
-      var a = document.createElement("a");
-      a.href = link.href;
-      a.textContent = link.label;
-      a.className = "btn secondary";
-      p.appendChild(document.createTextNode(" "));
-      p.appendChild(a);
-    });
+    if (links && links.length) {
+      var actions = document.createElement("div");
+      actions.style.marginTop = ".6rem";
+      links.forEach(function (link) {
+        var a = document.createElement("a");
+        a.href = link.href;
+        a.textContent = link.label;
+        a.className = "btn secondary";
+        actions.appendChild(a);
+        actions.appendChild(document.createTextNode(" "));
+      });
+      p.appendChild(actions);
+    }
     statusBox.appendChild(list);
   }
 
   function unavailable() {
-    document.getElementById("sharing-unavailable").hidden = false;
+    // The server already says so when the library is not installed; otherwise (it failed to load) say it here.
+    if (!document.getElementById("sharing-unavailable-static")) {
+      document.getElementById("sharing-unavailable").hidden = false;
+    }
     button.disabled = true;
+    button.hidden = true;
   }
 
   // "1 234,5" -> "1234.5"; null if it is not a number at all.

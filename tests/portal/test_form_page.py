@@ -113,7 +113,7 @@ def test_without_the_sharing_library_it_says_submission_is_not_available(client_
     page = client_for(rep_a).get(url(period)).content.decode()
     assert "Submission is not available yet" in page
     assert "js/sharing.js" not in page
-    assert 'id="submit-figures" class="btn" type="submit" disabled' in page
+    assert 'id="submit-figures" class="btn" type="submit" disabled hidden' in page
 
 
 def test_with_the_sharing_library_it_loads_it_before_the_page_script(client_for, rep_a, period, monkeypatch):
