@@ -144,6 +144,8 @@ def _series(code, entry, definition, k, show_rejected) -> SeriesSection:
                       period_names=[names.get(p, str(p)) for p in period_ids])
     if show_rejected:
         s.rejected = list(entry.get("rejected", []))
+    key_present = sum(v is not None for v in raw_rows[-1]) if raw_rows else 0
+    s.published = s.published and is_publishable(key_present, k)
     if not s.published:
         return s
     decoded = []

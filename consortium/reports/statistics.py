@@ -29,7 +29,8 @@ class Decoding:
     @classmethod
     def ratio(cls, frac_bits: int, num_scale: int = 0, den_scale: int = 0) -> "Decoding":
         """A quotient computed in MPC with `frac_bits` binary fraction bits, of two fixed-point inputs."""
-        return cls(Fraction(2**frac_bits * 10**num_scale, 10**den_scale), 2)
+        places = 2 if frac_bits else max(num_scale - den_scale, 0)  # an integer quotient shows no cents
+        return cls(Fraction(2**frac_bits * 10**num_scale, 10**den_scale), places)
 
     def value(self, encoded: Rational) -> int | float:
         exact = Fraction(encoded) / self.divisor

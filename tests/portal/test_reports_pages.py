@@ -153,6 +153,16 @@ def test_it_suppresses_a_small_time_series(client_for, rep_a, board_user):
     assert not series.published and series.rows == []
 
 
+def test_it_suppresses_a_time_series_whose_latest_period_is_small(client_for, rep_a, board_user):
+    report = make_report("2026 H1", publish_by=board_user)
+    results = report.run.results
+    results["time_series"]["employees"]["rows"][-1][:3] = [None, None, None]  # 3 of 6 present, k = 5
+    report.run.save()
+    page = client_for(rep_a).get(reverse("reports:detail", args=[report.pk]))
+    series = page.context["content"].time_series[0]
+    assert not series.published and series.rows == []
+
+
 def test_the_my_value_box_is_in_no_form_and_has_no_name(client_for, rep_a, published):
     html = client_for(rep_a).get(reverse("reports:detail", args=[published.pk])).content.decode()
     boxes = re.findall(r'<div class="report-myvalue".*?</div>', html, re.S)

@@ -71,3 +71,8 @@ def test_rounding_for_display_keeps_min_and_max_exact():
     s = summarize([1, 2, 2, 9], Decoding.fixed(1)).rounded(3)
     assert s.mean == 0.35 and s.min == 0.1 and s.max == 0.9
     assert summarize([1, 2, 4]).rounded(2).mean == 2.33
+
+
+def test_an_integer_quotient_is_shown_without_decimals():
+    assert Decoding.ratio(0).decimals == 0 and Decoding.ratio(16).decimals == 2
+    assert Decoding.ratio(0).value(1311) == 1311
