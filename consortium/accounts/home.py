@@ -31,7 +31,8 @@ def company_status(company, period) -> dict:
 
 def _representative(user):
     periods = CollectionPeriod.objects.filter(state=CollectionPeriod.State.OPEN).order_by("ends_on")
-    return {"statuses": [company_status(user.company, period) for period in periods]}
+    return {"statuses": [company_status(user.company, period) for period in periods],
+            "history_url": _url("submissions:history")}
 
 
 def _staff(user):
