@@ -58,6 +58,8 @@ def _stream_permutations(draw, sizes) -> list[np.ndarray]:
     total = sum(sizes)
     words = draw((total,))
     offsets = np.cumsum([0, *sizes])
+    # the tie-break words are row 1 of a longer draw under the same tag: row 0 repeats
+    # `words`, row 1 is the keystream after it, so no block of the stream serves twice
     return [permutation_from_words(words[o:o + n], lambda o=o, n=n: draw((2, total))[1][o:o + n])
             for o, n in zip(offsets[:-1], sizes, strict=True)]
 
