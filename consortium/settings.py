@@ -60,6 +60,8 @@ X_FRAME_OPTIONS = "DENY"
 # because a wrong HSTS value locks browsers out for its whole duration.
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, lo=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
 if envbool("TRUST_X_FORWARDED_PROTO", False):
     # Only behind a TLS-terminating proxy that overwrites this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
