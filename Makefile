@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 # target reinstalls; otherwise `make install` is a no-op.
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install test lint demo clean
+.PHONY: install test lint demo clean system-packages test-postgres
 
 install: $(STAMP)
 
@@ -19,8 +19,18 @@ $(STAMP):
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: lint
+# PostgreSQL, Redis and Chromium for the integration and browser tests (apt-get, as root).
+system-packages:
+	scripts/ensure-system-packages.sh
+
+# The whole suite on the embedded defaults (SQLite, in-memory channel layer), then the
+# portal's tests again on a throwaway PostgreSQL + Redis (started and stopped by the script).
+test: lint system-packages
 	$(VPY) -m pytest -q tests
+	$(MAKE) --no-print-directory test-postgres
+
+test-postgres: install
+	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal
 
 demo: install
 	$(VPY) -m mpc_engine demo
