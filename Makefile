@@ -23,9 +23,11 @@ lint: install
 system-packages:
 	scripts/ensure-system-packages.sh
 
-# The whole suite on the embedded defaults (SQLite, in-memory channel layer), then the
+# The browser-side JavaScript's unit tests (node), the whole Python suite on the embedded
+# defaults (SQLite, in-memory channel layer), then the
 # portal's tests again on a throwaway PostgreSQL + Redis (started and stopped by the script).
 test: lint system-packages
+	node --test tests/js/
 	$(VPY) -m pytest -q tests
 	$(MAKE) --no-print-directory test-postgres
 

@@ -1,17 +1,13 @@
 """In a real browser (headless Chromium): typing a value in "where would my value stand?" shows its
-rank and makes no request at all. Skipped where Chromium or Playwright is missing."""
-
-import shutil
+rank and makes no request at all. Needs Chromium (see tests/browser.py)."""
 
 import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from .test_reports_pages import EMPLOYEES, make_report
+from tests.browser import launch, require_chromium
 
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine")
+from .test_reports_pages import EMPLOYEES, make_report
 
 
 @pytest.fixture
@@ -19,8 +15,9 @@ def member_page(live_server, client_for, rep_a, board_user, monkeypatch):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # the sync Playwright API runs an event loop
     report = make_report("2025 H2", publish_by=board_user)
     session = client_for(rep_a).cookies[settings.SESSION_COOKIE_NAME].value
+    playwright_api, chromium = require_chromium()
     with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        browser = launch(p, chromium)
         context = browser.new_context()
         cookie = {"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}
         context.add_cookies([cookie])
@@ -37,7 +34,7 @@ def test_my_value_is_ranked_in_the_browser_and_never_sent(member_page):
     box.locator("input").fill("20")
     box.locator("input").press("Enter")  # in a form, Enter would submit it
     output = box.locator("output")
-    playwright_api.expect(output).to_contain_text("companies reported less")
+    require_chromium()[0].expect(output).to_contain_text("companies reported less")
     member_page.evaluate("1")  # a round trip: request events the page raised before it have arrived
     text = output.inner_text()
     below = sum(v < 20 for v in EMPLOYEES)
