@@ -50,6 +50,8 @@ def start(request, period_id):
         "companies": len(plan.latest_complete(period)),
         "indicators": period.indicators.order_by("position", "pk"),
         "series": plan.series_periods(period),
+        "ratio": {plan.RATIO_NUMERATOR, plan.RATIO_DENOMINATOR}
+        <= set(period.indicators.values_list("code", flat=True)),
         "closed": period.state == CollectionPeriod.State.CLOSED,
         "form": ConfirmForm(initial={"confirm": "yes"}),
     })
