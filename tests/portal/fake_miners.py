@@ -18,7 +18,7 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from consortium import miner_client
+from consortium import celery_app, miner_client
 from consortium.runs.reconstruct import canonical_digest, encode, outputs_message
 from mpc_engine.analyses import Column, ratio_indicator, sorted_indicators, time_series
 from mpc_engine.protocols.arithmetic import from_additive, output_pair
@@ -50,6 +50,9 @@ class FakeMiners:
     def install(self, monkeypatch, settings) -> FakeMiners:
         settings.MINERS = self.settings()
         monkeypatch.setattr(miner_client, "request_json", self.request_json)
+        # The portal's calls to miners run as a Celery task; here in-process even when a broker is
+        # configured (the integration run sets REDIS_URL), as no worker runs beside the tests.
+        monkeypatch.setitem(celery_app.conf, "task_always_eager", True)
         return self
 
     # --- the browsers -----------------------------------------------------------------------

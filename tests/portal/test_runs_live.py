@@ -34,6 +34,13 @@ class Websocket(ApplicationCommunicator):
         return json.loads(message["text"])
 
 
+@pytest.fixture(autouse=True)
+def keep_the_test_connection(monkeypatch):
+    # channels closes "old" connections around each database call; inside a test's transaction
+    # (PostgreSQL) that would close the test's own connection. Deployed, it is what it should do.
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+
+
 @pytest.fixture
 def run(db, monkeypatch, settings):
     fake = FakeMiners().install(monkeypatch, settings)
