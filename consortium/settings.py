@@ -215,6 +215,9 @@ MINER_HEALTH_TIMEOUT_SECONDS = envint("MINER_HEALTH_TIMEOUT_SECONDS", 3, lo=1)
 # Output shares per analysis a miner may push: 1000 values (a consortium has tens to hundreds of
 # members); an annual period's outputs then stay near 1 MB, under Django's 2.5 MB request limit.
 RUN_OUTPUT_MAX_VALUES = envint("RUN_OUTPUT_MAX_VALUES", 1000, lo=1, hi=100_000)
+# A run with no progress push for 30 s: the portal asks the miners itself (at most once per 30 s),
+# so a lost push or a miner that died without saying so does not leave the page stale forever.
+RUN_POLL_AFTER_SECONDS = envint("RUN_POLL_AFTER_SECONDS", 30, lo=5)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "consortium-mpc API",
