@@ -23,6 +23,7 @@ from consortium.periods.models import CollectionPeriod
 from . import live, plan
 from .models import AnalysisRun, MinerRunState
 from .reconstruct import OutputsRejected, check_signature, reconstruct
+from .serializers import ProgressSerializer
 
 ACTIVE_STATES = (AnalysisRun.State.STARTING, AnalysisRun.State.RUNNING)
 
@@ -107,6 +108,27 @@ def send_to_miners(run_pk: int) -> None:
         do_fail_run(run_pk, "; ".join(refusals))
     else:
         do_mark_running(run_pk)
+
+
+def poll_miners(run_pk: int) -> None:
+    """Ask the three miners for the run's progress (`GET {miner}/api/runs/<id>`) and record each answer
+    as if pushed: the fallback when pushes stop arriving. A miner that does not answer is skipped."""
+    run = AnalysisRun.objects.get(pk=run_pk)
+    if run.state not in ACTIVE_STATES:
+        return
+
+    def ask(miner: int):
+        try:
+            return miner_runs.status(miner, str(run.run_id))
+        except miner_runs.MinerUnavailable:
+            return None
+
+    with ThreadPoolExecutor(max_workers=live.MINER_COUNT) as pool:
+        answers = list(pool.map(ask, range(live.MINER_COUNT)))
+    for miner, answer in enumerate(answers):
+        body = ProgressSerializer(data=answer) if answer is not None else None
+        if body is not None and body.is_valid():
+            do_record_progress(run.run_id, miner, body.validated_data)
 
 
 @transaction.atomic

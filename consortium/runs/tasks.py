@@ -9,3 +9,11 @@ def dispatch_run(run_pk: int) -> None:
     from .actions import send_to_miners
 
     send_to_miners(run_pk)
+
+
+@shared_task
+def poll_run(run_pk: int) -> None:
+    """Ask the miners for a run's progress when their pushes stopped (RUN_POLL_AFTER_SECONDS)."""
+    from .actions import poll_miners
+
+    poll_miners(run_pk)

@@ -1,9 +1,14 @@
 """Staff pages of analysis runs: the list, the start confirmation, live progress, restart."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -11,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from consortium.accounts.permissions import staff_required
 from consortium.periods.models import CollectionPeriod
 
-from . import actions, live, plan
+from . import actions, live, plan, tasks
 from .forms import ConfirmForm
 from .models import AnalysisRun
 
@@ -89,7 +94,21 @@ def _summary(run) -> list[dict]:
 def status(request, run_id):
     """The polling fallback of the progress page's websocket: the same JSON."""
     run = get_object_or_404(AnalysisRun, run_id=run_id)
+    _poll_if_stale(run)
     return JsonResponse(live.run_status(run))
+
+
+def _poll_if_stale(run) -> None:
+    """No push for RUN_POLL_AFTER_SECONDS: ask the miners (at most once per that interval per run)."""
+    if run.state not in actions.ACTIVE_STATES:
+        return
+    wait = settings.RUN_POLL_AFTER_SECONDS
+    latest = run.miner_states.aggregate(at=Max("updated_at"))["at"] or run.created_at
+    if timezone.now() - latest < timedelta(seconds=wait):
+        return
+    if cache.add(f"runs:polled:{run.pk}", 1, timeout=wait):  # False while another page just asked
+        tasks.poll_run.delay(run.pk)
+        run.refresh_from_db()
 
 
 @require_POST

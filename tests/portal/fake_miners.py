@@ -38,6 +38,9 @@ class FakeMiners:
         self.runs: list[dict] = [{} for _ in range(MINERS)]  # run id -> the request as received
         self.down: set[int] = set()  # miners that cannot be reached
         self.refusing: set[int] = set()  # miners that answer 503
+        self.progress = [{"state": "running", "progress": 0.5, "step": "sorting", "error": ""}
+                         for _ in range(MINERS)]  # what GET /api/runs/<id> answers
+        self.polls: list[int] = []  # which miners were asked for their progress
 
     # --- configuration --------------------------------------------------------------------
 
@@ -87,7 +90,8 @@ class FakeMiners:
             self.runs[i][body["run_id"]] = body
             return {"accepted": True}
         if method == "GET" and path.startswith("/api/runs/"):
-            return {"state": "queued", "progress": 0.0, "step": "", "error": ""}
+            self.polls.append(i)
+            return dict(self.progress[i])
         raise miner_client.MinerError("HTTP 404")
 
     # --- the computation --------------------------------------------------------------------

@@ -6,9 +6,12 @@ import json
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from asgiref.testing import ApplicationCommunicator
+from django.core.cache import cache
+from django.utils import timezone
 
 from consortium.asgi import application
 from consortium.runs import actions
+from consortium.runs.models import AnalysisRun, MinerRunState
 
 from .fake_miners import FakeMiners, make_member, make_period, make_staff, make_submission
 
@@ -39,6 +42,13 @@ def keep_the_test_connection(monkeypatch):
     # channels closes "old" connections around each database call; inside a test's transaction
     # (PostgreSQL) that would close the test's own connection. Deployed, it is what it should do.
     monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    cache.clear()  # the poll throttle lives in the cache
+    yield
+    cache.clear()
 
 
 @pytest.fixture
@@ -125,3 +135,27 @@ def test_the_polling_fallback_gives_the_same_status(run, staff_user, client_for)
 def test_the_polling_fallback_is_for_staff_only(run, client_for, request, persona):
     response = client_for(request.getfixturevalue(persona)).get(f"/analyses/{run.run_id}/status.json")
     assert response.status_code == 403
+
+
+def test_when_pushes_stop_the_portal_asks_the_miners_itself(run, staff_user, client_for, settings):
+    settings.RUN_POLL_AFTER_SECONDS = 30
+    client = client_for(staff_user)
+    client.get(f"/analyses/{run.run_id}/status.json")
+    assert run.fake.polls == []  # just started: the miners' pushes are expected
+
+    AnalysisRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(seconds=31))
+    run.fake.progress[2] = {"state": "failed", "progress": 0.4, "step": "sorting",
+                            "error": "peer 0 unreachable"}
+    body = client.get(f"/analyses/{run.run_id}/status.json").json()
+    assert sorted(run.fake.polls) == [0, 1, 2]
+    assert body["state"] == "failed" and body["error"] == "miner 2 reported a failure: peer 0 unreachable"
+
+
+def test_the_miners_are_asked_at_most_once_per_interval(run, staff_user, client_for):
+    AnalysisRun.objects.filter(pk=run.pk).update(created_at=timezone.now() - dt.timedelta(hours=1))
+    client = client_for(staff_user)
+    client.get(f"/analyses/{run.run_id}/status.json")
+    MinerRunState.objects.filter(run=run).update(updated_at=timezone.now() - dt.timedelta(hours=1))
+    client.get(f"/analyses/{run.run_id}/status.json")
+    assert sorted(run.fake.polls) == [0, 1, 2]
+    assert MinerRunState.objects.get(run=run, miner=1).step == "sorting"
