@@ -1,6 +1,7 @@
 """The bodies miners push to the portal for a run (docs/api.md section 4), validated with bounds."""
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 MINER_STATES = ("queued", "running", "done", "failed")
@@ -27,6 +28,9 @@ class PairSerializer(serializers.Serializer):
     b = ShareArraySerializer()
 
 
+@extend_schema_field({"oneOf": [{"type": "integer", "minimum": 0},
+                                 {"type": "array", "items": {"type": "integer", "minimum": 0},
+                                  "maxItems": MAX_SERIES_PERIODS}]})
 class RejectedField(serializers.Field):
     """An int (one column) or a list of ints (one per period of a time series), each >= 0."""
 
