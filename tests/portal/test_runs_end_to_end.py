@@ -139,3 +139,25 @@ def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff, cli
     assert (first.status_code, again.status_code) == (202, 202)
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.RUNNING
+
+
+def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff, client):
+    from consortium.periods.indicator_sets import default_indicators
+
+    period = make_period("Euros", ENDS[-1], indicators=default_indicators("semi_annual"))
+    figures = [{"total_return": 9 * 10**11, "employees": 3, "export_share": 1000, "added_value": -7 * 10**10},
+               {"total_return": 12, "employees": 0, "export_share": None, "added_value": 10**12},
+               {"total_return": 5 * 10**9, "employees": 250, "export_share": 5, "added_value": 4 * 10**9}]
+    for k, row in enumerate(figures):
+        s = make_submission(*make_member(f"Member {k}"), period)
+        fake.deposit(64, s.submission_id, row)
+    run = actions.start_run(period, staff)
+    assert run.request["ring"] == 64
+    fake.push(client, run.run_id)
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.DONE, run.error
+    assert run.results["ring"] == 64
+    assert run.results["indicators"]["total_return"]["values"] == [12, 5 * 10**9, 9 * 10**11]
+    assert run.results["indicators"]["added_value"]["values"] == [-7 * 10**10, 4 * 10**9, 10**12]
+    assert run.results["indicators"]["export_share"] == {"values": [5, 1000], "count": 2, "rejected": 0}
+    assert run.results["ratios"]["added_value_per_employee"]["values"] == [-23333333333, 16000000]
