@@ -234,3 +234,10 @@ def test_switching_to_estonian_is_saved_on_the_user_and_the_next_page_is_estonia
     rep_a.refresh_from_db()
     assert rep_a.language == "et"
     assert_estonian(client_for(rep_a).get(home), present=["Tere tulemast"], absent=["Welcome"])
+
+
+def test_the_language_switch_names_each_language_in_that_language(client_for, rep_a):
+    html = client_for(estonian(rep_a)).get(reverse("accounts:home")).content.decode()
+    assert '<option value="en" lang="en">English</option>' in html
+    assert '<option value="et" lang="et" selected>Eesti</option>' in html
+    assert "inglise" not in html
