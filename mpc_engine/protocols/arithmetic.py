@@ -69,6 +69,10 @@ def mul(party: Party, x, y):
     boolean = isinstance(x, BoolShares)
     if boolean != isinstance(y, BoolShares):
         raise TypeError("mul needs two shares of the same kind")
+    try:
+        np.broadcast_shapes(x.shape, y.shape)
+    except ValueError:
+        raise ValueError(f"mul: shapes {x.shape} and {y.shape} do not match") from None
     plus, times = _ops(boolean)
     z = plus(plus(times(x.a, y.a), times(x.a, y.b)), times(x.b, y.a))
     return reshare(party, z, boolean)

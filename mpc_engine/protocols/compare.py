@@ -40,6 +40,8 @@ def lt(party: Party, x: ArithShares, y, signed: bool = True) -> BoolShares:
         bias = 1 << shift
         x = x + bias
         y = (y + bias) if not _is_public(y) else _add_public(party, y, bias)
+    if not _is_public(y) and x.shape != y.shape:
+        raise ValueError(f"lt: shapes {x.shape} and {y.shape} do not match")
     if _is_public(y):
         n = len(x)
         bits = a2b(party, concat([x, x - _as_ring(party, y)])) >> shift
@@ -86,6 +88,8 @@ def eq(party: Party, x: ArithShares, y) -> BoolShares:
     Rounds: 1 + L (6 for k = 32).  Words per party per element: L (one AND of one
     word per level), + 1 for party 0.
     """
+    if isinstance(y, ArithShares) and x.shape != y.shape:
+        raise ValueError(f"eq: shapes {x.shape} and {y.shape} do not match")
     z = x - y
     dtype, shape = z.dtype, z.shape
     u = input_known(party, 0, z.a + z.b if party.pid == 0 else None, shape, boolean=True, dtype=dtype)

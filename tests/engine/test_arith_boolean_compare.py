@@ -133,3 +133,9 @@ def test_input_known_shares_a_value_only_its_owner_has():
 
     out = opened(run_with_inputs(program, [RING32.encode([1, 1, 1])]))
     assert np.array_equal(out, value + np.uint32(1))
+
+
+@pytest.mark.parametrize("protocol", [mul, lt, eq])
+def test_mismatched_lengths_are_a_clear_error(protocol):
+    with pytest.raises(ValueError, match=r"shapes \(3,\) and \(2,\) do not match"):
+        run_with_inputs(lambda p, X, Y: protocol(p, X, Y), [RING32.encode([1, 2, 3]), RING32.encode([1, 2])])
