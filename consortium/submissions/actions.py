@@ -78,8 +78,9 @@ def do_verify_token(miner: int, token: str, period_id: int, form_id, request=Non
         # after a time-out) reach the same miner together; both would read "unused by miner i"
         # and the miner would store two share sets under one submission id. The lock makes the
         # second wait and then read "used". The conditional UPDATE below decides on its own
-        # too, for databases (SQLite) where select_for_update is a no-op.
-        access = (AccessToken.objects.select_for_update().select_related("period", "submission")
+        # too, for databases (SQLite) where select_for_update is a no-op. Only the token row is
+        # locked (of=self): PostgreSQL refuses FOR UPDATE on the outer join to the submission.
+        access = (AccessToken.objects.select_for_update(of=("self",)).select_related("period", "submission")
                   .filter(token_hash=token_hash).first())
         if access is None or not hmac.compare_digest(access.token_hash, token_hash):
             return VerifyResult(False, "unknown")
