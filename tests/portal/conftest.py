@@ -3,6 +3,8 @@ a staff member and a board member (both with a confirmed TOTP device), and clien
 
     def test_it_hides_b(client_for, rep_a): client_for(rep_a).get(...)
     def test_it_needs_csrf(client_for, staff_user): client_for(staff_user, csrf=True).post(...)
+
+And what the member-side tests share: an open period, a token issued for it, fake miners.
 """
 
 import pytest
@@ -13,6 +15,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from consortium.accounts.actions import do_create_user
 from consortium.accounts.models import Company, Role
+from consortium.submissions.actions import do_issue_token
+
+from . import factories
+from .fake_miners import FakeMiners
 
 PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - the personas' password in tests
 
@@ -97,3 +103,21 @@ def client_for(db):
 def csrf_client():
     """An anonymous client that enforces CSRF checks."""
     return Client(enforce_csrf_checks=True)
+
+
+@pytest.fixture
+def open_period(db):
+    """An open semi-annual period, "2026 H1", with the default indicators."""
+    return factories.open_period()
+
+
+@pytest.fixture
+def issued(rep_a, open_period):
+    """A fresh token for rep_a in `open_period`: (token, access, submission), as do_issue_token returns."""
+    return do_issue_token(rep_a, open_period)
+
+
+@pytest.fixture
+def fake(monkeypatch, settings):
+    """Three fake miners that compute with the real MPC engine (fake_miners.py), installed as MINERS."""
+    return FakeMiners().install(monkeypatch, settings)

@@ -1,26 +1,19 @@
 """The optional questionnaire after a complete submission, and the tallies staff see."""
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
-from consortium.periods.actions import do_create_period, do_open_period
 from consortium.submissions import actions
 from consortium.submissions.models import Feedback, Submission
+
+from .factories import miners_setting
 
 ANSWER = {"benefit": "somewhat", "explanation_helped": "yes", "extra_indicators": "R&D spending"}
 
 
 @pytest.fixture(autouse=True)
-def miners():
-    with override_settings(MINERS=[{"url": "", "secret": "", "public_key": ""}] * 3):
-        yield
-
-
-@pytest.fixture
-def period(db):
-    p = do_create_period("2026 H1", "semi_annual", timezone.now().date(), timezone.now().date())
-    return do_open_period(p, None)
+def miners(settings):
+    settings.MINERS = miners_setting(urls=False)
 
 
 def attempt(rep, period, complete=True):
@@ -31,8 +24,8 @@ def attempt(rep, period, complete=True):
     return f"/submissions/feedback/{access.form_id}/", submission
 
 
-def test_it_records_one_answer_after_a_complete_submission(client_for, rep_a, period):
-    url, submission = attempt(rep_a, period)
+def test_it_records_one_answer_after_a_complete_submission(client_for, rep_a, open_period):
+    url, submission = attempt(rep_a, open_period)
     client = client_for(rep_a, csrf=False)
     assert client.get(url).status_code == 200
     assert client.post(url, ANSWER).status_code == 302
@@ -43,37 +36,37 @@ def test_it_records_one_answer_after_a_complete_submission(client_for, rep_a, pe
     assert Feedback.objects.count() == 1 and Feedback.objects.get().benefit == "somewhat"
 
 
-def test_the_questionnaire_needs_the_csrf_token(client_for, rep_a, period):
-    url, _submission = attempt(rep_a, period)
+def test_the_questionnaire_needs_the_csrf_token(client_for, rep_a, open_period):
+    url, _submission = attempt(rep_a, open_period)
     assert client_for(rep_a, csrf=True).post(url, ANSWER).status_code == 403
     assert not Feedback.objects.exists()
 
 
-def test_there_is_no_questionnaire_before_the_submission_is_complete(client_for, rep_a, period):
-    url, _submission = attempt(rep_a, period, complete=False)
+def test_there_is_no_questionnaire_before_the_submission_is_complete(client_for, rep_a, open_period):
+    url, _submission = attempt(rep_a, open_period, complete=False)
     assert client_for(rep_a).get(url).status_code == 404
     assert client_for(rep_a).post(url, ANSWER).status_code == 404
     assert not Feedback.objects.exists()
 
 
-def test_another_company_cannot_answer_for_a_submission(client_for, rep_a, rep_b, period):
-    url, _submission = attempt(rep_a, period)
+def test_another_company_cannot_answer_for_a_submission(client_for, rep_a, rep_b, open_period):
+    url, _submission = attempt(rep_a, open_period)
     assert client_for(rep_b).post(url, ANSWER).status_code == 404
     assert not Feedback.objects.exists()
 
 
 @pytest.mark.parametrize("change", [{"benefit": "maybe"}, {"explanation_helped": ""},
                                     {"extra_indicators": "x" * 501}])
-def test_it_refuses_an_invalid_answer(client_for, rep_a, period, change):
-    url, _submission = attempt(rep_a, period)
+def test_it_refuses_an_invalid_answer(client_for, rep_a, open_period, change):
+    url, _submission = attempt(rep_a, open_period)
     response = client_for(rep_a).post(url, {**ANSWER, **change})
     assert response.status_code == 200 and "errorlist" in response.content.decode()
     assert not Feedback.objects.exists()
 
 
-def test_staff_see_the_tallies_without_the_company(client_for, rep_a, rep_b, staff_user, period):
+def test_staff_see_the_tallies_without_the_company(client_for, rep_a, rep_b, staff_user, open_period):
     for rep, benefit in ((rep_a, "yes"), (rep_b, "yes"), (rep_a, "no")):
-        _url, submission = attempt(rep, period)
+        _url, submission = attempt(rep, open_period)
         actions.do_record_feedback(submission, benefit=benefit, explanation_helped="did_not_read",
                                    extra_indicators="")
     response = client_for(staff_user).get("/admin/submissions/feedback/")
@@ -87,8 +80,8 @@ def test_staff_see_the_tallies_without_the_company(client_for, rep_a, rep_b, sta
     assert "Alpha Metall" not in page and "Beta Puit" not in page
 
 
-def test_the_history_offers_the_questionnaire_once(client_for, rep_a, period):
-    url, submission = attempt(rep_a, period)
+def test_the_history_offers_the_questionnaire_once(client_for, rep_a, open_period):
+    url, submission = attempt(rep_a, open_period)
     client = client_for(rep_a)
     assert url in client.get("/submissions/").content.decode()
     client.post(url, ANSWER)

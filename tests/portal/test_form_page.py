@@ -4,26 +4,25 @@ import json
 from html.parser import HTMLParser
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
-from consortium.periods.actions import do_close_period, do_create_period, do_open_period
+from consortium.periods.actions import do_close_period, do_create_period
 from consortium.submissions import signing
 from consortium.submissions.models import AccessToken, Submission
 
-MINERS = [{"url": f"https://miner{i}.example", "secret": "", "public_key": ""} for i in range(3)]
+from .factories import miners_setting, open_period
+
+MINERS = miners_setting()
 
 
 @pytest.fixture(autouse=True)
-def miners():
-    with override_settings(MINERS=MINERS):
-        yield
+def miners(settings):
+    settings.MINERS = MINERS
 
 
 @pytest.fixture
 def period(db):
-    p = do_create_period("2026 annual", "annual", timezone.now().date(), timezone.now().date())
-    return do_open_period(p, None)
+    return open_period("2026 annual", "annual")
 
 
 def url(period):

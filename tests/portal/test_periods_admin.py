@@ -18,22 +18,9 @@ CHANGELIST = "/admin/periods/collectionperiod/"
 ADD = CHANGELIST + "add/"
 
 
-@pytest.fixture(autouse=True)
-def no_second_factor(settings):
-    # this file is about the period admin, not the login: the 2FA gate is tested with accounts
-    settings.REQUIRE_2FA_FOR_STAFF = settings.REQUIRE_2FA_FOR_BOARD = False
-
-
 @pytest.fixture
-def staff_user():
-    return User.objects.create_user("staff", role="staff", is_staff=True)
-
-
-@pytest.fixture
-def staff(staff_user):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(staff_user)
-    return client
+def staff(client_for, staff_user):
+    return client_for(staff_user, csrf=True)
 
 
 @pytest.fixture
@@ -80,17 +67,13 @@ def test_it_sends_anonymous_visitors_to_the_admin_login(url):
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_it_keeps_representatives_out():
-    company = Company.objects.create(name="Acme", registry_code="1")
-    client = Client()
-    client.force_login(User.objects.create_user("rep", role="representative", company=company))
-    response = client.get(CHANGELIST)
+def test_it_keeps_representatives_out(client_for, rep_a):
+    response = client_for(rep_a).get(CHANGELIST)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
 
 
-def test_it_keeps_board_members_out(period):
-    client = Client()
-    client.force_login(User.objects.create_user("board", role="board"))
+def test_it_keeps_board_members_out(client_for, board_user, period):
+    client = client_for(board_user)
     status = reverse("admin:periods_collectionperiod_status", args=[period.pk])
     for url in [CHANGELIST, change_url(period), status]:
         response = client.get(url)

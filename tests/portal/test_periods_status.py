@@ -14,26 +14,19 @@ from consortium.accounts.models import Company, User
 from consortium.periods import actions
 from consortium.submissions.models import AccessToken, Submission
 
+from .factories import miners_setting
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def no_second_factor_and_no_miners(settings, monkeypatch):
-    # this file is about the status page, not the login: the 2FA gate is tested with accounts
-    settings.REQUIRE_2FA_FOR_STAFF = settings.REQUIRE_2FA_FOR_BOARD = False
-    settings.MINERS = [{"url": "", "secret": None, "public_key": ""} for _ in range(3)]
+def no_miners(settings):
+    settings.MINERS = miners_setting(urls=False, secrets=[None] * 3)
 
 
 @pytest.fixture
-def staff_user():
-    return User.objects.create_user("staff", role="staff", is_staff=True)
-
-
-@pytest.fixture
-def staff(staff_user):
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(staff_user)
-    return client
+def staff(client_for, staff_user):
+    return client_for(staff_user, csrf=True)
 
 
 def make_period(name, staff_user):
@@ -126,14 +119,10 @@ def test_it_shows_each_miners_health(staff, staff_user, monkeypatch):
     assert "not configured" in miner[2] and "period-badge bad" not in miner[2]
 
 
-def test_it_is_for_staff_only(staff_user):
+def test_it_is_for_staff_only(client_for, staff_user, rep_a, board_user):
     period = make_period("2026 H1", staff_user)
-    company = Company.objects.create(name="Acme", registry_code="1")
-    for user in [User.objects.create_user("rep", role="representative", company=company),
-                 User.objects.create_user("board", role="board")]:
-        client = Client()
-        client.force_login(user)
-        response = client.get(status_url(period))
+    for user in [rep_a, board_user]:
+        response = client_for(user).get(status_url(period))
         assert response.status_code in (302, 403)
         assert response.status_code == 403 or "/admin/login/" in response["Location"]
     response = Client().get(status_url(period))

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from consortium.accounts.models import AuditEvent, User
+from consortium.accounts.models import AuditEvent
 from consortium.periods import actions
 from consortium.periods.actions import PeriodStateError
 from consortium.periods.indicator_sets import ANNUAL, SEMI_ANNUAL
@@ -13,11 +13,6 @@ from consortium.periods.models import CollectionPeriod
 pytestmark = pytest.mark.django_db
 
 JAN, JUN = datetime.date(2026, 1, 1), datetime.date(2026, 6, 30)
-
-
-@pytest.fixture
-def staff_user():
-    return User.objects.create_user("staff", role="staff", is_staff=True)
 
 
 @pytest.fixture

@@ -3,36 +3,28 @@
 import json
 
 import pytest
-from django.test import override_settings
 from django.utils import timezone
 
-from consortium.periods.actions import do_create_period, do_open_period
 from consortium.submissions import actions
 from consortium.submissions.models import Submission
 
+from .factories import miners_setting
+
 RECEIPTS = "/submissions/receipts/"
 HISTORY = "/submissions/"
-MINERS = [{"url": "", "secret": "", "public_key": ""}] * 3
 
 
 @pytest.fixture(autouse=True)
-def miners():
-    with override_settings(MINERS=MINERS):
-        yield
-
-
-@pytest.fixture
-def period(db):
-    p = do_create_period("2026 H1", "semi_annual", timezone.now().date(), timezone.now().date())
-    return do_open_period(p, None)
+def miners(settings):
+    settings.MINERS = miners_setting(urls=False)
 
 
 def body(access):
     return json.dumps({"form": str(access.form_id), "receipts": []})
 
 
-def test_the_receipts_endpoint_enforces_csrf(client_for, rep_a, period):
-    _t, access, submission = actions.do_issue_token(rep_a, period)
+def test_the_receipts_endpoint_enforces_csrf(client_for, rep_a, open_period):
+    _t, access, submission = actions.do_issue_token(rep_a, open_period)
     client = client_for(rep_a, csrf=True)
     response = client.post(RECEIPTS, body(access), content_type="application/json")
     assert response.status_code == 403
@@ -40,9 +32,9 @@ def test_the_receipts_endpoint_enforces_csrf(client_for, rep_a, period):
     assert submission.state == Submission.State.PENDING
 
 
-def test_the_receipts_endpoint_accepts_the_pages_csrf_token(client_for, rep_a, period):
+def test_the_receipts_endpoint_accepts_the_pages_csrf_token(client_for, rep_a, open_period):
     client = client_for(rep_a, csrf=True)
-    page = client.get(f"/submissions/form/{period.pk}/")
+    page = client.get(f"/submissions/form/{open_period.pk}/")
     config = json.loads(page.content.decode().split('id="sharing-config" type="application/json">')[1]
                         .split("</script>")[0])
     response = client.post(RECEIPTS, json.dumps({"form": config["form"], "receipts": []}),
@@ -51,8 +43,8 @@ def test_the_receipts_endpoint_accepts_the_pages_csrf_token(client_for, rep_a, p
     assert Submission.objects.get(token__form_id=config["form"]).state == Submission.State.FAILED
 
 
-def test_only_a_representative_may_post_receipts(client_for, csrf_client, rep_a, staff_user, period):
-    _t, access, submission = actions.do_issue_token(rep_a, period)
+def test_only_a_representative_may_post_receipts(client_for, csrf_client, rep_a, staff_user, open_period):
+    _t, access, submission = actions.do_issue_token(rep_a, open_period)
     assert csrf_client.post(RECEIPTS, body(access), content_type="application/json").status_code == 403
     staff = client_for(staff_user)
     assert staff.post(RECEIPTS, body(access), content_type="application/json").status_code == 403
@@ -65,9 +57,9 @@ def complete(submission):
                                                        completed_at=timezone.now())
 
 
-def test_history_shows_only_the_own_companys_attempts(client_for, rep_a, rep_b, period):
-    _t, _a, mine = actions.do_issue_token(rep_a, period)
-    _t, _b, theirs = actions.do_issue_token(rep_b, period)
+def test_history_shows_only_the_own_companys_attempts(client_for, rep_a, rep_b, open_period):
+    _t, _a, mine = actions.do_issue_token(rep_a, open_period)
+    _t, _b, theirs = actions.do_issue_token(rep_b, open_period)
     complete(mine)
     Submission.objects.filter(pk=theirs.pk).update(state=Submission.State.FAILED, failure_reason="missing:1")
     page = client_for(rep_a).get(HISTORY).content.decode()
@@ -77,9 +69,9 @@ def test_history_shows_only_the_own_companys_attempts(client_for, rep_a, rep_b, 
     assert "No receipt from miner 2" in other and "Anna Alpha" not in other
 
 
-def test_history_marks_the_latest_complete_submission_as_counting(client_for, rep_a, period):
-    _t, _a, first = actions.do_issue_token(rep_a, period)
-    _t, _a, second = actions.do_issue_token(rep_a, period)
+def test_history_marks_the_latest_complete_submission_as_counting(client_for, rep_a, open_period):
+    _t, _a, first = actions.do_issue_token(rep_a, open_period)
+    _t, _a, second = actions.do_issue_token(rep_a, open_period)
     complete(first)
     complete(second)
     page = client_for(rep_a).get(HISTORY).content.decode()
@@ -88,8 +80,8 @@ def test_history_marks_the_latest_complete_submission_as_counting(client_for, re
     assert ">counts<" in rows[0]  # newest first: the correction is the one that counts
 
 
-def test_history_leaves_out_forms_that_were_only_opened(client_for, rep_a, period):
-    actions.do_issue_token(rep_a, period)
+def test_history_leaves_out_forms_that_were_only_opened(client_for, rep_a, open_period):
+    actions.do_issue_token(rep_a, open_period)
     page = client_for(rep_a).get(HISTORY).content.decode()
     assert "has not sent any figures yet" in page
     assert "Fill in the form" in page

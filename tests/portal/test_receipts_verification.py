@@ -7,12 +7,13 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import override_settings
-from django.utils import timezone
 
 from consortium.accounts.models import AuditEvent
-from consortium.periods.actions import do_close_period, do_create_period, do_open_period
+from consortium.periods.actions import do_close_period
 from consortium.submissions import actions
 from consortium.submissions.models import Receipt, Submission
+
+from .factories import miners_setting
 
 RECEIPTS = "/submissions/receipts/"
 DIGEST = "ab" * 32
@@ -23,25 +24,18 @@ def public_b64(key):
     return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)).decode()
 
 
-MINERS = [{"url": f"https://miner{i}.example", "secret": f"secret-{i}-" + "q" * 40,
-           "public_key": public_b64(k)} for i, k in enumerate(KEYS)]
+MINERS = miners_setting(secrets=[f"secret-{i}-" + "q" * 40 for i in range(3)],
+                        public_keys=[public_b64(k) for k in KEYS])
 
 
 @pytest.fixture(autouse=True)
-def miners():
-    with override_settings(MINERS=MINERS):
-        yield
+def miners(settings):
+    settings.MINERS = MINERS
 
 
 @pytest.fixture
-def period(db):
-    p = do_create_period("2026 H1", "semi_annual", timezone.now().date(), timezone.now().date())
-    return do_open_period(p, None)
-
-
-@pytest.fixture
-def attempt(rep_a, period):
-    _token, access, submission = actions.do_issue_token(rep_a, period)
+def attempt(issued):
+    _token, access, submission = issued
     return access, submission
 
 
@@ -128,9 +122,9 @@ def test_a_duplicated_miner_never_completes(client_for, rep_a, attempt):
     assert_failed(post(client_for(rep_a), access, receipts), submission, "duplicate:1")
 
 
-def test_a_receipt_for_another_submission_never_completes(client_for, rep_a, period, attempt):
+def test_a_receipt_for_another_submission_never_completes(client_for, rep_a, open_period, attempt):
     access, submission = attempt
-    _t, _a, other = actions.do_issue_token(rep_a, period)
+    _t, _a, other = actions.do_issue_token(rep_a, open_period)
     receipts = [receipt(0, submission), receipt(1, submission), receipt(2, other)]
     assert_failed(post(client_for(rep_a), access, receipts), submission, "wrong_submission:2")
 
@@ -158,9 +152,9 @@ def test_an_unconfigured_miner_key_never_completes(client_for, rep_a, attempt):
     assert_failed(response, submission, "no_key:2")
 
 
-def test_receipts_after_the_period_closed_never_complete(client_for, rep_a, period, attempt):
+def test_receipts_after_the_period_closed_never_complete(client_for, rep_a, open_period, attempt):
     access, submission = attempt
-    do_close_period(period, None)
+    do_close_period(open_period, None)
     response = post(client_for(rep_a), access, [receipt(i, submission) for i in range(3)])
     assert_failed(response, submission, "period_closed")
 

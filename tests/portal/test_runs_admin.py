@@ -3,28 +3,19 @@
 import datetime as dt
 
 import pytest
-from django.test import Client
 
-from consortium.accounts.models import User
 from consortium.runs.models import AnalysisRun
 
-from .fake_miners import FakeMiners, make_member, make_period, make_submission
+from .fake_miners import make_member, make_period, make_submission
 
 CHANGELIST = "/admin/periods/collectionperiod/"
 
 
 @pytest.fixture
-def staff(db, settings):
-    settings.REQUIRE_2FA_FOR_STAFF = False  # the second factor is tested with accounts
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(User.objects.create_user("staff", role="staff", is_staff=True))
-    client.get(CHANGELIST)
+def staff(client_for, staff_user):
+    client = client_for(staff_user, csrf=True)
+    client.get(CHANGELIST)  # the CSRF cookie, as the page would have set it
     return client
-
-
-@pytest.fixture
-def fake(monkeypatch, settings):
-    return FakeMiners().install(monkeypatch, settings)
 
 
 def act(client, period, **extra):

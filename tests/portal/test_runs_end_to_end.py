@@ -10,21 +10,11 @@ from consortium.accounts.models import AuditEvent
 from consortium.runs import actions
 from consortium.runs.models import AnalysisRun, MinerRunState
 
-from .fake_miners import SMALL_INDICATORS, FakeMiners, make_member, make_period, make_staff, make_submission
+from .fake_miners import SMALL_INDICATORS, make_member, make_period, make_submission
 
 BOUNDS = {d["code"]: (d["lo"], d["hi"]) for d in SMALL_INDICATORS}
 CODES = list(BOUNDS)
 ENDS = [dt.date(2025, 6, 30), dt.date(2025, 12, 31), dt.date(2026, 6, 30)]
-
-
-@pytest.fixture
-def fake(monkeypatch, settings):
-    return FakeMiners().install(monkeypatch, settings)
-
-
-@pytest.fixture
-def staff(db):
-    return make_staff()
 
 
 def random_figures(rng, n):
@@ -92,9 +82,9 @@ def expected(figures):
     return out
 
 
-def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff, client):
+def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff_user, client):
     periods, figures = world
-    run = actions.start_run(periods[-1], staff)
+    run = actions.start_run(periods[-1], staff_user)
     assert run.state == AnalysisRun.State.RUNNING
 
     answers = fake.push(client, run.run_id)
@@ -117,10 +107,10 @@ def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff, clien
         assert series["rejected"] == want["time_series"][code]["rejected"]
 
 
-def test_a_finished_run_is_audited_clears_its_shares_and_creates_the_draft_report(world, fake, staff,
+def test_a_finished_run_is_audited_clears_its_shares_and_creates_the_draft_report(world, fake, staff_user,
                                                                                     client):
     periods, _ = world
-    run = actions.start_run(periods[-1], staff)
+    run = actions.start_run(periods[-1], staff_user)
     fake.push(client, run.run_id)
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.DONE
@@ -130,9 +120,9 @@ def test_a_finished_run_is_audited_clears_its_shares_and_creates_the_draft_repor
     assert run.report.period == periods[-1]  # consortium.reports.actions.do_create_report ran
 
 
-def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff, client):
+def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff_user, client):
     periods, _ = world
-    run = actions.start_run(periods[-1], staff)
+    run = actions.start_run(periods[-1], staff_user)
     outputs = fake.compute(run.run_id)
     first = fake.post(client, 0, run.run_id, "outputs", fake.sign(0, run.run_id, outputs[0]))
     again = fake.post(client, 0, run.run_id, "outputs", fake.sign(0, run.run_id, outputs[0]))
@@ -141,7 +131,7 @@ def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff, cli
     assert run.state == AnalysisRun.State.RUNNING
 
 
-def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff, client):
+def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff_user, client):
     from consortium.periods.indicator_sets import default_indicators
 
     period = make_period("Euros", ENDS[-1], indicators=default_indicators("semi_annual"))
@@ -151,7 +141,7 @@ def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff, client):
     for k, row in enumerate(figures):
         s = make_submission(*make_member(f"Member {k}"), period)
         fake.deposit(64, s.submission_id, row)
-    run = actions.start_run(period, staff)
+    run = actions.start_run(period, staff_user)
     assert run.request["ring"] == 64
     fake.push(client, run.run_id)
     run.refresh_from_db()

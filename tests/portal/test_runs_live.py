@@ -13,7 +13,7 @@ from consortium.asgi import application
 from consortium.runs import actions
 from consortium.runs.models import AnalysisRun, MinerRunState
 
-from .fake_miners import FakeMiners, make_member, make_period, make_staff, make_submission
+from .fake_miners import make_member, make_period, make_staff, make_submission
 
 
 class Websocket(ApplicationCommunicator):
@@ -52,8 +52,7 @@ def fresh_cache():
 
 
 @pytest.fixture
-def run(db, monkeypatch, settings):
-    fake = FakeMiners().install(monkeypatch, settings)
+def run(db, fake):
     period = make_period("2026 H1", dt.date(2026, 6, 30))
     make_submission(*make_member("Member"), period)
     run = actions.start_run(period, make_staff())

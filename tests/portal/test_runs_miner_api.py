@@ -13,17 +13,12 @@ from consortium.runs import actions
 from consortium.runs.models import AnalysisRun, MinerRunState
 from consortium.runs.reconstruct import outputs_message
 
-from .fake_miners import FakeMiners, make_member, make_period, make_staff, make_submission
+from .fake_miners import make_member, make_period, make_staff, make_submission
 
 INDICATORS = [dict(code="employees", name="Employees", lo=0, hi=9),
               dict(code="export_share", name="Export", lo=0, hi=1000)]
 FIGURES = [{"employees": 3, "export_share": 250}, {"employees": 7, "export_share": None},
            {"employees": 12, "export_share": 999}]
-
-
-@pytest.fixture
-def fake(monkeypatch, settings):
-    return FakeMiners().install(monkeypatch, settings)
 
 
 @pytest.fixture

@@ -8,12 +8,7 @@ import pytest
 from consortium.runs import actions
 from consortium.runs.models import AnalysisRun
 
-from .fake_miners import FakeMiners, make_member, make_period, make_submission
-
-
-@pytest.fixture
-def fake(monkeypatch, settings):
-    return FakeMiners().install(monkeypatch, settings)
+from .fake_miners import make_member, make_period, make_submission
 
 
 @pytest.fixture

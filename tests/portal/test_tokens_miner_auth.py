@@ -2,28 +2,25 @@
 
 import pytest
 from django.test import Client, override_settings
-from django.utils import timezone
 
-from consortium.periods.actions import do_create_period, do_open_period
-from consortium.submissions import actions
 from consortium.submissions.models import AccessToken
+
+from .factories import miners_setting
 
 SECRETS = ["s0-" + "x" * 40, "s1-" + "y" * 40, "s2-" + "z" * 40]
 VERIFY = "/api/miner/tokens/verify"
 
 
 @pytest.fixture(autouse=True)
-def miners():
-    with override_settings(MINERS=[{"url": "", "secret": s, "public_key": ""} for s in SECRETS]):
-        yield
+def miners(settings):
+    settings.MINERS = miners_setting(urls=False, secrets=SECRETS)
 
 
 @pytest.fixture
-def issued(rep_a):
-    period = do_open_period(do_create_period("2026 H1", "semi_annual", timezone.now().date(),
-                                             timezone.now().date()), None)
-    token, access, _submission = actions.do_issue_token(rep_a, period)
-    return {"token": token, "period": period.pk, "form": str(access.form_id)}, access
+def issued(issued):
+    """The verification request's body for the conftest's token, and its access token."""
+    token, access, _submission = issued
+    return {"token": token, "period": access.period_id, "form": str(access.form_id)}, access
 
 
 def post(body, authorization=None):
