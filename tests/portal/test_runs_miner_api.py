@@ -82,9 +82,23 @@ def test_a_miner_reporting_failure_fails_the_run(fake, client, run):
     assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == run.error
 
 
-def push_with(fake, client, run, change):
-    """The three miners' real outputs, one of them changed by `change(i, outputs)` (then signed)."""
-    return fake.push(client, run.run_id, tamper=change)
+def push_with(fake, client, run, miner, change):
+    """The three miners' real outputs, a copy of `miner`'s changed in place by `change(outputs)`, then
+    signed (by `miner`, so only what the portal checks after the signature can catch it)."""
+    def tamper(i, outputs):
+        if i != miner:
+            return outputs
+        outputs = copy.deepcopy(outputs)
+        change(outputs)
+        return outputs
+
+    return fake.push(client, run.run_id, tamper=tamper)
+
+
+def flip_a_bit(share):
+    raw = bytearray(base64.b64decode(share["data"]))
+    raw[0] ^= 1
+    share["data"] = base64.b64encode(bytes(raw)).decode()
 
 
 def assert_failed(run, reason):
@@ -115,48 +129,31 @@ def test_outputs_changed_after_signing_fail_the_run(fake, client, run):
 
 
 def test_inconsistent_shares_fail_the_run_naming_the_component(fake, client, run):
-    def alter_b(i, outputs):
-        if i != 1:
-            return outputs
-        outputs = copy.deepcopy(outputs)
-        raw = bytearray(base64.b64decode(outputs[0]["b"]["data"]))
-        raw[0] ^= 1
-        outputs[0]["b"]["data"] = base64.b64encode(bytes(raw)).decode()
-        return outputs
-
-    answers = push_with(fake, client, run, alter_b)
+    answers = push_with(fake, client, run, 1, lambda outputs: flip_a_bit(outputs[0]["b"]))
     assert [a.status_code for a in answers] == [202, 202, 400]
     assert_failed(run, "the output shares of analysis 0 (sorted_indicator employees) are inconsistent: "
                        "component 2 differs between parties 1 and 2")
 
 
 def test_counts_that_disagree_fail_the_run(fake, client, run):
-    def more(i, outputs):
-        if i != 2:
-            return outputs
-        outputs = copy.deepcopy(outputs)
+    def more(outputs):
         outputs[1]["rejected"] += 1
-        return outputs
 
-    push_with(fake, client, run, more)
+    push_with(fake, client, run, 2, more)
     assert_failed(run, "the miners disagree on the counts of analysis 1 (sorted_indicator export_share)")
 
 
 def test_a_share_array_of_the_wrong_length_fails_the_run(fake, client, run):
-    def short(i, outputs):
-        if i != 0:
-            return outputs
-        outputs = copy.deepcopy(outputs)
+    def short(outputs):
         outputs[0]["a"]["data"] = base64.b64encode(base64.b64decode(outputs[0]["a"]["data"])[:-4]).decode()
-        return outputs
 
-    push_with(fake, client, run, short)
+    push_with(fake, client, run, 0, short)
     assert_failed(run, "miner 0 sent a malformed share array for analysis 0 (sorted_indicator employees): "
                        "length is not 2 words")
 
 
 def test_a_missing_analysis_fails_the_run(fake, client, run):
-    push_with(fake, client, run, lambda i, outputs: outputs[:1] if i == 2 else outputs)
+    push_with(fake, client, run, 2, lambda outputs: outputs.pop())
     assert_failed(run, "miner 2 did not send exactly one output per analysis")
 
 
@@ -181,13 +178,10 @@ def test_no_push_changes_a_finished_run(fake, client, run):
 
 def test_the_reasons_hold_no_figure(fake, client, run):
     """Every failure reason above is a fixed sentence; here: the values themselves never appear."""
-    def alter(i, outputs):
-        outputs = copy.deepcopy(outputs)
-        if i == 0:
-            outputs[1]["b"]["data"] = outputs[1]["a"]["data"]
-        return outputs
+    def alter(outputs):
+        outputs[1]["b"]["data"] = outputs[1]["a"]["data"]
 
-    push_with(fake, client, run, alter)
+    push_with(fake, client, run, 0, alter)
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
     for figures in FIGURES:
