@@ -218,6 +218,13 @@ RUN_OUTPUT_MAX_VALUES = envint("RUN_OUTPUT_MAX_VALUES", 1000, lo=1, hi=100_000)
 # A run with no progress push for 30 s: the portal asks the miners itself (at most once per 30 s),
 # so a lost push or a miner that died without saying so does not leave the page stale forever.
 RUN_POLL_AFTER_SECONDS = envint("RUN_POLL_AFTER_SECONDS", 30, lo=5)
+# A run not finished 2 hours after its start is failed (with that reason, and can be restarted): sorting
+# a million values takes minutes (docs/performance.md), so 2 hours only ever cuts off miners that stopped
+# answering, which would otherwise leave the run "running", and the period blocked, forever.
+RUN_TIMEOUT_SECONDS = envint("RUN_TIMEOUT_SECONDS", 2 * 3600, lo=60)
+# Form visits per member per hour: each visit issues a token (a database row and an audit event), so a
+# script or a stuck reload loop cannot fill the tables; 20 is far beyond what filling in a form takes.
+ACCESS_TOKENS_PER_USER_PER_HOUR = envint("ACCESS_TOKENS_PER_USER_PER_HOUR", 20, lo=1)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "consortium-mpc API",
@@ -266,6 +273,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+if DEPLOYMENT_MODE == "portal":
+    # For `celery beat` (or a worker started with --beat): runs past RUN_TIMEOUT_SECONDS are failed
+    # even when no page asks for them; every 5 minutes is plenty against a limit of hours.
+    CELERY_BEAT_SCHEDULE = {"fail-overdue-runs": {"task": "consortium.runs.tasks.fail_overdue_runs",
+                                                  "schedule": 300.0}}
 
 # --- Internationalisation, static files, logging ----------------------------------------
 
