@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from consortium import miner_runs
@@ -158,6 +161,43 @@ def _fail(run: AnalysisRun, reason: str) -> None:
     audit.record(AuditEvent.Kind.ANALYSIS_FAILED, None, None, run=str(run.run_id), period=run.period_id,
                  reason=run.error)
     live.notify(run)
+
+
+# --- Time-out ------------------------------------------------------------------------------
+
+
+def is_overdue(run: AnalysisRun) -> bool:
+    """Still starting or running RUN_TIMEOUT_SECONDS after it was started."""
+    limit = timedelta(seconds=settings.RUN_TIMEOUT_SECONDS)
+    return run.state in ACTIVE_STATES and timezone.now() - run.created_at >= limit
+
+
+def fail_if_overdue(run: AnalysisRun) -> AnalysisRun:
+    """Fail `run` if it is overdue (whenever its status is shown or polled); returns it up to date."""
+    if is_overdue(run):
+        do_fail_overdue(run.pk)
+        run.refresh_from_db()
+    return run
+
+
+def fail_overdue_runs() -> int:
+    """Fail every overdue run, also those no page is looking at (Celery beat); returns how many."""
+    cutoff = timezone.now() - timedelta(seconds=settings.RUN_TIMEOUT_SECONDS)
+    overdue = AnalysisRun.objects.filter(state__in=ACTIVE_STATES, created_at__lte=cutoff)
+    return sum(do_fail_overdue(pk) for pk in overdue.values_list("pk", flat=True))
+
+
+@transaction.atomic
+def do_fail_overdue(run_pk: int) -> bool:
+    # The last miner's outputs may arrive at this very moment: the run's row lock orders the two, so
+    # a run that has just finished is not failed, and a run failed here takes no more outputs.
+    run = AnalysisRun.objects.select_for_update().get(pk=run_pk)
+    if not is_overdue(run):
+        return False
+    limit = timesince(run.created_at, run.created_at + timedelta(seconds=settings.RUN_TIMEOUT_SECONDS))
+    _fail(run, _("the miners did not finish the analysis within %(limit)s of its start (the time limit)")
+          % {"limit": limit})
+    return True
 
 
 # --- Miner -> portal ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django_otp.models import Device
 
 from consortium.accounts.middleware import pending_step
 
-from . import live
+from . import actions, live
 from .models import AnalysisRun
 
 CLOSE_FORBIDDEN = 4403
@@ -59,4 +59,4 @@ class RunProgressConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _status(self, run_id):
         run = AnalysisRun.objects.filter(run_id=run_id).first()
-        return live.run_status(run) if run is not None else None
+        return live.run_status(actions.fail_if_overdue(run)) if run is not None else None

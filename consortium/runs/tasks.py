@@ -17,3 +17,11 @@ def poll_run(run_pk: int) -> None:
     from .actions import poll_miners
 
     poll_miners(run_pk)
+
+
+@shared_task
+def fail_overdue_runs() -> int:
+    """Fail the runs still unfinished RUN_TIMEOUT_SECONDS after their start (CELERY_BEAT_SCHEDULE)."""
+    from .actions import fail_overdue_runs as fail
+
+    return fail()

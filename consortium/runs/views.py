@@ -26,6 +26,7 @@ RUNS_SHOWN = 50
 @require_safe
 @staff_required
 def index(request):
+    actions.fail_overdue_runs()
     runs = (AnalysisRun.objects.select_related("period", "started_by")
             .prefetch_related("miner_states")[:RUNS_SHOWN])
     periods = (CollectionPeriod.objects.filter(state=CollectionPeriod.State.CLOSED)
@@ -66,6 +67,7 @@ def start(request, period_id):
 @staff_required
 def detail(request, run_id):
     run = get_object_or_404(AnalysisRun.objects.select_related("period", "started_by"), run_id=run_id)
+    run = actions.fail_if_overdue(run)
     return render(request, "runs/detail.html", {
         "run": run,
         "status": live.run_status(run),
@@ -93,7 +95,7 @@ def _summary(run) -> list[dict]:
 @staff_required
 def status(request, run_id):
     """The polling fallback of the progress page's websocket: the same JSON."""
-    run = get_object_or_404(AnalysisRun, run_id=run_id)
+    run = actions.fail_if_overdue(get_object_or_404(AnalysisRun, run_id=run_id))
     _poll_if_stale(run)
     return JsonResponse(live.run_status(run))
 

@@ -7,8 +7,11 @@ a staff member and a board member (both with a confirmed TOTP device), and clien
 And what the member-side tests share: an open period, a token issued for it, fake miners.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -121,3 +124,15 @@ def issued(rep_a, open_period):
 def fake(monkeypatch, settings):
     """Three fake miners that compute with the real MPC engine (fake_miners.py), installed as MINERS."""
     return FakeMiners().install(monkeypatch, settings)
+
+
+@pytest.fixture
+def travel(monkeypatch):
+    """travel(seconds): from then on Django's clock (timezone.now) runs that much later; travels add up."""
+    real_now, offset = timezone.now, [timedelta()]
+
+    def go(seconds):
+        offset[0] += timedelta(seconds=seconds)
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + offset[0])
+
+    return go
