@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -26,13 +27,23 @@ class PeriodNotOpen(Exception):
     """The period does not accept submissions (draft or closed)."""
 
 
+class TooManyTokens(Exception):
+    """ACCESS_TOKENS_PER_USER_PER_HOUR reached; `retry_at` is when the oldest of them leaves the hour."""
+
+    def __init__(self, retry_at: datetime):
+        super().__init__("token limit reached")
+        self.retry_at = retry_at
+
+
+
 # --- Issue ------------------------------------------------------------------------------
 
 
 def do_issue_token(user, period: CollectionPeriod, request=None) -> tuple[str, AccessToken, Submission]:
     """A fresh token, form instance and submission id for `user`'s company in an open period.
 
-    The plaintext token is returned once, for the form page; only its hash is stored.
+    The plaintext token is returned once, for the form page; only its hash is stored. Raises
+    TooManyTokens past ACCESS_TOKENS_PER_USER_PER_HOUR.
     """
     company = getattr(user, "company", None)
     if not user.is_representative or company is None or not company.active:
@@ -41,6 +52,10 @@ def do_issue_token(user, period: CollectionPeriod, request=None) -> tuple[str, A
         raise PeriodNotOpen
     token = signing.new_token()
     with transaction.atomic():
+        # Lock the user's row. The race: a reload loop or a script opens many forms at once; each
+        # would count the same tokens of the last hour and all would pass the limit together.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        _check_token_rate(user)
         access = AccessToken.objects.create(
             token_hash=signing.hash_token(token),
             user=user,
@@ -52,6 +67,15 @@ def do_issue_token(user, period: CollectionPeriod, request=None) -> tuple[str, A
         audit.record(AuditEvent.Kind.TOKEN_ISSUED, user, request, period=period.pk,
                      company=company.pk, form=str(access.form_id))
     return token, access, submission
+
+
+def _check_token_rate(user) -> None:
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = AccessToken.objects.filter(user=user, created_at__gt=hour_ago).order_by("-created_at")
+    limit = settings.ACCESS_TOKENS_PER_USER_PER_HOUR
+    times = list(recent.values_list("created_at", flat=True)[:limit])
+    if len(times) >= limit:
+        raise TooManyTokens(retry_at=times[-1] + timedelta(hours=1))
 
 
 # --- Verify (miner -> portal) -----------------------------------------------------------

@@ -12,7 +12,10 @@ from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from consortium.periods.models import CollectionPeriod
@@ -39,7 +42,11 @@ def form(request, period_id: int):
     period = get_object_or_404(visible, pk=period_id)
     if not period.is_open:
         return render(request, "submissions/not_open.html", {"period": period}, status=403)
-    token, access, _submission = actions.do_issue_token(request.user, period, request=request)
+    try:
+        token, access, _submission = actions.do_issue_token(request.user, period, request=request)
+    except actions.TooManyTokens as exc:
+        messages.error(request, _too_many_forms(exc.retry_at))
+        return redirect("submissions:history")
     indicators = list(period.indicators.order_by("position", "pk"))
     context = {
         "period": period,
@@ -52,6 +59,17 @@ def form(request, period_id: int):
         "messages_js": _page_messages(),
     }
     return render(request, "submissions/form.html", context)
+
+
+def _too_many_forms(retry_at) -> str:
+    limit = settings.ACCESS_TOKENS_PER_USER_PER_HOUR
+    return ngettext(
+        "You have opened the form %(limit)d time in the last hour, the most the portal allows (a limit "
+        "against automated use). You can open it again at %(time)s. Submissions you have made are not "
+        "affected.",
+        "You have opened the form %(limit)d times in the last hour, the most the portal allows (a limit "
+        "against automated use). You can open it again at %(time)s. Submissions you have made are not "
+        "affected.", limit) % {"limit": limit, "time": date_format(timezone.localtime(retry_at), "H:i T")}
 
 
 def _page_messages() -> dict:
