@@ -35,7 +35,6 @@ class TooManyTokens(Exception):
         self.retry_at = retry_at
 
 
-
 # --- Issue ------------------------------------------------------------------------------
 
 
