@@ -285,6 +285,10 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("et", "Eesti")]
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
+# Django's Estonian locale has no date-and-time format, so it falls back to these (English has its
+# own): without them an Estonian page shows "nov. 25, 2026, 9:03 e.l.".
+DATETIME_FORMAT = "j. F Y, H:i"
+SHORT_DATETIME_FORMAT = "d.m.Y H:i"
 USE_TZ = True
 
 STATIC_URL = "static/"
