@@ -4,7 +4,6 @@ its status is shown or polled, or by the periodic task; it can then be restarted
 import datetime as dt
 
 import pytest
-from django.core.cache import cache
 
 from consortium import celery_app
 from consortium.accounts.models import AuditEvent
@@ -15,13 +14,6 @@ from .fake_miners import make_member, make_period, make_submission
 
 LIMIT = 2 * 3600
 REASON = "the miners did not finish the analysis within 2\xa0hours of its start (the time limit)"
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()  # the poll throttle lives in the cache
-    yield
-    cache.clear()
 
 
 @pytest.fixture
