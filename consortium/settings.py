@@ -190,6 +190,9 @@ SESSION_COOKIE_SAMESITE = "Lax"
 REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", True)
 REQUIRE_2FA_FOR_BOARD = envbool("REQUIRE_2FA_FOR_BOARD", True)
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Consortium benchmarking")
+# Nobody, staff included, sees a device's secret (key, otpauth URL, QR code) in admin: with it, staff
+# could pass a board member's second factor.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # Access tokens for the form: 2 hours, long enough to gather the figures, short enough to expire unused.
 ACCESS_TOKEN_TTL_SECONDS = envint("ACCESS_TOKEN_TTL_SECONDS", 2 * 3600, lo=60)
