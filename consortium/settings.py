@@ -234,6 +234,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The portal <-> miner contract (see docs/api.md).",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Public on purpose: it describes the miner contract that docs/api.md already publishes, the
+    # miners' operators (who have no portal account) read it, it holds no secret, and every endpoint
+    # it names checks its own credential.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
 }
 
 # --- Storage ---------------------------------------------------------------------------
@@ -302,6 +307,11 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Closed by default: an API view that forgets its own classes needs a logged-in session (no HTTP
+    # Basic, which would skip the second factor); a miner has no sessions, so no default there.
+    "DEFAULT_AUTHENTICATION_CLASSES": (["rest_framework.authentication.SessionAuthentication"]
+                                       if DEPLOYMENT_MODE == "portal" else []),
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
