@@ -126,6 +126,14 @@ def _run(period, staff, state, *, minutes_ago, results=None, error="", miners=("
     return run
 
 
+def _attempt(company, user, period, *, state="complete", minutes_ago=0):
+    """A submission attempt started two minutes before it completed (or failed)."""
+    submission = make_submission(company, user, period, state=state, minutes_ago=minutes_ago)
+    started = timezone.now() - dt.timedelta(minutes=minutes_ago + 2)
+    type(submission).objects.filter(pk=submission.pk).update(created_at=started)
+    return submission
+
+
 def build() -> Demo:
     companies = [Company.objects.create(name=name, registry_code=f"1{n:07d}") for n, name in
                  enumerate(COMPANIES, start=1)]
@@ -141,12 +149,12 @@ def build() -> Demo:
     current = _period("2026 H1", dt.date(2026, 1, 1), dt.date(2026, 6, 30), "open")
     for period in (older, h1, h2):
         for company, user in zip(companies, [rep, *others], strict=True):
-            make_submission(company, user, period, minutes_ago=60 * 24 * 30)
-    failed = make_submission(companies[0], rep, current, state="failed", minutes_ago=90)
+            _attempt(company, user, period, minutes_ago=60 * 24 * (30 + 180 * (h2.pk - period.pk)))
+    failed = _attempt(companies[0], rep, current, state="failed", minutes_ago=90)
     failed.failure_reason = "missing:2"
     failed.save(update_fields=["failure_reason"])
     for company, user in list(zip(companies, [rep, *others], strict=True))[:5]:
-        make_submission(company, user, current, minutes_ago=30)
+        _attempt(company, user, current, minutes_ago=30)
 
     published_run = _run(h1, staff, "done", minutes_ago=60 * 24 * 60, results=_results([older, h1]))
     published = do_create_report(published_run)
@@ -154,7 +162,7 @@ def build() -> Demo:
                                       "Thank you to every company that took part.")
     published = do_publish(published, board)
 
-    failed_run = _run(h2, staff, "failed", minutes_ago=60 * 3, error="miner 3 did not accept the run "
+    failed_run = _run(h2, staff, "failed", minutes_ago=60 * 3, error="miner 2 did not accept the run "
                       "(connection refused)", miners=("done", "done", "failed"), progress=0.35)
     done_run = _run(h2, staff, "done", minutes_ago=60 * 2, results=_results([older, h1, h2]))
     draft = do_create_report(done_run)

@@ -52,7 +52,12 @@ def test_tour(demo, live_server):
 
         def shoot(page, name):
             page.wait_for_load_state("networkidle")
-            page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+            width, height = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollHeight]")
+            step = 1100  # tall pages in parts, so that each part stays readable
+            for n, top in enumerate(range(0, height, step)):
+                clip = {"x": 0, "y": top, "width": width, "height": min(step, height - top)}
+                suffix = f"-p{n + 1}" if height > step else ""
+                page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True, clip=clip)
 
         for lang in ("en", "et"):
             # --- anonymous, the member (desktop, then narrow) --------------------------------
