@@ -30,11 +30,58 @@ def do_create_user(username: str, password: str | None, role: str, company=None,
     return user
 
 
+def _access(user: User) -> dict:
+    """What a person may reach: audited on creation and on every change (identifiers only)."""
+    return {"role": user.role, "company": user.company_id, "is_active": user.is_active,
+            "is_superuser": user.is_superuser}
+
+
 @transaction.atomic
-def do_save_user(user: User) -> User:
-    """Save a person edited in admin; the role, not the form, decides `is_staff`."""
-    user.save()
+def do_save_user(user: User, actor: User, request=None) -> User:
+    """Save a person added or edited in admin; the role, not the form, decides `is_staff`.
+
+    Audits the creation, and each change of role, company, activity or superuser status with its old
+    and new value, so that nobody (staff included) grants access quietly.
+    """
+    if user.pk is None:
+        user.save()
+        audit.record(AuditEvent.Kind.USER_CREATED, actor, request, user=user.username, user_id=user.pk,
+                     **_access(user))
+        return user
+    # Lock the stored row: of two staff saving the same person at once, each logs the value it replaced.
+    before = _access(User.objects.select_for_update().get(pk=user.pk))
+    user.save()  # User.save applies the role (is_staff, is_superuser) before we read it back
+    after = _access(user)
+    changes = {field: [before[field], after[field]] for field in after if before[field] != after[field]}
+    if changes:
+        audit.record(AuditEvent.Kind.ACCESS_CHANGED, actor, request, user=user.username, user_id=user.pk,
+                     changes=changes)
     return user
+
+
+@transaction.atomic
+def do_delete_user(user: User, actor: User, request=None) -> None:
+    """Delete a person in admin (their audit rows stay, without the link); audited."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    detail = {"user": user.username, "user_id": user.pk, **_access(user)}
+    user.delete()
+    audit.record(AuditEvent.Kind.USER_DELETED, actor, request, **detail)
+
+
+@transaction.atomic
+def do_reset_second_factor(user: User, actor: User, request=None) -> int:
+    """Remove the person's authenticator devices (a lost phone); returns how many.
+
+    They set up a new app at their next login; sessions verified with the old device lose that
+    verification at once (django-otp finds no device behind them).
+    """
+    # The same row lock as do_enrol_totp: an enrolment cannot slip in between and survive the reset.
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _total, per_model = TOTPDevice.objects.filter(user=user).delete()
+    removed = per_model.get(TOTPDevice._meta.label, 0)
+    audit.record(AuditEvent.Kind.SECOND_FACTOR_RESET, actor, request, user=user.username, user_id=user.pk,
+                 devices=removed)
+    return removed
 
 
 @transaction.atomic

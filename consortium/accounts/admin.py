@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.actions import delete_selected
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
@@ -9,6 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django_otp import user_has_device
+from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401 - registers it, replaced below
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import actions
 from .forms import UserChangeForm, UserCreationForm
@@ -61,7 +64,14 @@ class PortalUserAdmin(UserAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             obj.must_change_password = True  # staff typed it; only the person should know it
-        actions.do_save_user(obj)
+        actions.do_save_user(obj, request.user, request)
+
+    def delete_model(self, request, obj):
+        actions.do_delete_user(obj, request.user, request)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            actions.do_delete_user(user, request.user, request)
 
     @admin.action(description=_("Reset password (a temporary one, changed at the next login)"))
     def reset_password(self, request, queryset):
@@ -83,6 +93,49 @@ class PortalUserAdmin(UserAdmin):
                                   for user in users]
             return _no_store(TemplateResponse(request, "accounts/admin/reset_password_done.html", context))
         return TemplateResponse(request, "accounts/admin/reset_password_confirm.html", context)
+
+
+admin.site.unregister(TOTPDevice)  # django-otp's admin shows and edits the secret
+
+
+@admin.register(TOTPDevice)
+class SecondFactorDeviceAdmin(admin.ModelAdmin):
+    """Authenticator apps: staff see who has one, and reset it (a lost phone), audited; nothing else.
+
+    No key, otpauth address or QR code is shown, and no device can be added or edited here: with a
+    device's secret, staff could pass a board member's second factor. People enrol their own app.
+    """
+
+    list_display = ("user", "name", "confirmed", "created_at", "last_used_at")
+    list_filter = ("confirmed",)
+    search_fields = ("user__username", "user__first_name", "user__last_name")
+    list_select_related = ("user",)
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count")
+    readonly_fields = fields
+    actions = ["reset_second_factor"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_actions(self, request):
+        found = super().get_actions(request)
+        found.pop("delete_selected", None)  # the same deletion, under its audited name below
+        return found
+
+    @admin.action(description=_("Reset second factor (the person sets up their app again at the next login)"),
+                  permissions=["delete"])
+    def reset_second_factor(self, request, queryset):
+        return delete_selected(self, request, queryset)  # Django's confirmation page, then delete_queryset
+
+    def delete_model(self, request, obj):
+        actions.do_reset_second_factor(obj.user, request.user, request)
+
+    def delete_queryset(self, request, queryset):
+        for user in User.objects.filter(pk__in=queryset.values("user")):
+            actions.do_reset_second_factor(user, request.user, request)
 
 
 @admin.register(Company)

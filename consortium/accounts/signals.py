@@ -5,7 +5,7 @@ from django.dispatch import receiver
 
 from . import audit
 from .middleware import start_session_clock
-from .models import AuditEvent
+from .models import AuditEvent, User
 
 
 @receiver(user_logged_in, dispatch_uid="accounts.logged_in")
@@ -23,7 +23,11 @@ def on_logged_out(sender, request, user, **kwargs):
 
 @receiver(user_login_failed, dispatch_uid="accounts.login_failed")
 def on_login_failed(sender, credentials, request=None, **kwargs):
-    # Django has already masked the password in `credentials`; only the username is kept.
-    username = str(credentials.get("username", ""))[:150]
+    # Django has already masked the password. The typed username is not kept either: people type their
+    # password into that field by mistake, and staff read this log. Only whether it names a person is.
+    username = str(credentials.get(User.USERNAME_FIELD, ""))[:150]
+    user_id = User.objects.filter(**{User.USERNAME_FIELD: username}).values_list("pk", flat=True).first()
+    known = {"user_id": user_id} if user_id is not None else {}
     locked = bool(getattr(request, "axes_locked_out", False))
-    audit.record(AuditEvent.Kind.LOGIN_FAILED, None, request, username=username, locked_out=locked)
+    audit.record(AuditEvent.Kind.LOGIN_FAILED, None, request, username_exists=user_id is not None, **known,
+                 locked_out=locked)

@@ -56,7 +56,7 @@ def test_it_refuses_a_wrong_password_with_a_clear_message(csrf_client, rep_a):
 def test_it_records_a_failed_login_without_the_password(csrf_client, rep_a):
     log_in(csrf_client, "rep_a", "typed-secret-guess")
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.LOGIN_FAILED)
-    assert event.detail["username"] == "rep_a"
+    assert event.detail == {"username_exists": True, "user_id": rep_a.pk, "locked_out": False}
     assert "typed-secret-guess" not in str(event.detail) and "password" not in event.detail
 
 
