@@ -52,7 +52,8 @@ def test_tour(demo, live_server):
 
         def shoot(page, name):
             page.wait_for_load_state("networkidle")
-            width, height = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollHeight]")
+            width, height = page.evaluate("[document.documentElement.scrollWidth, "
+                                          "document.body.scrollHeight]")
             step = 1100  # tall pages in parts, so that each part stays readable
             for n, top in enumerate(range(0, height, step)):
                 clip = {"x": 0, "y": top, "width": width, "height": min(step, height - top)}
