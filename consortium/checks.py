@@ -1,8 +1,13 @@
-"""System checks on the deployment role.
+"""System checks on the deployment role and, on a production portal, on the miners' settings.
 
 `manage.py check`, `migrate` and the Docker entrypoint run them, so a misconfigured
-miner stops before it serves or computes anything.
+miner stops before it serves or computes anything, and a portal before it trusts a weak miner secret,
+a forgeable key or a miner reached over plain http.
 """
+
+import base64
+import binascii
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
@@ -26,3 +31,106 @@ def check_deployment_role(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+# --- The miners as the portal knows them (settings.MINERS) ------------------------------------
+
+# A miner's secret authenticates it to the portal: 32 characters at least (`secrets.token_urlsafe(32)`
+# gives 43), so that it cannot be guessed, and one per miner, so that miner 0 can never act as miner 1.
+MINER_SECRET_MIN_LENGTH = 32
+
+_P = 2**255 - 19  # the field of Ed25519 (RFC 8032, section 5.1)
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+
+# The eight points of small order (1, 2, 4 and 8) on Ed25519, canonically encoded. With such a public key
+# a signature R = the identity point, S = 0 verifies for every message, so anyone could forge that
+# miner's receipts (cryptography/OpenSSL accepts them as keys). The list: the 8-torsion subgroup, as
+# enumerated in Chalkias, Garillot, Nikolaenko, "Taming the many EdDSAs" (SSR 2020), and in libsodium's
+# ge25519_has_small_order blocklist; tests/project/test_checks_miners.py recomputes that 8P = 0 for each.
+# Non-canonical encodings (y >= p, or x = 0 with the sign bit) are refused before this list is consulted.
+ED25519_SMALL_ORDER = frozenset(bytes.fromhex(h) for h in (
+    "0100000000000000000000000000000000000000000000000000000000000000",  # identity, order 1
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # (0, -1), order 2
+    "0000000000000000000000000000000000000000000000000000000000000000",  # order 4
+    "0000000000000000000000000000000000000000000000000000000000000080",  # order 4
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",  # order 8
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",  # order 8
+))
+
+
+def ed25519_key_problem(encoded: str) -> str | None:
+    """Why `encoded` (base64 of 32 bytes) is no usable Ed25519 public key, or None when it is one."""
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except (binascii.Error, ValueError):
+        return "is not base64"
+    if len(raw) != 32:
+        return f"decodes to {len(raw)} bytes, not 32"
+    y, negative = int.from_bytes(raw, "little") & ((1 << 255) - 1), raw[31] >> 7
+    if y >= _P:
+        return "is not a canonical point encoding"
+    # Point decompression (RFC 8032, 5.1.3): x^2 = (y^2 - 1) / (d y^2 + 1) must have a square root.
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * pow(2, (_P - 1) // 4, _P) % _P
+    if (x * x - x2) % _P:
+        return "is not a point on the curve"
+    if x == 0 and negative:
+        return "is not a canonical point encoding"
+    if raw in ED25519_SMALL_ORDER:
+        return "is a point of small order, which would accept forged signatures"
+    return None
+
+
+def _configured_miners():
+    """The miners with any setting: a portal may be deployed before all three miners are known."""
+    return [(i, m) for i, m in enumerate(settings.MINERS)
+            if any(m.get(k) for k in ("url", "secret", "public_key"))]
+
+
+def _miner_problems(i, miner):
+    secret, key, url = miner.get("secret") or "", miner.get("public_key") or "", miner.get("url") or ""
+    if len(secret) < MINER_SECRET_MIN_LENGTH:
+        yield checks.Error(
+            f"MINER_{i}_SECRET is missing or shorter than {MINER_SECRET_MIN_LENGTH} characters.",
+            hint="Give each miner its own random secret, e.g. "
+                 "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`.",
+            id="consortium.E002")
+    problem = ed25519_key_problem(key)
+    if problem:
+        yield checks.Error(
+            f"MINER_{i}_PUBLIC_KEY {problem}.",
+            hint="Set it to the base64 of the miner's 32-byte Ed25519 public key, as the miner prints it.",
+            id="consortium.E003")
+    parts = urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc:
+        yield checks.Error(
+            f"MINER_{i}_URL is not an https:// address.",
+            hint="The portal sends the miner's secret with every call: only over TLS, e.g. https://miner0.example.org.",
+            id="consortium.E004")
+
+
+def _shared(values):
+    """Pairs (i, j) of miners whose value is the same."""
+    return [(i, j) for n, (i, a) in enumerate(values) for j, b in values[n + 1:] if a == b]
+
+
+def check_miner_settings(app_configs=None, **kwargs):
+    """In production, each configured miner needs a strong secret and a sound key, its own, and https."""
+    if settings.DEPLOYMENT_MODE != "portal" or settings.DEPLOYMENT_ENV == "dev":
+        return []
+    miners = _configured_miners()
+    errors = [error for i, miner in miners for error in _miner_problems(i, miner)]
+    secrets = [(i, m["secret"]) for i, m in miners if m.get("secret")]
+    keys = [(i, base64.b64decode(m["public_key"])) for i, m in miners
+            if m.get("public_key") and ed25519_key_problem(m["public_key"]) is None]
+    errors += [checks.Error(f"Miners {i} and {j} have the same secret.",
+                            hint="Each miner needs its own secret, or one could act as the other.",
+                            id="consortium.E005") for i, j in _shared(secrets)]
+    errors += [checks.Error(f"Miners {i} and {j} have the same public key.",
+                            hint="Each miner signs with its own key, or one could sign as the other.",
+                            id="consortium.E006") for i, j in _shared(keys)]
+    return errors
