@@ -104,9 +104,10 @@ def _scale(definition) -> int:
 
 def _section(code, name, unit, entry, decoding, k, show_rejected) -> Section:
     encoded = [int(v) for v in entry.get("values", [])]
-    count = len(encoded)
+    # A small cohort is stored without its values (runs/reconstruct.py, `suppressed`): its count stays.
+    count = int(entry.get("count", len(encoded)))
     section = Section(code=code, name=str(name), unit=unit, decimals=decoding.decimals, count=count,
-                      published=is_publishable(count, k))
+                      published=is_publishable(len(encoded), k) and not entry.get("suppressed", False))
     if show_rejected:
         section.rejected = int(entry.get("rejected", 0))
     if section.published:

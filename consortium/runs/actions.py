@@ -7,6 +7,7 @@ share or a figure: reasons name miners, analyses and components only.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -29,6 +30,8 @@ from .reconstruct import OutputsRejected, check_signature, reconstruct
 from .serializers import ProgressSerializer
 
 ACTIVE_STATES = (AnalysisRun.State.STARTING, AnalysisRun.State.RUNNING)
+
+logger = logging.getLogger(__name__)
 
 
 class RunError(Exception):
@@ -231,20 +234,23 @@ def do_record_progress(run_id, miner: int, body: dict) -> AnalysisRun:
     return run
 
 
-def do_record_outputs(run_id, miner: int, body: dict) -> AnalysisRun:
+def do_record_outputs(run_id, miner: int, body: dict, raw_outputs) -> AnalysisRun:
     """A miner's signed output shares; with the third, reconstruct and finish the run.
 
-    A bad signature, counts that disagree or inconsistent shares fail the run (the reason says
-    which miner, analysis or component). A finished run creates its draft report.
+    `body` is the validated push (OutputsSerializer), `raw_outputs` its `outputs` exactly as sent: the
+    signature covers those, and they must equal the validated ones, which alone are stored and
+    reconstructed. A bad signature, outputs not exactly as documented, counts that disagree or
+    inconsistent shares fail the run (the reason says which miner, analysis or component). A finished
+    run creates its draft report.
     """
-    run, finished = _record_outputs(run_id, miner, body)
+    run, finished = _record_outputs(run_id, miner, body, raw_outputs)
     if finished:
         _create_report(run)
     return run
 
 
 @transaction.atomic
-def _record_outputs(run_id, miner: int, body: dict) -> tuple[AnalysisRun, bool]:
+def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[AnalysisRun, bool]:
     run = _locked(run_id)
     if run.state in live.FINAL_STATES:
         raise RunConflict("the run is already finished")
@@ -256,7 +262,7 @@ def _record_outputs(run_id, miner: int, body: dict) -> tuple[AnalysisRun, bool]:
     try:
         if body["miner"] != miner:
             raise OutputsRejected(f"miner {miner} sent outputs that name miner {body['miner']}")
-        check_signature(miner, str(run.run_id), body)
+        check_signature(miner, str(run.run_id), body, raw_outputs)
     except OutputsRejected as exc:
         _fail(run, str(exc))
         return run, False
@@ -270,6 +276,12 @@ def _record_outputs(run_id, miner: int, body: dict) -> tuple[AnalysisRun, bool]:
         results = reconstruct(run.request, [s.outputs["outputs"] for s in received])
     except OutputsRejected as exc:
         _fail(run, str(exc))
+        return run, False
+    except Exception as exc:  # second safeguard (reconstruct raises only OutputsRejected): never a 500
+        # that leaves the run running. Only the type is logged: a message might quote a value.
+        logger.error("run %s: reconstruction failed with %s", run.run_id, type(exc).__name__)
+        _fail(run, f"the miners' outputs could not be reconstructed ({type(exc).__name__}); the last "
+                   f"to arrive came from miner {miner}")
         return run, False
     run.results = results
     run.state = AnalysisRun.State.DONE

@@ -50,10 +50,11 @@ class OutputsView(_MinerView):
     def post(self, request, run_id):
         body = OutputsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        # The signature covers the outputs exactly as sent, not as the serializer re-shaped them.
-        pushed = {**body.validated_data, "outputs": request.data["outputs"]}
+        # The signature covers the outputs exactly as sent; they must equal the validated ones,
+        # which alone are stored and reconstructed (checked with the signature, in the action).
         try:
-            run = actions.do_record_outputs(run_id, request.user.index, pushed)
+            run = actions.do_record_outputs(run_id, request.user.index, body.validated_data,
+                                            request.data["outputs"])
         except AnalysisRun.DoesNotExist:
             return _not_found()
         except actions.RunConflict as exc:

@@ -1,12 +1,15 @@
 """A whole run: members' figures secret-shared, three (fake) miners computing with the real MPC
-engine, signed output shares reconstructed by the portal, results equal to plaintext numpy."""
+engine, signed output shares reconstructed by the portal, results equal to plaintext numpy; the
+values of a small cohort (fewer than PUBLICATION_MIN_VALUES) are never stored."""
 
 import datetime as dt
 
 import numpy as np
 import pytest
+from django.urls import reverse
 
 from consortium.accounts.models import AuditEvent
+from consortium.reports import content
 from consortium.runs import actions
 from consortium.runs.models import AnalysisRun, MinerRunState
 
@@ -64,14 +67,14 @@ def expected(figures):
     for code in CODES:
         values = [row[code] for row in current]
         kept = sorted(v for v in values if valid(code, v))
-        out["indicators"][code] = {"values": kept, "count": len(kept),
+        out["indicators"][code] = {"values": kept, "count": len(kept), "suppressed": False,
                                    "rejected": sum(v is not None and not valid(code, v) for v in values)}
     ratios = [int(np.trunc(row["added_value"] / row["employees"])) for row in current
               if valid("added_value", row["added_value"]) and valid("employees", row["employees"])
               and row["employees"] != 0]
     rejected = sum(row[c] is not None and not valid(c, row[c]) for row in current
                    for c in ("added_value", "employees"))
-    out["ratio"] = {"values": sorted(ratios), "count": len(ratios), "rejected": rejected}
+    out["ratio"] = {"values": sorted(ratios), "count": len(ratios), "rejected": rejected, "suppressed": False}
     for code in CODES:
         columns = [tuple(row[code] if row is not None and valid(code, row[code]) else None for row in per)
                    for per in figures.values() if per[-1] is not None]
@@ -82,7 +85,8 @@ def expected(figures):
     return out
 
 
-def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff_user, client):
+def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff_user, client, settings):
+    settings.PUBLICATION_MIN_VALUES = 1  # every value kept, to compare them all
     periods, figures = world
     run = actions.start_run(periods[-1], staff_user)
     assert run.state == AnalysisRun.State.RUNNING
@@ -105,6 +109,7 @@ def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff_user, 
         assert sorted(columns, key=repr) == sorted(want["time_series"][code]["columns"], key=repr)
         assert series["count"] == len(columns)
         assert series["rejected"] == want["time_series"][code]["rejected"]
+        assert (series["suppressed"], series["suppressed_rows"]) == (False, [])
 
 
 def test_a_finished_run_is_audited_clears_its_shares_and_creates_the_draft_report(world, fake, staff_user,
@@ -131,7 +136,8 @@ def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff_user
     assert run.state == AnalysisRun.State.RUNNING
 
 
-def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff_user, client):
+def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff_user, client, settings):
+    settings.PUBLICATION_MIN_VALUES = 1
     from consortium.periods.indicator_sets import default_indicators
 
     period = make_period("Euros", ENDS[-1], indicators=default_indicators("semi_annual"))
@@ -149,5 +155,57 @@ def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff_user, clie
     assert run.results["ring"] == 64
     assert run.results["indicators"]["total_return"]["values"] == [12, 5 * 10**9, 9 * 10**11]
     assert run.results["indicators"]["added_value"]["values"] == [-7 * 10**10, 4 * 10**9, 10**12]
-    assert run.results["indicators"]["export_share"] == {"values": [5, 1000], "count": 2, "rejected": 0}
+    assert run.results["indicators"]["export_share"] == {"values": [5, 1000], "count": 2, "rejected": 0,
+                                                                 "suppressed": False}
     assert run.results["ratios"]["added_value_per_employee"]["values"] == [-23333333333, 16000000]
+
+
+def test_a_small_cohort_is_stored_without_its_values(world, fake, staff_user, client, settings):
+    settings.PUBLICATION_MIN_VALUES = 7  # the last period has only 6 members
+    periods, figures = world
+    run = actions.start_run(periods[-1], staff_user)
+    fake.push(client, run.run_id)
+    run.refresh_from_db()
+    assert run.state == AnalysisRun.State.DONE, run.error
+    want = expected(figures)
+    for code in CODES:
+        stored, kept = run.results["indicators"][code], want["indicators"][code]
+        assert stored["count"] == kept["count"] and stored["rejected"] == kept["rejected"]
+        assert stored["count"] <= 6 and stored["values"] == [] and stored["suppressed"] is True
+    ratio = run.results["ratios"]["added_value_per_employee"]
+    assert ratio["values"] == [] and ratio["suppressed"] is True and ratio["count"] == want["ratio"]["count"]
+    for code in CODES:
+        series = run.results["time_series"][code]
+        assert series["rows"] == [] and series["suppressed"] is True
+        assert series["rejected"] == want["time_series"][code]["rejected"]
+
+
+def test_the_draft_report_of_a_small_cohort_says_not_enough_values(world, fake, staff_user, board_user,
+                                                                   client, client_for, settings):
+    settings.PUBLICATION_MIN_VALUES = 7
+    periods, figures = world
+    run = actions.start_run(periods[-1], staff_user)
+    fake.push(client, run.run_id)
+    run.refresh_from_db()
+    shown = content.build(run.report, board_user)
+    assert not any(s.published or s.values for s in shown.sections)
+    assert not any(s.published or s.rows for s in shown.time_series)
+    assert [s.count for s in shown.indicators] == [run.results["indicators"][s.code]["count"]
+                                                   for s in shown.indicators]
+    page = client_for(board_user).get(reverse("reports:detail", args=[run.report.pk])).content.decode()
+    assert "Not enough values to publish" in page
+
+
+def test_an_earlier_period_with_a_small_cohort_is_stored_blank(world, fake, staff_user, client, settings):
+    periods, figures = world
+    columns = expected(figures)["time_series"]["export_share"]["columns"]
+    present = [sum(c[p] is not None for c in columns) for p in range(3)]
+    assert present[1] < present[2]  # member 5 skipped the middle period
+    settings.PUBLICATION_MIN_VALUES = present[2]
+    run = actions.start_run(periods[-1], staff_user)
+    fake.push(client, run.run_id)
+    run.refresh_from_db()
+    series = run.results["time_series"]["export_share"]
+    assert series["suppressed"] is False and 1 in series["suppressed_rows"]
+    assert series["rows"][1] == [None] * len(columns)
+    assert sum(v is not None for v in series["rows"][2]) == present[2]
