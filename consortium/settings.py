@@ -178,6 +178,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "consortium.accounts.views.locked_out"  # a page that says when to try again
+# A typed name that is nobody's username (maybe a password in the wrong field) is stored as "<unknown>".
+AXES_USERNAME_CALLABLE = "consortium.accounts.lockout.axes_username"
 
 # Sessions: 12 h absolute (a working day), 30 min idle (a laptop left open in a meeting).
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 3600, lo=60)
