@@ -59,3 +59,18 @@ def test_it_audits_the_failures_and_the_lockout(client, rep_a):
     events = AuditEvent.objects.filter(kind=AuditEvent.Kind.LOGIN_FAILED)
     assert events.count() == settings.AXES_FAILURE_LIMIT
     assert events.filter(detail__locked_out=True).exists()
+
+
+def test_it_never_stores_a_typed_name_that_is_nobodys_username(client, rep_a):
+    from axes.models import AccessAttempt
+
+    attempt(client, "wrong", username=PASSWORD)  # the password typed into the username field
+    attempt(client, "wrong")
+    assert sorted(AccessAttempt.objects.values_list("username", flat=True)) == ["<unknown>", "rep_a"]
+
+
+def test_unknown_names_are_locked_out_together_and_real_usernames_stay_open(client, rep_a):
+    for n in range(settings.AXES_FAILURE_LIMIT):
+        attempt(client, "wrong", username=f"nobody-{n}")
+    assert attempt(client, "wrong", username="nobody-else").status_code == 429
+    assert attempt(client, PASSWORD).status_code == 302
