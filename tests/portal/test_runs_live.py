@@ -1,7 +1,10 @@
-"""Live progress: the websocket (staff only) pushes each update; the status JSON is the polling fallback."""
+"""Live progress: the websocket (staff only) pushes each update; the status JSON is the polling fallback.
+The websocket keeps the session limits of HTTP (security review L1): an idle or too old session is
+refused, and an open socket closes at the first update after log-out or expiry."""
 
 import datetime as dt
 import json
+import time
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
@@ -158,3 +161,76 @@ def test_the_miners_are_asked_at_most_once_per_interval(run, staff_user, client_
     client.get(f"/analyses/{run.run_id}/status.json")
     assert sorted(run.fake.polls) == [0, 1, 2]
     assert MinerRunState.objects.get(run=run, miner=1).step == "sorting"
+
+
+# --- session limits ------------------------------------------------------------------------------
+
+HOUR = 3600
+
+
+def aged(client, started_ago, seen_ago):
+    session = client.session
+    session["session_started_at"] = time.time() - started_ago
+    session["session_seen_at"] = time.time() - seen_ago
+    session.save()
+    return client
+
+
+def connect(run, client):
+    async def scenario():
+        return await Websocket(f"/ws/runs/{run.run_id}/", session_cookie(client)).connect()
+
+    return async_to_sync(scenario)()
+
+
+@pytest.mark.parametrize(("started_ago", "seen_ago"), [(5 * HOUR, 31 * 60), (12 * HOUR + 60, 60)],
+                         ids=["idle-31-minutes", "older-than-12-hours"])
+def test_a_stale_session_is_refused_as_over_http(run, staff_user, client_for, started_ago, seen_ago):
+    client = aged(client_for(staff_user), started_ago, seen_ago)
+    assert connect(run, client) == (False, 4403)
+    response = client.get(f"/analyses/{run.run_id}/status.json")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_session_within_its_limits_connects(run, staff_user, client_for):
+    client = aged(client_for(staff_user), 11 * HOUR, 29 * 60)
+    assert connect(run, client) == (True, None)
+
+
+@pytest.fixture
+def push_then_receive(run, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    return lambda client, between: _push_then_receive(run, client, between, capture)
+
+
+def _push_then_receive(run, client, between, on_commit):
+    """Connect, then `between(client)` (synchronously), then one progress push: the socket's answer."""
+    def push():
+        between(client)
+        with on_commit(execute=True):
+            body = {"state": "running", "progress": 0.6, "step": "sorting"}
+            actions.do_record_progress(run.run_id, 1, body)
+
+    async def scenario():
+        ws = Websocket(f"/ws/runs/{run.run_id}/", session_cookie(client))
+        assert (await ws.connect())[0]
+        await ws.receive_json()
+        await sync_to_async(push)()
+        return await ws.receive_output(2)
+
+    return async_to_sync(scenario)()
+
+
+def test_an_open_socket_keeps_streaming_while_the_session_is_fresh(staff_user, client_for, push_then_receive):
+    message = push_then_receive(client_for(staff_user), lambda client: None)
+    assert message["type"] == "websocket.send"
+
+
+def test_an_open_socket_closes_after_log_out(staff_user, client_for, push_then_receive):
+    message = push_then_receive(client_for(staff_user), lambda client: client.logout())
+    assert message["type"] == "websocket.close" and message["code"] == 4403
+
+
+def test_an_open_socket_closes_once_the_session_is_idle(staff_user, client_for, push_then_receive):
+    message = push_then_receive(client_for(staff_user), lambda client: aged(client, HOUR, 31 * 60))
+    assert message["type"] == "websocket.close" and message["code"] == 4403
