@@ -299,6 +299,8 @@ USE_I18N = True
 # own): without them an Estonian page shows "nov. 25, 2026, 9:03 e.l.".
 DATETIME_FORMAT = "j. F Y, H:i"
 SHORT_DATETIME_FORMAT = "d.m.Y H:i"
+# Nor a digit grouping: without this, Estonian pages show 18400000 where English shows 18,400,000.
+NUMBER_GROUPING = 3
 USE_TZ = True
 
 STATIC_URL = "static/"
