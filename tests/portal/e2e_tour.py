@@ -108,6 +108,8 @@ def test_tour(demo, live_server):
                 shoot(page, f"{tag}-20-rep-admin")
                 page.goto(base + reverse("runs:list"))
                 shoot(page, f"{tag}-21-rep-analyses")
+                page.goto(base + reverse("reports:detail", args=[demo.draft.pk]))
+                shoot(page, f"{tag}-22-rep-draft-404")
                 ctx.close()
 
             tag = f"{lang}-1280"
