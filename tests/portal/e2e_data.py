@@ -85,8 +85,10 @@ def _user(username, role, first, last, company=None, device=False):
 
 
 def _period(name, starts_on, ends_on, state):
+    opened = timezone.make_aware(dt.datetime.combine(ends_on, dt.time(9))) - dt.timedelta(days=30)
+    closed = None if state == "open" else opened + dt.timedelta(days=60)
     period = CollectionPeriod.objects.create(name=name, kind="semi_annual", starts_on=starts_on,
-                                             ends_on=ends_on, state=state)
+                                             ends_on=ends_on, state=state, opened_at=opened, closed_at=closed)
     IndicatorDefinition.objects.bulk_create(IndicatorDefinition(period=period, position=pos, **spec)
                                             for pos, spec in enumerate(default_indicators("semi_annual")))
     return period
