@@ -17,6 +17,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from consortium.periods.models import CollectionPeriod
 
@@ -35,29 +36,40 @@ def _representative(request):
 
 @login_required
 @never_cache
+@require_http_methods(["GET", "POST"])
 def form(request, period_id: int):
+    """GET: the period's form page, not started; its button POSTs (with CSRF) here. POST: a fresh token
+    and form instance, and the form itself. Only an explicit, same-site action issues a token, so no
+    link or cross-site navigation can spend the member's ACCESS_TOKENS_PER_USER_PER_HOUR."""
     company = _representative(request)
     # A draft period does not exist for members; a closed one is explained.
     visible = CollectionPeriod.objects.exclude(state=CollectionPeriod.State.DRAFT)
     period = get_object_or_404(visible, pk=period_id)
     if not period.is_open:
         return render(request, "submissions/not_open.html", {"period": period}, status=403)
+    if not company.active:
+        raise PermissionDenied  # a former member (do_issue_token checks it again)
+    context = {
+        "period": period,
+        "started": request.method == "POST",
+        "sharing_available": finders.find(SHARING_LIBRARY) is not None,
+        "last_complete": _latest_complete(company, period),
+    }
+    if not context["started"]:
+        return render(request, "submissions/form.html", context)
     try:
         token, access, _submission = actions.do_issue_token(request.user, period, request=request)
     except actions.TooManyTokens as exc:
         messages.error(request, _too_many_forms(exc.retry_at))
         return redirect("submissions:history")
     indicators = list(period.indicators.order_by("position", "pk"))
-    context = {
-        "period": period,
+    context.update({
         "fields": [_field_view(d) for d in indicators],
         "config": _sharing_config(request, period, indicators, token, access),
         "expires_at": access.expires_at,
-        "sharing_available": finders.find(SHARING_LIBRARY) is not None,
         "sharing_library": SHARING_LIBRARY,
-        "last_complete": _latest_complete(company, period),
         "messages_js": _page_messages(),
-    }
+    })
     return render(request, "submissions/form.html", context)
 
 

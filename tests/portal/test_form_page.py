@@ -1,4 +1,5 @@
-"""The form page: members of an open period only; the figures can never be posted to the portal."""
+"""The form page: members of an open period only; the figures can never be posted to the portal. Opening
+the page issues nothing: the member's "Start a new submission" (a POST with CSRF) issues the token."""
 
 import json
 from html.parser import HTMLParser
@@ -27,6 +28,11 @@ def period(db):
 
 def url(period):
     return f"/submissions/form/{period.pk}/"
+
+
+def start(client, period):
+    """The member presses "Start a new submission" (these clients do not enforce CSRF; see below)."""
+    return client.post(url(period))
 
 
 class FormScan(HTMLParser):
@@ -63,7 +69,7 @@ def scan(response) -> FormScan:
 
 
 def test_a_representative_gets_a_form_with_a_fresh_token(client_for, rep_a, period):
-    response = client_for(rep_a).get(url(period))
+    response = start(client_for(rep_a), period)
     assert response.status_code == 200
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     config = scan(response).config
@@ -72,14 +78,14 @@ def test_a_representative_gets_a_form_with_a_fresh_token(client_for, rep_a, peri
     assert Submission.objects.get(token=access).state == Submission.State.PENDING
 
 
-def test_each_visit_is_a_new_form_instance(client_for, rep_a, period):
+def test_each_start_is_a_new_form_instance(client_for, rep_a, period):
     client = client_for(rep_a)
-    first, second = scan(client.get(url(period))).config, scan(client.get(url(period))).config
+    first, second = scan(start(client, period)).config, scan(start(client, period)).config
     assert first["form"] != second["form"] and first["token"] != second["token"]
 
 
 def test_no_value_can_be_posted_to_the_portal(client_for, rep_a, period):
-    page = scan(client_for(rep_a).get(url(period)))
+    page = scan(start(client_for(rep_a), period))
     assert page.form is not None
     assert "action" not in page.form and "method" not in page.form
     value_inputs = [c for c in page.controls if c.get("data-code")]
@@ -88,7 +94,7 @@ def test_no_value_can_be_posted_to_the_portal(client_for, rep_a, period):
 
 
 def test_the_config_carries_what_the_sharing_library_needs(client_for, rep_a, period):
-    config = scan(client_for(rep_a).get(url(period))).config
+    config = scan(start(client_for(rep_a), period)).config
     assert [m["url"] for m in config["miners"]] == [m["url"] for m in MINERS]
     assert config["period"] == period.pk and config["ring_bits"] == period.ring_bits == 64
     assert config["receipts_url"] == "/submissions/receipts/"
@@ -102,14 +108,14 @@ def test_the_config_carries_what_the_sharing_library_needs(client_for, rep_a, pe
 
 
 def test_it_shows_labels_units_and_ranges_in_the_members_units(client_for, rep_a, period):
-    page = client_for(rep_a).get(url(period)).content.decode()
+    page = start(client_for(rep_a), period).content.decode()
     assert "Percentage of export (%)" in page
     assert "Allowed: 0.0 to 100.0." in page
     assert "At most 1 decimal place." in page
 
 
 def test_without_the_sharing_library_it_says_submission_is_not_available(client_for, rep_a, period):
-    page = client_for(rep_a).get(url(period)).content.decode()
+    page = start(client_for(rep_a), period).content.decode()
     assert "Submission is not available yet" in page
     assert "js/sharing.js" not in page
     assert 'id="submit-figures" class="btn" type="submit" disabled hidden' in page
@@ -117,29 +123,31 @@ def test_without_the_sharing_library_it_says_submission_is_not_available(client_
 
 def test_with_the_sharing_library_it_loads_it_before_the_page_script(client_for, rep_a, period, monkeypatch):
     monkeypatch.setattr("consortium.submissions.views.finders.find", lambda path: "/somewhere/" + path)
-    page = client_for(rep_a).get(url(period)).content.decode()
+    page = start(client_for(rep_a), period).content.decode()
     assert 'id="sharing-unavailable-static"' not in page
     assert page.index("js/sharing.js") < page.index("js/form_page.js")
 
 
 def test_only_representatives_get_the_form(client_for, client, staff_user, board_user, period):
-    assert client.get(url(period)).status_code == 302
+    assert client.get(url(period)).status_code == 302 and start(client, period).status_code == 302
     for user in (staff_user, board_user):
         assert client_for(user).get(url(period)).status_code == 403
+        assert start(client_for(user), period).status_code == 403
     assert not AccessToken.objects.exists()
 
 
 def test_a_closed_period_has_no_form(client_for, rep_a, period):
     do_close_period(period, None)
-    response = client_for(rep_a).get(url(period))
-    assert response.status_code == 403
-    assert "no longer accepts figures" in response.content.decode()
+    for response in (client_for(rep_a).get(url(period)), start(client_for(rep_a), period)):
+        assert response.status_code == 403
+        assert "no longer accepts figures" in response.content.decode()
     assert not AccessToken.objects.exists()
 
 
 def test_a_draft_period_does_not_exist_for_members(client_for, rep_a):
     draft = do_create_period("2027 draft", "annual", timezone.now().date(), timezone.now().date())
     assert client_for(rep_a).get(url(draft)).status_code == 404
+    assert start(client_for(rep_a), draft).status_code == 404
     assert not AccessToken.objects.exists()
 
 
@@ -147,4 +155,60 @@ def test_a_representative_of_a_former_member_gets_no_form(client_for, rep_a, com
     company_a.active = False
     company_a.save()
     assert client_for(rep_a).get(url(period)).status_code == 403
+    assert start(client_for(rep_a), period).status_code == 403
+    assert not AccessToken.objects.exists()
+
+
+# --- the token is issued by an explicit, same-site action (security review L8) ------------------------
+
+class StartScan(HTMLParser):
+    """The forms of the not-started page: their method and hidden inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.forms = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"attrs": attrs, "hidden": {}})
+        elif tag == "input" and attrs.get("type") == "hidden" and self.forms:
+            self.forms[-1]["hidden"][attrs.get("name")] = attrs.get("value")
+
+
+def test_opening_the_page_issues_no_token_and_offers_to_start(client_for, rep_a, period):
+    response = client_for(rep_a).get(url(period))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Start a new submission" in page
+    assert 'id="sharing-config"' not in page and "js/form_page.js" not in page
+    assert not AccessToken.objects.exists() and not Submission.objects.exists()
+    forms = StartScan()
+    forms.feed(page)
+    start_form = next(f for f in forms.forms if f["attrs"].get("method") == "post")
+    assert "csrfmiddlewaretoken" in start_form["hidden"]
+
+
+def test_opening_the_page_again_and_again_spends_nothing(client_for, rep_a, period, settings):
+    settings.ACCESS_TOKENS_PER_USER_PER_HOUR = 1
+    client = client_for(rep_a)
+    assert [client.get(url(period)).status_code for _ in range(5)] == [200] * 5
+    assert not AccessToken.objects.exists()
+    assert scan(start(client, period)).config is not None  # the budget is still there
+
+
+def test_starting_needs_the_pages_csrf_token(client_for, rep_a, period):
+    client = client_for(rep_a, csrf=True)
+    assert client.post(url(period)).status_code == 403  # a cross-site form has no token
+    assert not AccessToken.objects.exists()
+    forms = StartScan()
+    forms.feed(client.get(url(period)).content.decode())
+    csrf = next(f for f in forms.forms if f["attrs"].get("method") == "post")["hidden"]["csrfmiddlewaretoken"]
+    response = client.post(url(period), {"csrfmiddlewaretoken": csrf})
+    assert response.status_code == 200 and scan(response).config is not None
+    assert AccessToken.objects.count() == 1
+
+
+def test_other_methods_are_refused(client_for, rep_a, period):
+    assert client_for(rep_a).put(url(period)).status_code == 405
     assert not AccessToken.objects.exists()

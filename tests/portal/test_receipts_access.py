@@ -34,7 +34,9 @@ def test_the_receipts_endpoint_enforces_csrf(client_for, rep_a, open_period):
 
 def test_the_receipts_endpoint_accepts_the_pages_csrf_token(client_for, rep_a, open_period):
     client = client_for(rep_a, csrf=True)
-    page = client.get(f"/submissions/form/{open_period.pk}/")
+    client.get(f"/submissions/form/{open_period.pk}/")  # the not-started page sets the CSRF cookie
+    page = client.post(f"/submissions/form/{open_period.pk}/",
+                       {"csrfmiddlewaretoken": client.cookies["csrftoken"].value})
     config = json.loads(page.content.decode().split('id="sharing-config" type="application/json">')[1]
                         .split("</script>")[0])
     response = client.post(RECEIPTS, json.dumps({"form": config["form"], "receipts": []}),

@@ -1,5 +1,5 @@
-"""Each visit of the form issues a token: at most ACCESS_TOKENS_PER_USER_PER_HOUR (20) per member, then a
-clear message says when the form opens again."""
+"""Each start of the form ("Start a new submission", a POST) issues a token: at most
+ACCESS_TOKENS_PER_USER_PER_HOUR (20) per member, then a clear message says when the form opens again."""
 
 from datetime import timedelta
 
@@ -22,12 +22,12 @@ def form_url(period):
     return f"/submissions/form/{period.pk}/"
 
 
-def test_the_21st_visit_within_an_hour_gets_a_message_instead_of_a_form(client_for, rep_a, open_period,
+def test_the_21st_start_within_an_hour_gets_a_message_instead_of_a_form(client_for, rep_a, open_period,
                                                                         settings):
     assert settings.ACCESS_TOKENS_PER_USER_PER_HOUR == 20
     client = client_for(rep_a)
-    assert [client.get(form_url(open_period)).status_code for _ in range(20)] == [200] * 20
-    response = client.get(form_url(open_period))
+    assert [client.post(form_url(open_period)).status_code for _ in range(20)] == [200] * 20
+    response = client.post(form_url(open_period))
     assert response.status_code == 302 and response["Location"] == "/submissions/"
     page = client.get(response["Location"]).content.decode()
     assert "You have opened the form 20 times in the last hour, the most the portal allows" in page
@@ -44,10 +44,10 @@ def test_it_says_when_the_form_opens_again_and_opens_it_then(client_for, rep_a, 
         actions.do_issue_token(rep_a, open_period)
     assert refused.value.retry_at == first.created_at + timedelta(hours=1)
     client = client_for(rep_a)
-    page = client.get(form_url(open_period), follow=True).content.decode()
+    page = client.post(form_url(open_period), follow=True).content.decode()
     assert f"You can open it again at {timezone.localtime(refused.value.retry_at):%H:%M} UTC." in page
     travel(3000)  # the first token is an hour old now
-    assert client.get(form_url(open_period)).status_code == 200
+    assert 'id="sharing-config"' in client.post(form_url(open_period)).content.decode()
 
 
 def test_a_refused_visit_leaves_no_token_submission_or_audit_row(rep_a, open_period, settings):
@@ -62,5 +62,5 @@ def test_a_refused_visit_leaves_no_token_submission_or_audit_row(rep_a, open_per
 def test_the_limit_is_per_member(client_for, rep_a, rep_b, open_period, settings):
     settings.ACCESS_TOKENS_PER_USER_PER_HOUR = 1
     actions.do_issue_token(rep_a, open_period)
-    assert client_for(rep_a).get(form_url(open_period)).status_code == 302
-    assert client_for(rep_b).get(form_url(open_period)).status_code == 200
+    assert client_for(rep_a).post(form_url(open_period)).status_code == 302
+    assert client_for(rep_b).post(form_url(open_period)).status_code == 200
