@@ -1,6 +1,8 @@
 #!/bin/sh
 # web: check the configuration, migrate, serve HTTP and websockets with uvicorn.
 # worker: the Celery worker (a miner's protocol runs, the portal's orchestration).
+# beat: the portal's Celery beat, exactly one per portal (CELERY_BEAT_SCHEDULE: every 5 minutes it
+#   fails the runs still unfinished RUN_TIMEOUT_SECONDS after their start). Its state lives in /tmp.
 # Anything else runs as given, e.g. `docker compose run miner0 python manage.py shell`.
 set -eu
 
@@ -16,6 +18,10 @@ case "${1:-web}" in
   worker)
     python manage.py check --fail-level ERROR
     exec celery --app consortium worker --loglevel INFO --concurrency 1
+    ;;
+  beat)
+    python manage.py check --fail-level ERROR
+    exec celery --app consortium beat --loglevel INFO --schedule /tmp/celerybeat-schedule
     ;;
   *)
     exec "$@"
