@@ -2,8 +2,10 @@
 its status is shown or polled, or by the periodic task; it can then be restarted like any failed run."""
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
+import yaml
 
 from consortium import celery_app
 from consortium.accounts.models import AuditEvent
@@ -102,3 +104,13 @@ def test_the_beat_schedule_names_the_registered_task():
     entry = celery_app.conf.beat_schedule["fail-overdue-runs"]
     assert entry["task"] == tasks.fail_overdue_runs.name and entry["task"] in celery_app.tasks
     assert entry["schedule"] <= 600
+
+
+def test_the_compose_set_up_runs_one_beat_for_the_portal():
+    root = Path(__file__).resolve().parents[2] / "docker"
+    services = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]
+    beats = {name: s for name, s in services.items() if s.get("command") == ["beat"]}
+    assert list(beats) == ["portal-beat"]
+    assert beats["portal-beat"]["environment"] == services["portal"]["environment"]
+    entrypoint = (root / "entrypoint.sh").read_text()
+    assert "  beat)\n" in entrypoint and "exec celery --app consortium beat " in entrypoint
