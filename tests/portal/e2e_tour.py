@@ -82,6 +82,9 @@ def test_tour(demo, live_server):
                     set_language(page, "et")
                 shoot(page, f"{tag}-10-rep-home")
                 page.goto(base + reverse("submissions:form", args=[demo.open_period.pk]))
+                shoot(page, f"{tag}-11-rep-form-start")
+                with page.expect_navigation():
+                    page.click("main form button[type=submit]")  # "Start a new submission": a POST
                 shoot(page, f"{tag}-11-rep-form")
                 page.goto(base + reverse("submissions:history"))
                 shoot(page, f"{tag}-12-rep-history")

@@ -173,9 +173,14 @@ def test_the_board_home_page_is_in_estonian(client_for, board_user):
 def test_the_form_page_and_its_script_messages_are_in_estonian(client_for, rep_a):
     today = timezone.now().date()
     period = do_open_period(do_create_period("2026 annual", "annual", today, today), None)
-    response = client_for(estonian(rep_a)).get(f"/submissions/form/{period.pk}/")
-    assert_estonian(response, present=["Teie andmed ei lahku kunagi sellest brauserist.", "Teie esitused"],
-                    absent=["Your figures never leave this browser.", "Your submissions"])
+    client = client_for(estonian(rep_a), csrf=True)
+    url = f"/submissions/form/{period.pk}/"
+    assert_estonian(client.get(url), present=["Alusta uut esitust", "Teie esitused"],
+                    absent=["Start a new submission", "Your submissions"])
+    response = client.post(url, {"csrfmiddlewaretoken": client.cookies["csrftoken"].value})
+    assert_estonian(response, present=["Teie andmed ei lahku kunagi sellest brauserist.", "Teie esitused",
+                                       "alustage uut"],
+                    absent=["Your figures never leave this browser.", "Your submissions", "start a new one"])
     messages = json.dumps(script_data(response, "form-messages"), ensure_ascii=False)
     assert "Palun täitke see väli." in messages
     assert "Please fill in this field." not in messages
