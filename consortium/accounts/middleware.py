@@ -16,6 +16,13 @@ _STARTED, _SEEN = "session_started_at", "session_seen_at"
 SESSION_EXPIRED_FLAG = "session_expired"
 
 
+def session_expired(session, now: float) -> bool:
+    """Whether the session is past SESSION_ABSOLUTE_SECONDS since login or SESSION_IDLE_SECONDS since its
+    last request (a session without timestamps has just started). Reads only: no side effects."""
+    started, seen = session.get(_STARTED, now), session.get(_SEEN, now)
+    return now - started > settings.SESSION_ABSOLUTE_SECONDS or now - seen > settings.SESSION_IDLE_SECONDS
+
+
 def start_session_clock(request):
     now = time.time()
     request.session[_STARTED] = now
@@ -32,10 +39,8 @@ class SessionLimitsMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = time.time()
-            started = request.session.setdefault(_STARTED, now)
-            seen = request.session.get(_SEEN, now)
-            expired = now - started > settings.SESSION_ABSOLUTE_SECONDS
-            if expired or now - seen > settings.SESSION_IDLE_SECONDS:
+            request.session.setdefault(_STARTED, now)
+            if session_expired(request.session, now):
                 request.logout_reason = "session expired"
                 logout(request)
                 request.session[SESSION_EXPIRED_FLAG] = True  # the login page says why

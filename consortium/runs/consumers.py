@@ -21,7 +21,7 @@ from django.contrib.auth import SESSION_KEY
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
-from consortium.accounts.middleware import _SEEN, _STARTED, pending_step
+from consortium.accounts.middleware import pending_step, session_expired
 
 from . import actions, live
 from .models import AnalysisRun
@@ -32,9 +32,7 @@ CLOSE_NOT_FOUND = 4404
 
 def session_is_fresh(session) -> bool:
     """SessionLimitsMiddleware's test, without its side effects: not idle, not past its absolute limit."""
-    now = time.time()
-    started, seen = session.get(_STARTED, now), session.get(_SEEN, now)
-    return now - started <= settings.SESSION_ABSOLUTE_SECONDS and now - seen <= settings.SESSION_IDLE_SECONDS
+    return not session_expired(session, time.time())
 
 
 class RunProgressConsumer(AsyncJsonWebsocketConsumer):
