@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from consortium.accounts.models import Company
-from consortium.submissions.models import Submission
+from consortium.submissions.models import Submission, sent_attempts
 
 from .models import CollectionPeriod
 
@@ -18,7 +18,8 @@ class PeriodStatus:
 
 
 def period_status(period: CollectionPeriod) -> PeriodStatus:
-    """Active companies and any other that submitted, each with its latest complete submission."""
+    """Active companies and any other that submitted, each with its latest complete submission and its
+    number of attempts: forms sent (see `sent_attempts`), never forms only opened."""
     complete = Submission.objects.filter(period=period, state=Submission.State.COMPLETE)
     latest = complete.filter(company=OuterRef("pk")).order_by("-completed_at")
     companies = (
@@ -26,7 +27,10 @@ def period_status(period: CollectionPeriod) -> PeriodStatus:
         .annotate(
             submitted_at=Subquery(latest.values("completed_at")[:1]),
             submitted_by=Subquery(latest.values("user__username")[:1]),
-            attempts=Count("submissions", filter=Q(submissions__period=period)),
+            # as the member's history counts them: sent (complete, failed, or reached a miner), not
+            # every form opened
+            attempts=Count("submissions",
+                           filter=Q(submissions__period=period) & sent_attempts("submissions__")),
         )
         .order_by("name")
     )

@@ -35,6 +35,16 @@ class AccessToken(models.Model):
         return getattr(self, f"used_by_miner_{miner}")
 
 
+def sent_attempts(prefix: str = "") -> models.Q:
+    """The submissions that are attempts a person would recognise: complete, failed, or in progress
+    after reaching at least one miner. A form opened but never sent (pending, no miner has seen its
+    token) is not an attempt. `prefix` is the lookup path from the queried model ("submissions__")."""
+    return (~models.Q(**{f"{prefix}state": Submission.State.PENDING})
+            | models.Q(**{f"{prefix}token__used_by_miner_0": True})
+            | models.Q(**{f"{prefix}token__used_by_miner_1": True})
+            | models.Q(**{f"{prefix}token__used_by_miner_2": True}))
+
+
 class Submission(models.Model):
     """One attempt to submit a period's form. Only the latest complete one of a company counts."""
 

@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -23,7 +22,7 @@ from consortium.periods.models import CollectionPeriod
 
 from . import actions, failures
 from .forms import FeedbackForm
-from .models import Feedback, Submission
+from .models import Feedback, Submission, sent_attempts
 
 SHARING_LIBRARY = "js/sharing.js"
 
@@ -142,9 +141,7 @@ def history(request):
     company = _representative(request)
     open_periods = CollectionPeriod.objects.filter(state=CollectionPeriod.State.OPEN).order_by("ends_on")
     # A form that was opened but never reached a miner is not an attempt: leave it out.
-    attempts = (Submission.objects.filter(company=company)
-                .filter(~Q(state=Submission.State.PENDING) | Q(token__used_by_miner_0=True)
-                        | Q(token__used_by_miner_1=True) | Q(token__used_by_miner_2=True))
+    attempts = (Submission.objects.filter(company=company).filter(sent_attempts())
                 .select_related("period", "user", "token").order_by("-created_at"))
     counting = _counting(attempts)
     rows = [{"submission": s, "counts": counting.get(s.period_id) == s.pk,
