@@ -2,7 +2,8 @@
 
 Built on `consortium.miner_client` (standard library HTTP, `Authorization: Portal <secret_i>`,
 MINER_HTTP_TIMEOUT_SECONDS, no redirects). A failure raises `MinerUnavailable` whose text
-names the miner and says what went wrong, never the request body, a URL or a secret.
+names the miner (numbered 1-3, as people count; the code and the contract use 0-2) and says what went
+wrong, never the request body, a URL or a secret.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ def start(miner: int, request_body: dict) -> None:
     except miner_client.MinerError as exc:
         if str(exc) == "HTTP 409":
             raise MinerUnavailable(_("miner %(i)d refused the run: it knows this run id with other "
-                                     "parameters") % {"i": miner}) from None
+                                     "parameters") % {"i": miner + 1}) from None
         raise MinerUnavailable(_("miner %(i)d did not accept the run (%(why)s)")
-                               % {"i": miner, "why": exc}) from None
+                               % {"i": miner + 1, "why": exc}) from None
     if not isinstance(answer, dict) or answer.get("accepted") is not True:
-        raise MinerUnavailable(_("miner %(i)d did not accept the run (unexpected answer)") % {"i": miner})
+        raise MinerUnavailable(_("miner %(i)d did not accept the run (unexpected answer)") % {"i": miner + 1})
 
 
 def status(miner: int, run_id: str) -> dict:
@@ -36,8 +37,8 @@ def status(miner: int, run_id: str) -> dict:
         answer = miner_client.request_json(miner, "GET", f"/api/runs/{run_id}", auth=True)
     except miner_client.MinerError as exc:
         raise MinerUnavailable(_("miner %(i)d did not report its progress (%(why)s)")
-                               % {"i": miner, "why": exc}) from None
+                               % {"i": miner + 1, "why": exc}) from None
     if not isinstance(answer, dict):
         raise MinerUnavailable(_("miner %(i)d did not report its progress (unexpected answer)")
-                               % {"i": miner})
+                               % {"i": miner + 1})
     return answer

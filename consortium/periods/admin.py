@@ -30,6 +30,13 @@ from .status import period_status
 _STATE_BADGE = {"draft": "warn", "open": "ok", "closed": ""}
 
 
+def _peers_for_people(peers: dict) -> dict:
+    """A health answer's {"<j>": "ok" | "unreachable"} as people read it: miners counted from 1, the state
+    in their language (the contract keeps indices 0-2)."""
+    states = {"ok": _("ok"), "unreachable": _("unreachable")}
+    return {(str(int(j) + 1) if j.isdigit() else j): states.get(s, s) for j, s in sorted(peers.items())}
+
+
 def is_consortium_staff(user) -> bool:
     role_ok = user.is_superuser or getattr(user, "is_consortium_staff", False)
     return user.is_active and user.is_staff and role_ok
@@ -216,7 +223,8 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         # HTTP to the miners first and outside any transaction; it waits one short timeout at most
-        miners = [{"index": i, "host": urlsplit(miner_client.miner_url(i)).netloc, **h}
+        miners = [{"index": i, "host": urlsplit(miner_client.miner_url(i)).netloc, **h,
+                   "peers": _peers_for_people(h.get("peers", {}))}
                   for i, h in enumerate(miner_client.health_all())]
         period = get_object_or_404(CollectionPeriod, pk=object_id)
         context = {

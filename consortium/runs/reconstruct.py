@@ -4,7 +4,8 @@ Checks, in order: each miner's signature over the digest of what it sent, and th
 exactly what the serializer validated (no value of another type, no unknown key); that the three agree
 on every revealed count; that every ShareArray has the ring's dtype and exactly the announced length;
 that the two copies of every replicated component agree (`reconstruct_replicated`). Every error
-names the miner, the analysis or the component, never a value.
+names the miner (numbered 1-3 for people; indices 0-2 everywhere else), the analysis or the component,
+never a value.
 
 The results keep no value of a small cohort: an indicator, ratio or time series (or a period's row of
 one) with fewer than PUBLICATION_MIN_VALUES values is stored without its values (`suppressed`).
@@ -49,15 +50,15 @@ def check_signature(miner: int, run_id: str, body: dict, raw_outputs) -> None:
     only the validated structure is stored and reconstructed, so it must be what the miner signed.
     """
     if canonical_digest(raw_outputs) != body["digest"]:
-        raise OutputsRejected(f"the outputs of miner {miner} do not match their digest")
+        raise OutputsRejected(f"the outputs of miner {miner + 1} do not match their digest")
     key = signing.miner_public_key(miner)
     if key is None:
-        raise OutputsRejected(f"miner {miner} has no valid public key configured")
+        raise OutputsRejected(f"miner {miner + 1} has no valid public key configured")
     message = outputs_message(miner, run_id, body["digest"])
     if not signing.signature_is_valid(key, message, body["signature"]):
-        raise OutputsRejected(f"the signature of miner {miner} over its outputs does not verify")
+        raise OutputsRejected(f"the signature of miner {miner + 1} over its outputs does not verify")
     if canonical_digest(body["outputs"]) != body["digest"]:
-        raise OutputsRejected(f"miner {miner} sent outputs that are not exactly in the documented format "
+        raise OutputsRejected(f"miner {miner + 1} sent outputs that are not exactly in the documented format "
                               "(a value of another type, or an unknown key)")
 
 
@@ -131,7 +132,7 @@ def _index(miner: int, outputs: list[dict], expected: int) -> list[dict]:
     except Exception:  # not a list of objects with comparable indexes: never a 500
         complete = False
     if not complete:
-        raise OutputsRejected(f"miner {miner} did not send exactly one output per analysis")
+        raise OutputsRejected(f"miner {miner + 1} did not send exactly one output per analysis")
     return [found[k] for k in range(expected)]
 
 
@@ -169,9 +170,10 @@ def _open(ring, pairs: list[dict], count: int, label: str) -> np.ndarray:
         try:
             decoded.append((decode(ring, pair["a"], count), decode(ring, pair["b"], count)))
         except (KeyError, TypeError, ValueError) as exc:
-            raise OutputsRejected(f"miner {miner} sent a malformed share array for {label}: {exc}") from None
+            raise OutputsRejected(
+                f"miner {miner + 1} sent a malformed share array for {label}: {exc}") from None
         except Exception as exc:
-            raise OutputsRejected(f"miner {miner} sent a malformed share array for {label} "
+            raise OutputsRejected(f"miner {miner + 1} sent a malformed share array for {label} "
                                   f"({type(exc).__name__})") from None
     try:
         opened = reconstruct_replicated(decoded)

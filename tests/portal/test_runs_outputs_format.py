@@ -18,7 +18,7 @@ INDICATORS = [dict(code="employees", name="Employees", lo=0, hi=9),
               dict(code="export_share", name="Export", lo=0, hi=1000)]
 FIGURES = [{"employees": 3, "export_share": 250}, {"employees": 7, "export_share": None},
            {"employees": 12, "export_share": 999}]
-NOT_AS_DOCUMENTED = ("miner 0 sent outputs that are not exactly in the documented format "
+NOT_AS_DOCUMENTED = ("miner 1 sent outputs that are not exactly in the documented format "
                      "(a value of another type, or an unknown key)")
 
 
@@ -125,4 +125,4 @@ def test_the_last_safeguard_names_the_miner_that_arrived_last(fake, client, run,
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
     assert run.error == ("the miners' outputs could not be reconstructed (RuntimeError); the last to "
-                         "arrive came from miner 2")
+                         "arrive came from miner 3")

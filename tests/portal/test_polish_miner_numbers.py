@@ -1,0 +1,37 @@
+"""People count miners from 1 (Miner 1-3); the contract and the code keep indices 0-2."""
+
+import pytest
+from django.urls import reverse
+
+from consortium import miner_client, miner_runs
+from consortium.submissions import failures
+
+from .factories import open_period
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_names_the_first_miner_1_in_a_members_failure_reason():
+    assert "miner 1:" in failures.describe(failures.code(failures.MISSING, 0))
+
+
+def test_it_names_the_first_miner_1_when_it_refuses_a_run(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise miner_client.MinerError("HTTP 503")
+
+    monkeypatch.setattr(miner_client, "request_json", refuse)
+    with pytest.raises(miner_runs.MinerUnavailable, match=r"^miner 1 did not accept the run \(HTTP 503\)$"):
+        miner_runs.start(0, {})
+    with pytest.raises(miner_runs.MinerUnavailable, match=r"^miner 3 did not report its progress"):
+        miner_runs.status(2, "run")
+
+
+def test_it_counts_a_miners_peers_from_1_on_the_status_page(monkeypatch, client_for, staff_user):
+    health = [{"status": "degraded", "peers": {"1": "ok", "2": "unreachable"}, "version": "1"},
+              {"status": "down", "error": "timeout"}, {"status": "not_configured", "error": "not configured"}]
+    monkeypatch.setattr(miner_client, "health_all", lambda: health)
+    period = open_period()
+    page = client_for(staff_user).get(reverse("admin:periods_collectionperiod_status", args=[period.pk]))
+    text = page.content.decode()
+    assert "2 ok, 3 unreachable" in text
+    assert "Miner 1" in text and "Miner 3" in text and "Miner 0" not in text
