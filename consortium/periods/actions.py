@@ -5,7 +5,7 @@ draft: once it is open, members may already have submitted against them.
 """
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from consortium.accounts import audit
@@ -13,6 +13,8 @@ from consortium.accounts.models import AuditEvent
 
 from .indicator_sets import default_indicators
 from .models import CollectionPeriod, IndicatorDefinition
+
+_TEXT_KEYS = ("name", "help_text")  # an indicator's texts, translatable
 
 
 class PeriodStateError(Exception):
@@ -32,10 +34,14 @@ def do_create_period(name, kind, starts_on, ends_on, actor=None) -> CollectionPe
     if ends_on < starts_on:
         raise ValueError(_("A period cannot end before it starts."))
     period = CollectionPeriod.objects.create(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on)
-    IndicatorDefinition.objects.bulk_create(
-        IndicatorDefinition(period=period, position=pos, **spec)
-        for pos, spec in enumerate(default_indicators(kind))
-    )
+    # Stored in English, the source language, whatever the creator's language; people see them
+    # translated (IndicatorDefinition.display_name).
+    with translation.override("en"):
+        IndicatorDefinition.objects.bulk_create(
+            IndicatorDefinition(period=period, position=pos,
+                                **{k: str(v) if k in _TEXT_KEYS else v for k, v in spec.items()})
+            for pos, spec in enumerate(default_indicators(kind))
+        )
     return period
 
 

@@ -54,6 +54,24 @@ class IndicatorInline(admin.TabularInline):
     extra = 0
     fields = IndicatorForm.Meta.fields
 
+    def get_fields(self, request, obj=None):
+        if _is_draft(obj):
+            return self.fields  # editable: the stored texts, as staff typed them
+        # read-only: the texts as members read them, in the viewer's language
+        shown = {"name": "shown_name", "help_text": "shown_help_text"}
+        return [shown.get(f, f) for f in self.fields]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if _is_draft(obj) else ["shown_name", "shown_help_text"]
+
+    @admin.display(description=gettext_lazy("name"))
+    def shown_name(self, obj):
+        return obj.display_name
+
+    @admin.display(description=gettext_lazy("help text"))
+    def shown_help_text(self, obj):
+        return obj.display_help_text
+
     def has_view_permission(self, request, obj=None):
         return is_consortium_staff(request.user)
 

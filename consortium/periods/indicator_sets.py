@@ -5,6 +5,8 @@ Annual: those, plus labour costs, training costs and profit.  Ranges are generou
 sanity bounds; staff can tighten them per period in admin.  Money in euros.
 """
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 EUR_LIMIT = 10**12  # a trillion euros: above any member's figures; needs the 64-bit ring
@@ -25,3 +27,28 @@ ANNUAL = SEMI_ANNUAL + [
 
 def default_indicators(kind: str) -> list[dict]:
     return ANNUAL if kind == "annual" else SEMI_ANNUAL
+
+
+def default_spec(code: str) -> dict | None:
+    """The default indicator with this code (any kind of period), or None for a staff-made one."""
+    return next((spec for spec in ANNUAL if spec["code"] == code), None)
+
+
+def spellings(text) -> set[str]:
+    """A default's (lazy) text as it reads in each of the portal's languages: what a period created
+    while that language was active may have stored."""
+    spelled = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            spelled.add(str(text))
+    return spelled
+
+
+def translated_default(code: str, key: str, stored: str) -> str:
+    """`stored` (an indicator's name or help text) in the active language when it is the default's
+    text in any language; as typed when staff changed it."""
+    spec = default_spec(code)
+    default = spec.get(key) if spec else None
+    if default and stored in spellings(default):
+        return str(default)
+    return stored

@@ -76,4 +76,18 @@ class IndicatorDefinition(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.name} ({self.unit})" if self.unit else self.name
+        return f"{self.display_name} ({self.unit})" if self.unit else self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name to show people: a default indicator's in the active language (the stored one is
+        in the language of whoever created the period), a name staff typed as typed."""
+        from .indicator_sets import translated_default
+
+        return translated_default(self.code, "name", self.name)
+
+    @property
+    def display_help_text(self) -> str:
+        from .indicator_sets import translated_default
+
+        return translated_default(self.code, "help_text", self.help_text)

@@ -139,7 +139,7 @@ def _series(code, entry, definition, k, show_rejected) -> SeriesSection:
     names = dict(CollectionPeriod.objects.filter(pk__in=period_ids).values_list("pk", "name"))
     raw_rows = entry.get("rows", [])  # per period, aligned by company, sorted by the last period
     count = int(entry.get("count", 0))
-    s = SeriesSection(code=code, name=definition.name if definition else code,
+    s = SeriesSection(code=code, name=definition.display_name if definition else code,
                       unit=definition.unit if definition else "",
                       decimals=decoding.decimals, count=count, published=is_publishable(count, k),
                       period_names=[names.get(p, str(p)) for p in period_ids])
@@ -178,7 +178,7 @@ def build(report, viewer) -> ReportContent:
     indicators = []
     for code in sorted(raw, key=lambda c: (position.get(c, len(position)), c)):
         d = definitions.get(code)
-        indicators.append(_section(code, d.name if d else code, d.unit if d else "", raw[code],
+        indicators.append(_section(code, d.display_name if d else code, d.unit if d else "", raw[code],
                                    _decoding(d), k, show_rejected))
     ratios = []
     for name, entry in sorted(results.get("ratios", {}).items()):

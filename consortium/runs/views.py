@@ -54,7 +54,9 @@ def start(request, period_id):
     return render(request, "runs/start.html", {
         "period": period,
         "companies": len(plan.latest_complete(period)),
-        "indicators": period.indicators.order_by("position", "pk"),
+        # the template reads .name: the names people read, in their language
+        "indicators": [{"code": d.code, "name": d.display_name}
+                       for d in period.indicators.order_by("position", "pk")],
         "series": plan.series_periods(period),
         "ratio": {plan.RATIO_NUMERATOR, plan.RATIO_DENOMINATOR}
         <= set(period.indicators.values_list("code", flat=True)),
@@ -81,7 +83,7 @@ def detail(request, run_id):
 def _summary(run) -> list[dict]:
     """Per analysis, how many values were kept and how many rejected: counts only, never a value."""
     results = run.results or {}
-    names = {d.code: str(d.name) for d in run.period.indicators.all()}
+    names = {d.code: d.display_name for d in run.period.indicators.all()}
     rows = [{"name": names.get(code, code), "count": r["count"], "rejected": r["rejected"]}
             for code, r in results.get("indicators", {}).items()]
     ratios = results.get("ratios", {})

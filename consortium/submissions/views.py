@@ -109,7 +109,8 @@ def _unscaled(value: int, scale: int) -> str:
 
 def _field_view(d) -> dict:
     step = "1" if d.scale == 0 else f"0.{'0' * (d.scale - 1)}1"
-    return {"code": d.code, "name": d.name, "unit": d.unit, "help": d.help_text, "required": d.required,
+    return {"code": d.code, "name": d.display_name, "unit": d.unit, "help": d.display_help_text,
+            "required": d.required,
             "fixed": d.scale > 0, "scale": d.scale, "step": step,
             "lo": _unscaled(d.lo, d.scale), "hi": _unscaled(d.hi, d.scale)}
 
