@@ -7,6 +7,7 @@ at min and max, box from Q1 to Q3, a line at the median, a diamond at the mean).
 
 import math
 
+from django.utils.formats import get_format
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -34,12 +35,16 @@ def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
 
 
 def compact(value: float) -> str:
-    """A short tick label: 1.5k, 2M, 0.25."""
+    """A short tick label in the reader's language: 1.5k, 2M, 0.25 (Estonian: 1,5k, 2M, 0,25)."""
     a = abs(value)
     for limit, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
         if a >= limit:
-            return f"{value / limit:.3g}{suffix}"
-    return f"{value:.3g}"
+            return _localized(f"{value / limit:.3g}") + suffix
+    return _localized(f"{value:.3g}")
+
+
+def _localized(number: str) -> str:
+    return number.replace(".", get_format("DECIMAL_SEPARATOR"))
 
 
 def _padded(lo: float, hi: float) -> tuple[float, float]:

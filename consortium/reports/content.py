@@ -42,7 +42,10 @@ class Section:
 
     @property
     def stat_fmt(self) -> str:
-        return f"{stat_decimals(self.decimals)}g"
+        """floatformat argument for quartiles and the mean: of a whole-number indicator, places only
+        when the value is not whole (a negative floatformat argument), as statistics.stat_places."""
+        places = stat_decimals(self.decimals)
+        return f"-{places}g" if self.decimals == 0 else f"{places}g"
 
 
 @dataclass

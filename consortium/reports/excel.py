@@ -16,7 +16,7 @@ from openpyxl.chart import BarChart, LineChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from .content import ReportContent, Section, SeriesSection
-from .statistics import Summary, stat_decimals
+from .statistics import Summary, stat_places
 
 HEADER_FILL = PatternFill("solid", fgColor="E8F1F8")
 BOLD = Font(bold=True)
@@ -100,7 +100,8 @@ def _summary_sheet(ws, report, content: ReportContent):
 def _summary_cells(ws, row: int, summary: Summary, decimals: int):
     exact = {"min": decimals, "max": decimals}
     for col, name in enumerate(Summary.FIELDS[1:], start=4):
-        _number(ws, row, col, getattr(summary, name), exact.get(name, stat_decimals(decimals)))
+        value = getattr(summary, name)
+        _number(ws, row, col, value, exact.get(name, stat_places(value, decimals)))
 
 
 def _indicator_sheet(wb, section: Section, used: set[str]):

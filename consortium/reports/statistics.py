@@ -99,6 +99,14 @@ def stat_decimals(decimals: int) -> int:
     return max(decimals, 2)
 
 
+def stat_places(value, decimals: int) -> int:
+    """Places one statistic is shown with (page and spreadsheet alike). Of whole-number indicators
+    (money, people) a whole quartile or mean shows no ".00"; otherwise stat_decimals places."""
+    if decimals == 0 and float(value).is_integer():
+        return 0
+    return stat_decimals(decimals)
+
+
 def is_publishable(count: int, min_values: int) -> bool:
     """Small-cohort suppression: fewer than `min_values` values would point at individual members."""
     return count >= min_values

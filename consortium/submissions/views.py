@@ -12,7 +12,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -104,7 +104,9 @@ def _page_messages() -> dict:
 
 
 def _unscaled(value: int, scale: int) -> str:
-    return f"{Decimal(value).scaleb(-scale):,.{scale}f}"
+    """A bound in the member's units and language: "1,000,000" / "0.0" in English, "1 000 000" / "0,0"
+    in Estonian."""
+    return number_format(Decimal(value).scaleb(-scale), decimal_pos=scale, use_l10n=True, force_grouping=True)
 
 
 def _field_view(d) -> dict:

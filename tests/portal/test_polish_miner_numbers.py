@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from consortium import miner_client, miner_runs
 from consortium.submissions import failures
@@ -9,6 +10,12 @@ from consortium.submissions import failures
 from .factories import open_period
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
 
 
 def test_it_names_the_first_miner_1_in_a_members_failure_reason():
