@@ -70,7 +70,7 @@ class FakeMinerHosts:
 
     def request_json(self, i, method, path, body=None, *, auth=False, timeout=None):
         if path == "/api/health":
-            peers = {str(j): "connected" for j in range(3) if j != i}
+            peers = {str(j): "ok" for j in range(3) if j != i}
             return {"status": "ok", "miner_index": i, "peers": peers, "version": "1.0.0"}
         if method == "GET" and path.startswith("/api/runs/"):
             return dict(self.progress[i])
