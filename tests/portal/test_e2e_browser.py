@@ -163,11 +163,13 @@ def test_staff_follow_a_run_with_each_miners_state(demo, page, live_server):
     assert rows.count() == 3
     for i in range(3):
         row = page.locator(f"tr[data-miner='{i}']")
+        assert row.locator("td").first.inner_text() == f"Miner {i + 1}"  # people count from 1
         assert row.locator(".miner-state .badge").inner_text() == "running"
         assert row.locator(".miner-step").inner_text() == "sorting"
         assert row.locator(".miner-progress").inner_text() == "60 %"
 
     page.goto(live_server.url + reverse("runs:detail", args=[demo.failed_run.run_id]))
     assert page.locator("[role=alert] h2").inner_text() == "The analysis failed"
-    assert page.locator("#run-error").inner_text() == "Miner 2 did not accept the run (connection refused)"
+    assert page.locator("#run-error").inner_text() == "Miner 3 did not accept the run (connection refused)"
+    assert page.locator("tr[data-miner='2'] td").first.inner_text() == "Miner 3"
     assert page.locator("tr[data-miner='2'] .miner-state .badge").inner_text() == "failed"
