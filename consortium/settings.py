@@ -295,12 +295,9 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("et", "Eesti")]
 TIME_ZONE = envstr("TIME_ZONE", "UTC")
 USE_I18N = True
-# Django's Estonian locale has no date-and-time format, so it falls back to these (English has its
-# own): without them an Estonian page shows "nov. 25, 2026, 9:03 e.l.".
-DATETIME_FORMAT = "j. F Y, H:i"
-SHORT_DATETIME_FORMAT = "d.m.Y H:i"
-# Nor a digit grouping: without this, Estonian pages show 18400000 where English shows 18,400,000.
-NUMBER_GROUPING = 3
+# Dates and numbers per language (consortium/formats/<lang>/formats.py, ahead of Django's locales):
+# English with a European day-month-year and 24-hour clock; what Django's Estonian locale lacks.
+FORMAT_MODULE_PATH = ["consortium.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"
