@@ -82,8 +82,8 @@ _MODE_APPS = {
         "django.contrib.sessions",
         "django.contrib.messages",
         "django_otp",
-        "django_otp.plugins.otp_totp",
-        "axes",
+        "consortium.accounts.apps.SecondFactorConfig",  # django_otp.plugins.otp_totp, readable in admin
+        "consortium.accounts.apps.LockoutConfig",  # axes, readable in admin
         "consortium.accounts",
         "consortium.periods",
         "consortium.submissions",
