@@ -61,6 +61,8 @@ class User(AbstractUser):
     objects = PortalUserManager()
 
     class Meta:
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
         constraints = [
             models.CheckConstraint(
                 name="representative_has_company",
@@ -138,14 +140,17 @@ class AuditEvent(models.Model):
         REPORT_PUBLISHED = "report_published", _("report published")
         EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
 
-    kind = models.CharField(max_length=32, choices=Kind.choices, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    detail = models.JSONField(default=dict, blank=True)
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,
+                              on_delete=models.SET_NULL)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    ip = models.GenericIPAddressField(_("from (IP address)"), null=True, blank=True)
+    detail = models.JSONField(_("details"), default=dict, blank=True)
 
     class Meta:
         ordering = ["-at"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -52,7 +52,8 @@ class IndicatorDefinition(models.Model):
     """One field of the period's form. Values are integers in the MPC: a fixed-point value is
     multiplied by 10**scale in the browser, and lo/hi are stated in the same (scaled) units."""
 
-    period = models.ForeignKey(CollectionPeriod, on_delete=models.CASCADE, related_name="indicators")
+    period = models.ForeignKey(CollectionPeriod, verbose_name=_("period"), on_delete=models.CASCADE,
+                               related_name="indicators")
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=100)
     unit = models.CharField(_("unit"), max_length=20, blank=True)

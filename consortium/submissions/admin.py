@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
+from . import failures
 from .models import AccessToken, Feedback, Receipt, Submission
 
 
@@ -46,10 +47,14 @@ class SubmissionAdmin(ReadOnlyAdmin):
     list_display = ["company", "period", "user", "state", "created_at", "completed_at"]
     list_filter = ["period", "state"]
     search_fields = ["company__name"]
-    fields = ["submission_id", "company", "period", "user", "state", "failure_reason", "created_at",
+    fields = ["submission_id", "company", "period", "user", "state", "why_it_failed", "created_at",
               "completed_at"]
     readonly_fields = fields
     inlines = [ReceiptInline]
+
+    @admin.display(description=_("why it failed"))
+    def why_it_failed(self, obj):
+        return failures.describe(obj.failure_reason) or "-"  # the stored code names miners 0-2
 
 
 @admin.register(Receipt)
