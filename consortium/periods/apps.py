@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class PeriodsConfig(AppConfig):
     name = "consortium.periods"
     label = "periods"
-    verbose_name = _("Collection periods")
+    verbose_name = _("Periods")  # not the model's plural: admin's breadcrumb shows both

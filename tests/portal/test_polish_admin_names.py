@@ -54,3 +54,9 @@ def test_it_explains_a_failure_naming_miners_from_1(client_for, staff_user, issu
     Submission.objects.filter(pk=submission.pk).update(state="failed", failure_reason="missing:0")
     page = client_for(staff_user).get(f"/admin/submissions/submission/{submission.pk}/change/")
     assert "No receipt from miner 1" in page.content.decode()
+
+
+def test_the_breadcrumb_does_not_repeat_the_app_as_its_model(client_for, staff_user):
+    page = client_for(staff_user).get("/admin/periods/collectionperiod/").content.decode()
+    crumbs = page.split('class="breadcrumbs"', 1)[1].split("</div>", 1)[0]
+    assert "Periods" in crumbs and crumbs.count("Collection periods") == 1
