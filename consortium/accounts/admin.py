@@ -5,11 +5,10 @@ from django.contrib.admin import helpers
 from django.contrib.admin.actions import delete_selected
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
-from django_otp import user_has_device
 from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401 - registers it, replaced below
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -32,6 +31,7 @@ class PortalUserAdmin(UserAdmin):
     list_filter = ("role", "is_active", "company")
     search_fields = ("username", "first_name", "last_name", "email", "company__name")
     ordering = ("username",)
+    list_select_related = ("company",)
     readonly_fields = ("last_login", "date_joined")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -57,9 +57,14 @@ class PortalUserAdmin(UserAdmin):
     def full_name(self, user):
         return user.get_full_name()
 
+    def get_queryset(self, request):
+        # One query for the whole list, not one per person (as django_otp.user_has_device would).
+        confirmed = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_device=Exists(confirmed))
+
     @admin.display(description=_("authenticator app"), boolean=True)
     def second_factor(self, user):
-        return user_has_device(user, confirmed=True)
+        return user.has_device
 
     def save_model(self, request, obj, form, change):
         if not change:
