@@ -1,6 +1,6 @@
 """What the home page shows each role. A representative's view is built from their own company only."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import NoReverseMatch, reverse
 
 from consortium.periods.models import CollectionPeriod
@@ -16,22 +16,20 @@ def _url(name, **kwargs):
         return None
 
 
-def company_status(company, period) -> dict:
-    """Whether `company` has submitted for `period`: its latest complete attempt and its latest attempt."""
-    attempts = Submission.objects.filter(company=company, period=period)
-    latest_complete = attempts.filter(state=Submission.State.COMPLETE).order_by("-completed_at").first()
-    return {
-        "period": period,
-        "submitted_at": latest_complete.completed_at if latest_complete else None,
-        "last_attempt": attempts.order_by("-created_at").first(),
-        "attempts": attempts.count(),
-        "form_url": _url("submissions:form", period_id=period.pk),
-    }
-
-
 def _representative(user):
-    periods = CollectionPeriod.objects.filter(state=CollectionPeriod.State.OPEN).order_by("ends_on")
-    return {"statuses": [company_status(user.company, period) for period in periods],
+    """Each open period with the company's latest complete attempt, latest attempt and number of
+    attempts, in one query however many periods are open."""
+    attempts = Submission.objects.filter(company=user.company, period=OuterRef("pk"))
+    latest_complete = attempts.filter(state=Submission.State.COMPLETE).order_by("-completed_at")
+    periods = (
+        CollectionPeriod.objects.filter(state=CollectionPeriod.State.OPEN).order_by("ends_on")
+        .annotate(submitted_at=Subquery(latest_complete.values("completed_at")[:1]),
+                  last_attempt_state=Subquery(attempts.order_by("-created_at").values("state")[:1]),
+                  attempts=Count("submissions", filter=Q(submissions__company=user.company)))
+    )
+    return {"statuses": [{"period": period, "submitted_at": period.submitted_at,
+                          "last_attempt_state": period.last_attempt_state, "attempts": period.attempts,
+                          "form_url": _url("submissions:form", period_id=period.pk)} for period in periods],
             "history_url": _url("submissions:history")}
 
 
