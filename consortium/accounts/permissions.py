@@ -42,25 +42,11 @@ staff_required = role_required(Role.STAFF)
 board_required = role_required(Role.BOARD)
 
 
-class _HasRole(BasePermission):
-    """For DRF views that serve logged-in people (not the miners' endpoints)."""
-
-    roles: tuple = ()
+class IsRepresentative(BasePermission):
+    """For DRF views that serve a member's representative (not the miners' endpoints)."""
 
     def has_permission(self, request, view):
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        return user.role in self.roles and pending_step(request) is None
-
-
-class IsRepresentative(_HasRole):
-    roles = (Role.REPRESENTATIVE,)
-
-
-class IsConsortiumStaff(_HasRole):
-    roles = (Role.STAFF,)
-
-
-class IsBoard(_HasRole):
-    roles = (Role.BOARD,)
+        return user.role == Role.REPRESENTATIVE and pending_step(request) is None

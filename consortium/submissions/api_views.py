@@ -2,10 +2,12 @@
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, status
+from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from consortium.accounts.permissions import IsRepresentative
 
 from . import actions, failures
 from .authentication import IsMiner, MinerAuthentication
@@ -41,12 +43,6 @@ class TokenVerifyView(APIView):
             return Response({"valid": False, "reason": result.reason})
         return Response({"valid": True, "submission_id": result.submission_id, "period": result.period,
                          "fields": result.fields})
-
-
-class IsRepresentative(permissions.BasePermission):
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and getattr(user, "is_representative", False))
 
 
 class ReceiptsView(APIView):
