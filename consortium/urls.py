@@ -17,7 +17,6 @@ if settings.DEPLOYMENT_MODE == "portal":
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("api/miner/runs/", include("consortium.runs.api_urls")),
         path("api/miner/", include("consortium.submissions.api_urls")),
-        path("periods/", include("consortium.periods.urls")),
         path("submissions/", include("consortium.submissions.urls")),
         path("analyses/", include("consortium.runs.urls")),
         path("reports/", include("consortium.reports.urls")),
