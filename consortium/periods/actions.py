@@ -28,6 +28,15 @@ def _locked(period) -> CollectionPeriod:
     return CollectionPeriod.objects.select_for_update().get(pk=period.pk)
 
 
+def _locked_in(period, state, refusal: str) -> CollectionPeriod:
+    """The locked period, if it is (still) in `state`; else PeriodStateError(`refusal`), a message that
+    may name the period, %(name)s, and its state, %(state)s."""
+    current = _locked(period)
+    if current.state != state:
+        raise PeriodStateError(refusal % {"name": current, "state": current.get_state_display()})
+    return current
+
+
 @transaction.atomic
 def do_create_period(name, kind, starts_on, ends_on, actor=None) -> CollectionPeriod:
     """A draft period with the default indicators of its kind (staff may adjust them while draft)."""
@@ -48,11 +57,8 @@ def do_create_period(name, kind, starts_on, ends_on, actor=None) -> CollectionPe
 @transaction.atomic
 def do_update_draft_period(period, fields, actor=None) -> CollectionPeriod:
     """Save admin edits of `fields` (names of attributes already set on `period`) of a draft period."""
-    current = _locked(period)
-    if current.state != CollectionPeriod.State.DRAFT:
-        raise PeriodStateError(
-            _("“%(name)s” is no longer a draft; its settings can no longer change.") % {"name": current}
-        )
+    _locked_in(period, CollectionPeriod.State.DRAFT,
+               _("“%(name)s” is no longer a draft; its settings can no longer change."))
     period.save(update_fields=list(fields) or None)
     return period
 
@@ -60,31 +66,21 @@ def do_update_draft_period(period, fields, actor=None) -> CollectionPeriod:
 @transaction.atomic
 def do_save_indicators(period, formset, actor=None):
     """Save an admin formset of the period's indicators, only while the period is a draft."""
-    current = _locked(period)
-    if current.state != CollectionPeriod.State.DRAFT:
-        raise PeriodStateError(
-            _("“%(name)s” is open or closed; its indicators can no longer change.") % {"name": current}
-        )
+    _locked_in(period, CollectionPeriod.State.DRAFT,
+               _("“%(name)s” is open or closed; its indicators can no longer change."))
     formset.save()
 
 
 @transaction.atomic
 def do_delete_draft_period(period, actor=None):
-    current = _locked(period)
-    if current.state != CollectionPeriod.State.DRAFT:
-        raise PeriodStateError(_("Only a draft period can be deleted."))
-    current.delete()
+    _locked_in(period, CollectionPeriod.State.DRAFT, _("Only a draft period can be deleted.")).delete()
 
 
 @transaction.atomic
 def do_open_period(period, actor, request=None) -> CollectionPeriod:
     """Draft -> open: members can submit from now on. Audited as period_opened."""
-    current = _locked(period)
-    if current.state != CollectionPeriod.State.DRAFT:
-        raise PeriodStateError(
-            _("“%(name)s” is %(state)s; only a draft period can be opened.")
-            % {"name": current, "state": current.get_state_display()}
-        )
+    current = _locked_in(period, CollectionPeriod.State.DRAFT,
+                         _("“%(name)s” is %(state)s; only a draft period can be opened."))
     if not current.indicators.exists():
         raise PeriodStateError(_("“%(name)s” has no indicators to collect.") % {"name": current})
     current.state = CollectionPeriod.State.OPEN
@@ -97,12 +93,8 @@ def do_open_period(period, actor, request=None) -> CollectionPeriod:
 @transaction.atomic
 def do_close_period(period, actor, request=None) -> CollectionPeriod:
     """Open -> closed: no more submissions; the period can be analysed. Audited as period_closed."""
-    current = _locked(period)
-    if current.state != CollectionPeriod.State.OPEN:
-        raise PeriodStateError(
-            _("“%(name)s” is %(state)s; only an open period can be closed.")
-            % {"name": current, "state": current.get_state_display()}
-        )
+    current = _locked_in(period, CollectionPeriod.State.OPEN,
+                         _("“%(name)s” is %(state)s; only an open period can be closed."))
     current.state = CollectionPeriod.State.CLOSED
     current.closed_at = timezone.now()
     current.save(update_fields=["state", "closed_at"])
