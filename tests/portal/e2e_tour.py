@@ -42,6 +42,126 @@ def set_language(page, code):
         page.select_option("header select[name=language]", code)
 
 
+def shoot(page, name):
+    page.wait_for_load_state("networkidle")
+    width, height = page.evaluate("[document.documentElement.scrollWidth, document.body.scrollHeight]")
+    step = 1100  # tall pages in parts, so that each part stays readable
+    for n, top in enumerate(range(0, height, step)):
+        clip = {"x": 0, "y": top, "width": width, "height": min(step, height - top)}
+        suffix = f"-p{n + 1}" if height > step else ""
+        page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True, clip=clip)
+
+
+def visit(page, base, tag, pages):
+    """Go to each (path, name) in turn and shoot it."""
+    for path, name in pages:
+        page.goto(base + path)
+        shoot(page, f"{tag}-{name}")
+
+
+def login_page(browser, base, lang, width=1280):
+    """A new browser context at `width`, on the login page in `lang`: (context, page)."""
+    ctx = browser.new_context(viewport={"width": width, "height": 900})
+    page = ctx.new_page()
+    page.goto(base + "/login/")
+    if lang == "et":
+        set_language(page, "et")
+    return ctx, page
+
+
+def member_tour(browser, base, demo, lang, width):
+    tag = f"{lang}-{width}"
+    ctx, page = login_page(browser, base, lang, width)
+    shoot(page, f"{tag}-01-login")
+    if width == 1280:
+        page.fill("#id_username", "anna")
+        page.fill("#id_password", "wrong")
+        page.click("main button[type=submit]")
+        shoot(page, f"{tag}-02-login-error")
+        visit(page, base, tag, [(reverse("accounts:how_it_works"), "03-how-it-works-anon")])
+    login(page, base, "anna")
+    if lang == "et":
+        set_language(page, "et")
+    shoot(page, f"{tag}-10-rep-home")
+    visit(page, base, tag, [(reverse("submissions:form", args=[demo.open_period.pk]), "11-rep-form-start")])
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")  # "Start a new submission": a POST
+    shoot(page, f"{tag}-11-rep-form")
+    visit(page, base, tag, [(reverse("submissions:history"), "12-rep-history")])
+    feedback = page.locator("a[href*='/feedback/']")
+    if width == 1280 and feedback.count():
+        feedback.first.click()
+        shoot(page, f"{tag}-13-rep-feedback")
+    visit(page, base, tag, [(reverse("reports:list"), "14-rep-reports")])
+    page.goto(base + reverse("reports:detail", args=[demo.published.pk]))
+    box = page.locator("#ind-employees .report-myvalue input")
+    box.fill("40")
+    box.press("Enter")
+    shoot(page, f"{tag}-15-rep-report")
+    visit(page, base, tag, [
+        (reverse("accounts:how_it_works"), "16-how-it-works"),
+        (reverse("accounts:otp_setup"), "17-otp-setup"),
+        (reverse("accounts:password_change"), "18-password-change"),
+        (reverse("submissions:form", args=[demo.published.period.pk]), "19-form-closed"),
+        ("/admin/", "20-rep-admin"),
+        (reverse("runs:list"), "21-rep-analyses"),
+        (reverse("reports:detail", args=[demo.draft.pk]), "22-rep-draft-404"),
+    ])
+    ctx.close()
+
+
+def lockout_tour(browser, base, lang):
+    ctx, page = login_page(browser, base, lang)
+    while page.locator("#id_username").count():
+        page.fill("#id_username", f"rep3-{lang}")
+        page.fill("#id_password", "wrong")
+        page.click("main button[type=submit]")
+    shoot(page, f"{lang}-1280-04-locked-out")
+    ctx.close()
+
+
+def staff_tour(browser, base, demo, lang):
+    tag = f"{lang}-1280"
+    ctx, page = login_page(browser, base, lang)
+    page.fill("#id_username", "sofia")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    shoot(page, f"{tag}-30-otp-verify")
+    page.fill("input[name=token]", totp_code(demo.staff))
+    page.click("main button[type=submit]")
+    shoot(page, f"{tag}-31-staff-home")
+    period = demo.open_period.pk
+    visit(page, base, tag, [
+        (reverse("runs:list"), "32-staff-analyses"),
+        (reverse("runs:detail", args=[demo.done_run.run_id]), "33-run-done"),
+        (reverse("runs:detail", args=[demo.failed_run.run_id]), "34-run-failed"),
+        (reverse("runs:detail", args=[demo.running_run.run_id]), "35-run-running"),
+        (reverse("runs:start", args=[demo.published.period.pk]), "36-run-start"),
+        (reverse("reports:list"), "37-staff-reports"),
+        ("/admin/", "40-admin-index"),
+        (reverse("admin:periods_collectionperiod_changelist"), "41-admin-periods"),
+        (reverse("admin:periods_collectionperiod_change", args=[period]), "42-admin-period-change"),
+        (reverse("admin:periods_collectionperiod_status", args=[period]), "43-admin-period-status"),
+        (reverse("admin:accounts_user_changelist"), "44-admin-users"),
+        (reverse("admin:accounts_user_change", args=[demo.rep.pk]), "45-admin-user-change"),
+    ])
+    ctx.close()
+
+
+def board_tour(browser, base, demo, lang):
+    tag = f"{lang}-1280"
+    ctx, page = login_page(browser, base, lang)
+    login(page, base, "boris", demo.board)
+    shoot(page, f"{tag}-50-board-home")
+    visit(page, base, tag, [
+        (reverse("reports:list"), "51-board-reports"),
+        (reverse("reports:detail", args=[demo.draft.pk]), "52-board-draft"),
+        (reverse("reports:publish", args=[demo.draft.pk]), "53-board-publish-confirm"),
+        (reverse("reports:detail", args=[demo.published.pk]), "54-board-published"),
+    ])
+    ctx.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_tour(demo, live_server):
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -49,140 +169,10 @@ def test_tour(demo, live_server):
     playwright_api, chromium = require_chromium()
     with playwright_api.sync_playwright() as p:
         browser = launch(p, chromium)
-
-        def shoot(page, name):
-            page.wait_for_load_state("networkidle")
-            width, height = page.evaluate("[document.documentElement.scrollWidth, "
-                                          "document.body.scrollHeight]")
-            step = 1100  # tall pages in parts, so that each part stays readable
-            for n, top in enumerate(range(0, height, step)):
-                clip = {"x": 0, "y": top, "width": width, "height": min(step, height - top)}
-                suffix = f"-p{n + 1}" if height > step else ""
-                page.screenshot(path=str(SHOTS / f"{name}{suffix}.png"), full_page=True, clip=clip)
-
         for lang in ("en", "et"):
-            # --- anonymous, the member (desktop, then narrow) --------------------------------
             for width in (1280, 390):
-                tag = f"{lang}-{width}"
-                ctx = browser.new_context(viewport={"width": width, "height": 900})
-                page = ctx.new_page()
-                page.goto(base + "/login/")
-                if lang == "et":
-                    set_language(page, "et")
-                shoot(page, f"{tag}-01-login")
-                if width == 1280:
-                    page.fill("#id_username", "anna")
-                    page.fill("#id_password", "wrong")
-                    page.click("main button[type=submit]")
-                    shoot(page, f"{tag}-02-login-error")
-                    page.goto(base + reverse("accounts:how_it_works"))
-                    shoot(page, f"{tag}-03-how-it-works-anon")
-                login(page, base, "anna")
-                if lang == "et":
-                    set_language(page, "et")
-                shoot(page, f"{tag}-10-rep-home")
-                page.goto(base + reverse("submissions:form", args=[demo.open_period.pk]))
-                shoot(page, f"{tag}-11-rep-form-start")
-                with page.expect_navigation():
-                    page.click("main form button[type=submit]")  # "Start a new submission": a POST
-                shoot(page, f"{tag}-11-rep-form")
-                page.goto(base + reverse("submissions:history"))
-                shoot(page, f"{tag}-12-rep-history")
-                feedback = page.locator("a[href*='/feedback/']")
-                if width == 1280 and feedback.count():
-                    feedback.first.click()
-                    shoot(page, f"{tag}-13-rep-feedback")
-                page.goto(base + reverse("reports:list"))
-                shoot(page, f"{tag}-14-rep-reports")
-                page.goto(base + reverse("reports:detail", args=[demo.published.pk]))
-                box = page.locator("#ind-employees .report-myvalue input")
-                box.fill("40")
-                box.press("Enter")
-                shoot(page, f"{tag}-15-rep-report")
-                page.goto(base + reverse("accounts:how_it_works"))
-                shoot(page, f"{tag}-16-how-it-works")
-                page.goto(base + reverse("accounts:otp_setup"))
-                shoot(page, f"{tag}-17-otp-setup")
-                page.goto(base + reverse("accounts:password_change"))
-                shoot(page, f"{tag}-18-password-change")
-                page.goto(base + reverse("submissions:form", args=[demo.published.period.pk]))
-                shoot(page, f"{tag}-19-form-closed")
-                page.goto(base + "/admin/")
-                shoot(page, f"{tag}-20-rep-admin")
-                page.goto(base + reverse("runs:list"))
-                shoot(page, f"{tag}-21-rep-analyses")
-                page.goto(base + reverse("reports:detail", args=[demo.draft.pk]))
-                shoot(page, f"{tag}-22-rep-draft-404")
-                ctx.close()
-
-            tag = f"{lang}-1280"
-            # --- lock-out --------------------------------------------------------------------
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = ctx.new_page()
-            page.goto(base + "/login/")
-            if lang == "et":
-                set_language(page, "et")
-            while page.locator("#id_username").count():
-                page.fill("#id_username", f"rep3-{lang}")
-                page.fill("#id_password", "wrong")
-                page.click("main button[type=submit]")
-            shoot(page, f"{tag}-04-locked-out")
-            ctx.close()
-
-            # --- staff ---------------------------------------------------------------------
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = ctx.new_page()
-            page.goto(base + "/login/")
-            if lang == "et":
-                set_language(page, "et")
-            page.fill("#id_username", "sofia")
-            page.fill("#id_password", PASSWORD)
-            page.click("main button[type=submit]")
-            shoot(page, f"{tag}-30-otp-verify")
-            page.fill("input[name=token]", totp_code(demo.staff))
-            page.click("main button[type=submit]")
-            shoot(page, f"{tag}-31-staff-home")
-            page.goto(base + reverse("runs:list"))
-            shoot(page, f"{tag}-32-staff-analyses")
-            page.goto(base + reverse("runs:detail", args=[demo.done_run.run_id]))
-            shoot(page, f"{tag}-33-run-done")
-            page.goto(base + reverse("runs:detail", args=[demo.failed_run.run_id]))
-            shoot(page, f"{tag}-34-run-failed")
-            page.goto(base + reverse("runs:detail", args=[demo.running_run.run_id]))
-            shoot(page, f"{tag}-35-run-running")
-            page.goto(base + reverse("runs:start", args=[demo.published.period.pk]))
-            shoot(page, f"{tag}-36-run-start")
-            page.goto(base + reverse("reports:list"))
-            shoot(page, f"{tag}-37-staff-reports")
-            page.goto(base + "/admin/")
-            shoot(page, f"{tag}-40-admin-index")
-            page.goto(base + reverse("admin:periods_collectionperiod_changelist"))
-            shoot(page, f"{tag}-41-admin-periods")
-            page.goto(base + reverse("admin:periods_collectionperiod_change", args=[demo.open_period.pk]))
-            shoot(page, f"{tag}-42-admin-period-change")
-            page.goto(base + reverse("admin:periods_collectionperiod_status", args=[demo.open_period.pk]))
-            shoot(page, f"{tag}-43-admin-period-status")
-            page.goto(base + reverse("admin:accounts_user_changelist"))
-            shoot(page, f"{tag}-44-admin-users")
-            page.goto(base + reverse("admin:accounts_user_change", args=[demo.rep.pk]))
-            shoot(page, f"{tag}-45-admin-user-change")
-            ctx.close()
-
-            # --- board -----------------------------------------------------------------------
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
-            page = ctx.new_page()
-            page.goto(base + "/login/")
-            if lang == "et":
-                set_language(page, "et")
-            login(page, base, "boris", demo.board)
-            shoot(page, f"{tag}-50-board-home")
-            page.goto(base + reverse("reports:list"))
-            shoot(page, f"{tag}-51-board-reports")
-            page.goto(base + reverse("reports:detail", args=[demo.draft.pk]))
-            shoot(page, f"{tag}-52-board-draft")
-            page.goto(base + reverse("reports:publish", args=[demo.draft.pk]))
-            shoot(page, f"{tag}-53-board-publish-confirm")
-            page.goto(base + reverse("reports:detail", args=[demo.published.pk]))
-            shoot(page, f"{tag}-54-board-published")
-            ctx.close()
+                member_tour(browser, base, demo, lang, width)
+            lockout_tour(browser, base, lang)
+            staff_tour(browser, base, demo, lang)
+            board_tour(browser, base, demo, lang)
         browser.close()
