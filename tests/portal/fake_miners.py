@@ -258,3 +258,25 @@ def make_submission(company, user, period, *, state="complete", minutes_ago=0):
                                        period=period, expires_at=when + timedelta(hours=2))
     return Submission.objects.create(token=token, user=user, company=company, period=period, state=state,
                                      completed_at=when if state == "complete" else None)
+
+
+# A run small enough for the miner-API tests: three members, one with a figure out of range
+# (12 > 9), one without an optional figure.
+TINY_INDICATORS = [dict(code="employees", name="Employees", lo=0, hi=9),
+                   dict(code="export_share", name="Export", lo=0, hi=1000)]
+TINY_FIGURES = [{"employees": 3, "export_share": 250}, {"employees": 7, "export_share": None},
+                {"employees": 12, "export_share": 999}]
+
+
+def start_tiny_run(fake):
+    """A closed period of TINY_INDICATORS, the members' shares of TINY_FIGURES deposited with the fake
+    miners, and its run started (the miners have accepted it)."""
+    import datetime as dt
+
+    from consortium.runs.actions import start_run
+
+    period = make_period("2026 H1", dt.date(2026, 6, 30), indicators=TINY_INDICATORS)
+    for k, figures in enumerate(TINY_FIGURES):
+        submission = make_submission(*make_member(f"Member {k}"), period)
+        fake.deposit(32, submission.submission_id, figures)
+    return start_run(period, make_staff())

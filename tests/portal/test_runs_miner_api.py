@@ -3,31 +3,20 @@ anything wrong with the outputs fails the run with a reason that names who, neve
 
 import base64
 import copy
-import datetime as dt
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from consortium.accounts.models import AuditEvent
-from consortium.runs import actions
 from consortium.runs.models import AnalysisRun, MinerRunState
 from consortium.runs.reconstruct import outputs_message
 
-from .fake_miners import make_member, make_period, make_staff, make_submission
-
-INDICATORS = [dict(code="employees", name="Employees", lo=0, hi=9),
-              dict(code="export_share", name="Export", lo=0, hi=1000)]
-FIGURES = [{"employees": 3, "export_share": 250}, {"employees": 7, "export_share": None},
-           {"employees": 12, "export_share": 999}]
+from .fake_miners import TINY_FIGURES, start_tiny_run
 
 
 @pytest.fixture
 def run(db, fake):
-    period = make_period("2026 H1", dt.date(2026, 6, 30), indicators=INDICATORS)
-    for k, figures in enumerate(FIGURES):
-        submission = make_submission(*make_member(f"Member {k}"), period)
-        fake.deposit(32, submission.submission_id, figures)
-    return actions.start_run(period, make_staff())
+    return start_tiny_run(fake)
 
 
 def progress(fake, client, run, miner=0, **body):
@@ -184,7 +173,7 @@ def test_the_reasons_hold_no_figure(fake, client, run):
     push_with(fake, client, run, 0, alter)
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
-    for figures in FIGURES:
+    for figures in TINY_FIGURES:
         for value in figures.values():
             if value is not None and value > 9:
                 assert str(value) not in run.error

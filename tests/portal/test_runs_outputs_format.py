@@ -4,7 +4,6 @@ fails the run naming the miner; any unexpected error while reconstructing fails 
 is never left running behind a 500 (security review M1)."""
 
 import copy
-import datetime as dt
 
 import pytest
 from django.test import Client
@@ -12,23 +11,15 @@ from django.test import Client
 from consortium.runs import actions, reconstruct
 from consortium.runs.models import AnalysisRun, MinerRunState
 
-from .fake_miners import make_member, make_period, make_staff, make_submission
+from .fake_miners import start_tiny_run
 
-INDICATORS = [dict(code="employees", name="Employees", lo=0, hi=9),
-              dict(code="export_share", name="Export", lo=0, hi=1000)]
-FIGURES = [{"employees": 3, "export_share": 250}, {"employees": 7, "export_share": None},
-           {"employees": 12, "export_share": 999}]
 NOT_AS_DOCUMENTED = ("miner 1 sent outputs that are not exactly in the documented format "
                      "(a value of another type, or an unknown key)")
 
 
 @pytest.fixture
 def run(db, fake):
-    period = make_period("2026 H1", dt.date(2026, 6, 30), indicators=INDICATORS)
-    for k, figures in enumerate(FIGURES):
-        submission = make_submission(*make_member(f"Member {k}"), period)
-        fake.deposit(32, submission.submission_id, figures)
-    return actions.start_run(period, make_staff())
+    return start_tiny_run(fake)
 
 
 @pytest.fixture
