@@ -94,37 +94,27 @@ _MODE_APPS = {
 }
 INSTALLED_APPS = _COMMON_APPS + _MODE_APPS[DEPLOYMENT_MODE]
 
-_PORTAL_ONLY_MIDDLEWARE = {
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django_otp.middleware.OTPMiddleware",
-    "consortium.accounts.middleware.SessionLimitsMiddleware",
-    "consortium.accounts.middleware.AccessGateMiddleware",
-    "consortium.accounts.middleware.UserLanguageMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "axes.middleware.AxesMiddleware",
-}
+# Each with the modes it runs in: a miner has no people, so no sessions, logins, languages or messages.
 MIDDLEWARE = [
-    m
-    for m in [
-        "django.middleware.security.SecurityMiddleware",
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.locale.LocaleMiddleware",
-        "django.middleware.common.CommonMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-        "django_otp.middleware.OTPMiddleware",
-        "consortium.accounts.middleware.SessionLimitsMiddleware",
+    name
+    for name, modes in [
+        ("django.middleware.security.SecurityMiddleware", "portal miner"),
+        ("django.contrib.sessions.middleware.SessionMiddleware", "portal"),
+        ("django.middleware.locale.LocaleMiddleware", "portal"),
+        ("django.middleware.common.CommonMiddleware", "portal miner"),
+        ("django.middleware.csrf.CsrfViewMiddleware", "portal miner"),
+        ("django.contrib.auth.middleware.AuthenticationMiddleware", "portal"),
+        ("django_otp.middleware.OTPMiddleware", "portal"),
+        ("consortium.accounts.middleware.SessionLimitsMiddleware", "portal"),
         # until the second factor (and a reset password's change) is done, nothing else is reachable
-        "consortium.accounts.middleware.AccessGateMiddleware",
-        "consortium.accounts.middleware.UserLanguageMiddleware",
-        "django.contrib.messages.middleware.MessageMiddleware",
-        "django.middleware.clickjacking.XFrameOptionsMiddleware",
+        ("consortium.accounts.middleware.AccessGateMiddleware", "portal"),
+        ("consortium.accounts.middleware.UserLanguageMiddleware", "portal"),
+        ("django.contrib.messages.middleware.MessageMiddleware", "portal"),
+        ("django.middleware.clickjacking.XFrameOptionsMiddleware", "portal miner"),
         # last, as django-axes asks: it turns a lock-out into the lock-out response
-        "axes.middleware.AxesMiddleware",
+        ("axes.middleware.AxesMiddleware", "portal"),
     ]
-    if DEPLOYMENT_MODE == "portal" or m not in _PORTAL_ONLY_MIDDLEWARE
+    if DEPLOYMENT_MODE in modes.split()
 ]
 
 ROOT_URLCONF = "consortium.urls"
