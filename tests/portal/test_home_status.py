@@ -26,3 +26,20 @@ def test_it_shows_each_open_period_on_its_own(client_for, rep_a, rep_b, company_
     assert ">Submitted<" in _card(page, submitted)
     assert "did not complete" in _card(page, failed) and ">Submitted<" not in _card(page, failed)
     assert "Not submitted yet" in _card(page, untouched) and "Your attempts" not in _card(page, untouched)
+
+
+def test_a_form_only_opened_is_not_an_attempt(client_for, rep_a, company_a):
+    """As on the history page: a pending form no miner has seen does not count, and does not hide
+    that the last real attempt failed."""
+    period = open_period()
+    make_submission(company_a, rep_a, period, state="failed", minutes_ago=10)
+    make_submission(company_a, rep_a, period, state="pending")
+    card = _card(client_for(rep_a).get("/").content.decode(), period)
+    assert "Your last attempt did not complete" in card
+
+
+def test_an_untouched_period_with_only_an_opened_form_offers_no_history(client_for, rep_a, company_a):
+    period = open_period()
+    make_submission(company_a, rep_a, period, state="pending")
+    card = _card(client_for(rep_a).get("/").content.decode(), period)
+    assert "Not submitted yet" in card and "Your attempts" not in card
