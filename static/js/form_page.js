@@ -41,7 +41,7 @@
     list.appendChild(p);
     if (links && links.length) {
       var actions = document.createElement("div");
-      actions.style.marginTop = ".6rem";
+      actions.className = "actions";
       links.forEach(function (link) {
         var a = document.createElement("a");
         a.href = link.href;
