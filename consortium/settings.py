@@ -62,6 +62,9 @@ SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0, lo=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# The portal's Content-Security-Policy (consortium/security_headers.py) is enforced; true sends it as
+# Report-Only instead, for an operator who must first see what a customised deployment would break.
+CONTENT_SECURITY_POLICY_REPORT_ONLY = envbool("CONTENT_SECURITY_POLICY_REPORT_ONLY", False)
 if envbool("TRUST_X_FORWARDED_PROTO", False):
     # Only behind a TLS-terminating proxy that overwrites this header.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -99,6 +102,8 @@ MIDDLEWARE = [
     name
     for name, modes in [
         ("django.middleware.security.SecurityMiddleware", "portal miner"),
+        # second, so that every portal response (redirects, lock-out and error pages too) carries it
+        ("consortium.security_headers.ContentSecurityPolicyMiddleware", "portal"),
         ("django.contrib.sessions.middleware.SessionMiddleware", "portal"),
         ("django.middleware.locale.LocaleMiddleware", "portal"),
         ("django.middleware.common.CommonMiddleware", "portal miner"),

@@ -58,6 +58,13 @@ def log_in(page, base, user):
         page.wait_for_load_state()
 
 
+def csp_violations(page) -> list[str]:
+    """The console messages (filled in as the page runs) in which Chromium reports a blocked resource."""
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    return violations
+
+
 def nav(page) -> list[str]:
     return [t.strip() for t in page.locator("header.site nav a").all_inner_texts()]
 
@@ -134,6 +141,7 @@ def test_the_language_switch_turns_the_pages_estonian_and_it_stays(demo, page, l
     with translation.override("et"):
         reports, welcome = translation.gettext("Reports"), translation.gettext("Home")
     assert reports != "Reports"  # the catalogue is compiled: otherwise this test could not fail
+    violations = csp_violations(page)  # the switch's handler is in a static script, allowed by the policy
     log_in(page, live_server.url, demo.rep)
     with page.expect_navigation():
         page.select_option("header select[name=language]", "et")
@@ -147,9 +155,11 @@ def test_the_language_switch_turns_the_pages_estonian_and_it_stays(demo, page, l
     page.goto(live_server.url + reverse("accounts:how_it_works"))
     assert page.locator("html").get_attribute("lang") == "et"
     assert "data-flow.et.svg" in page.locator(".explain-figure img").get_attribute("src")
+    assert violations == []
 
 
 def test_staff_follow_a_run_with_each_miners_state(demo, page, live_server):
+    violations = csp_violations(page)  # the progress socket is in connect-src
     log_in(page, live_server.url, demo.staff)
     page.locator("header.site nav a", has_text="Analyses").click()
     page.wait_for_load_state()
@@ -173,3 +183,4 @@ def test_staff_follow_a_run_with_each_miners_state(demo, page, live_server):
     assert page.locator("#run-error").inner_text() == "Miner 3 did not accept the run (connection refused)"
     assert page.locator("tr[data-miner='2'] td").first.inner_text() == "Miner 3"
     assert page.locator("tr[data-miner='2'] .miner-state .badge").inner_text() == "failed"
+    assert violations == []
