@@ -17,11 +17,6 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 KEY_BYTES = 16
 
 
-def random_bytes(n: int) -> bytes:
-    """n bytes from the OS CSPRNG."""
-    return os.urandom(n)
-
-
 def random_array(dtype, shape) -> np.ndarray:
     """A uniformly random array of an unsigned dtype from the OS CSPRNG."""
     dtype = np.dtype(dtype)

@@ -62,8 +62,3 @@ def bit_to_arith(party: Party, b: BoolShares) -> ArithShares:
     u = input_known(party, 0, (b.a ^ b.b) & 1 if party.pid == 0 else None, shape, dtype=dtype)
     b2 = component2(b & 1, ArithShares)
     return u + b2 - mul(party, u, b2) * 2
-
-
-def bits_of(x: BoolShares, positions) -> BoolShares:
-    """Bit `positions` of every word as 0/1 words (local)."""
-    return (x >> positions) & 1

@@ -47,9 +47,3 @@ def filter_rows_many(party: Party, problems, valids, descending: bool,
             raise ValueError("the revealed count exceeds n: the validity flags are not 0/1")
         out[s] = (count, r[:, :count])
     return out
-
-
-def filter_rows(party: Party, rows: ArithShares, valid: ArithShares, descending: bool,
-                algorithm: str) -> tuple[int, ArithShares]:
-    """Sort the (r, n) rows by row 0 with valid columns first; return (count, first count columns)."""
-    return filter_rows_many(party, [rows], [valid], descending, algorithm)[0]
