@@ -20,7 +20,7 @@ from django.conf import settings  # noqa: E402
 
 websocket_routes = []
 if settings.DEPLOYMENT_MODE == "portal":
-    from consortium.runs.routing import websocket_urlpatterns as run_progress_routes
+    from consortium.portal.runs.routing import websocket_urlpatterns as run_progress_routes
 
     websocket_routes += run_progress_routes  # staff's live run progress (session-authenticated)
 

@@ -6,11 +6,12 @@ a forgeable key or a miner reached over plain http.
 """
 
 import base64
-import binascii
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import checks
+
+from consortium.contract.keys import ed25519_key_problem
 
 
 def check_deployment_role(app_configs=None, **kwargs):
@@ -38,52 +39,6 @@ def check_deployment_role(app_configs=None, **kwargs):
 # A miner's secret authenticates it to the portal: 32 characters at least (`secrets.token_urlsafe(32)`
 # gives 43), so that it cannot be guessed, and one per miner, so that miner 0 can never act as miner 1.
 MINER_SECRET_MIN_LENGTH = 32
-
-_P = 2**255 - 19  # the field of Ed25519 (RFC 8032, section 5.1)
-_D = -121665 * pow(121666, _P - 2, _P) % _P
-
-# The eight points of small order (1, 2, 4 and 8) on Ed25519, canonically encoded. With such a public key
-# a signature R = the identity point, S = 0 verifies for every message, so anyone could forge that
-# miner's receipts (cryptography/OpenSSL accepts them as keys). The list: the 8-torsion subgroup, as
-# enumerated in Chalkias, Garillot, Nikolaenko, "Taming the many EdDSAs" (SSR 2020), and in libsodium's
-# ge25519_has_small_order blocklist; tests/project/test_checks_miners.py recomputes that 8P = 0 for each.
-# Non-canonical encodings (y >= p, or x = 0 with the sign bit) are refused before this list is consulted.
-ED25519_SMALL_ORDER = frozenset(bytes.fromhex(h) for h in (
-    "0100000000000000000000000000000000000000000000000000000000000000",  # identity, order 1
-    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",  # (0, -1), order 2
-    "0000000000000000000000000000000000000000000000000000000000000000",  # order 4
-    "0000000000000000000000000000000000000000000000000000000000000080",  # order 4
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",  # order 8
-    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",  # order 8
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",  # order 8
-    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",  # order 8
-))
-
-
-def ed25519_key_problem(encoded: str) -> str | None:
-    """Why `encoded` (base64 of 32 bytes) is no usable Ed25519 public key, or None when it is one."""
-    try:
-        raw = base64.b64decode(encoded, validate=True)
-    except (binascii.Error, ValueError):
-        return "is not base64"
-    if len(raw) != 32:
-        return f"decodes to {len(raw)} bytes, not 32"
-    y, negative = int.from_bytes(raw, "little") & ((1 << 255) - 1), raw[31] >> 7
-    if y >= _P:
-        return "is not a canonical point encoding"
-    # Point decompression (RFC 8032, 5.1.3): x^2 = (y^2 - 1) / (d y^2 + 1) must have a square root.
-    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
-    x = pow(x2, (_P + 3) // 8, _P)
-    if (x * x - x2) % _P:
-        x = x * pow(2, (_P - 1) // 4, _P) % _P
-    if (x * x - x2) % _P:
-        return "is not a point on the curve"
-    if x == 0 and negative:
-        return "is not a canonical point encoding"
-    if raw in ED25519_SMALL_ORDER:
-        return "is a point of small order, which would accept forged signatures"
-    return None
-
 
 def _configured_miners():
     """The miners with any setting: a portal may be deployed before all three miners are known."""

@@ -81,17 +81,19 @@ _COMMON_APPS = [
 ]
 _MODE_APPS = {
     "portal": [
-        "consortium.accounts.apps.PortalAdminConfig",  # django.contrib.admin: staff only, second factor
+        # django.contrib.admin (staff only, second factor), django_otp.plugins.otp_totp and axes under
+        # names readable in admin
+        "consortium.portal.accounts.apps.PortalAdminConfig",
         "django.contrib.sessions",
         "django.contrib.messages",
         "django_otp",
-        "consortium.accounts.apps.SecondFactorConfig",  # django_otp.plugins.otp_totp, readable in admin
-        "consortium.accounts.apps.LockoutConfig",  # axes, readable in admin
-        "consortium.accounts",
-        "consortium.periods",
-        "consortium.submissions",
-        "consortium.runs",
-        "consortium.reports",
+        "consortium.portal.accounts.apps.SecondFactorConfig",
+        "consortium.portal.accounts.apps.LockoutConfig",
+        "consortium.portal.accounts",
+        "consortium.portal.periods",
+        "consortium.portal.submissions",
+        "consortium.portal.runs",
+        "consortium.portal.reports",
     ],
     "miner": ["miners.apps.MinersConfig"],
 }
@@ -110,10 +112,10 @@ MIDDLEWARE = [
         ("django.middleware.csrf.CsrfViewMiddleware", "portal miner"),
         ("django.contrib.auth.middleware.AuthenticationMiddleware", "portal"),
         ("django_otp.middleware.OTPMiddleware", "portal"),
-        ("consortium.accounts.middleware.SessionLimitsMiddleware", "portal"),
+        ("consortium.portal.accounts.middleware.SessionLimitsMiddleware", "portal"),
         # until the second factor (and a reset password's change) is done, nothing else is reachable
-        ("consortium.accounts.middleware.AccessGateMiddleware", "portal"),
-        ("consortium.accounts.middleware.UserLanguageMiddleware", "portal"),
+        ("consortium.portal.accounts.middleware.AccessGateMiddleware", "portal"),
+        ("consortium.portal.accounts.middleware.UserLanguageMiddleware", "portal"),
         ("django.contrib.messages.middleware.MessageMiddleware", "portal"),
         ("django.middleware.clickjacking.XFrameOptionsMiddleware", "portal miner"),
         # last, as django-axes asks: it turns a lock-out into the lock-out response
@@ -172,9 +174,9 @@ AXES_COOLOFF_TIME = envint("LOGIN_LOCKOUT_HOURS", 1, lo=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "consortium.accounts.views.locked_out"  # a page that says when to try again
+AXES_LOCKOUT_CALLABLE = "consortium.portal.accounts.views.locked_out"  # a page that says when to try again
 # A typed name that is nobody's username (maybe a password in the wrong field) is stored as "<unknown>".
-AXES_USERNAME_CALLABLE = "consortium.accounts.lockout.axes_username"
+AXES_USERNAME_CALLABLE = "consortium.portal.accounts.lockout.axes_username"
 
 # Sessions: 12 h absolute (a working day), 30 min idle (a laptop left open in a meeting).
 SESSION_ABSOLUTE_SECONDS = envint("SESSION_ABSOLUTE_SECONDS", 12 * 3600, lo=60)
@@ -281,7 +283,7 @@ CELERY_TASK_ACKS_LATE = True
 if DEPLOYMENT_MODE == "portal":
     # For `celery beat` (or a worker started with --beat): runs past RUN_TIMEOUT_SECONDS are failed
     # even when no page asks for them; every 5 minutes is plenty against a limit of hours.
-    CELERY_BEAT_SCHEDULE = {"fail-overdue-runs": {"task": "consortium.runs.tasks.fail_overdue_runs",
+    CELERY_BEAT_SCHEDULE = {"fail-overdue-runs": {"task": "consortium.portal.runs.tasks.fail_overdue_runs",
                                                   "schedule": 300.0}}
 
 # --- Internationalisation, static files, logging ----------------------------------------

@@ -15,12 +15,12 @@ if settings.DEPLOYMENT_MODE == "portal":
         path("admin/", admin.site.urls),
         path("i18n/", include("django.conf.urls.i18n")),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-        path("api/miner/runs/", include("consortium.runs.api_urls")),
-        path("api/miner/", include("consortium.submissions.api_urls")),
-        path("submissions/", include("consortium.submissions.urls")),
-        path("analyses/", include("consortium.runs.urls")),
-        path("reports/", include("consortium.reports.urls")),
-        path("", include("consortium.accounts.urls")),
+        path("api/miner/runs/", include("consortium.portal.runs.api_urls")),
+        path("api/miner/", include("consortium.portal.submissions.api_urls")),
+        path("submissions/", include("consortium.portal.submissions.urls")),
+        path("analyses/", include("consortium.portal.runs.urls")),
+        path("reports/", include("consortium.portal.reports.urls")),
+        path("", include("consortium.portal.accounts.urls")),
     ]
 else:
     # By dotted path: the project never imports the miner's views.

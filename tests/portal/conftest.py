@@ -16,9 +16,9 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consortium.accounts.actions import do_create_user
-from consortium.accounts.models import Company, Role
-from consortium.submissions.actions import do_issue_token
+from consortium.portal.accounts.actions import do_create_user
+from consortium.portal.accounts.models import Company, Role
+from consortium.portal.submissions.actions import do_issue_token
 
 from . import factories
 from .fake_miners import FakeMiners

@@ -17,13 +17,13 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consortium import miner_client
-from consortium.accounts.actions import do_create_user
-from consortium.accounts.models import Company, Role
-from consortium.periods.indicator_sets import default_indicators
-from consortium.periods.models import CollectionPeriod, IndicatorDefinition
-from consortium.reports.actions import do_create_report, do_publish, do_update_notes
-from consortium.runs.models import AnalysisRun, MinerRunState
+from consortium.portal.accounts.actions import do_create_user
+from consortium.portal.accounts.models import Company, Role
+from consortium.portal.minerlink import client as miner_client
+from consortium.portal.periods.indicator_sets import default_indicators
+from consortium.portal.periods.models import CollectionPeriod, IndicatorDefinition
+from consortium.portal.reports.actions import do_create_report, do_publish, do_update_notes
+from consortium.portal.runs.models import AnalysisRun, MinerRunState
 
 from .conftest import PASSWORD
 from .fake_miners import make_submission
@@ -55,7 +55,7 @@ class Demo:
 
 
 class FakeMinerHosts:
-    """The three miners behind `consortium.miner_client.request_json`: healthy, reporting progress."""
+    """The three miners behind `minerlink.client.request_json`: healthy, reporting progress."""
 
     def __init__(self):
         self.progress = [{"state": "running", "progress": p, "step": "sorting", "error": ""}

@@ -6,7 +6,7 @@ with fake_miners.make_period and make_submission.)
 
 from django.utils import timezone
 
-from consortium.periods.actions import do_create_period, do_open_period
+from consortium.portal.periods.actions import do_create_period, do_open_period
 
 
 def open_period(name="2026 H1", kind="semi_annual"):

@@ -2,7 +2,7 @@
 
 The test plays the members' browsers (`deposit`: additive shares of each figure and of its
 *submitted* flag, one share per miner, as `static/js` does). The fake miners stand behind
-`consortium.miner_client.request_json` (install with `install(monkeypatch)`): they accept a run
+`consortium.portal.minerlink.client.request_json` (install with `install(monkeypatch)`): they accept a run
 (`POST /api/runs`) or refuse it as told, and `push(client, run_id)` makes them compute the
 requested analyses with `mpc_engine` (three parties in-process), then push progress and their
 signed output shares to the portal's real endpoints through a Django test client.
@@ -18,8 +18,10 @@ import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from consortium import celery_app, miner_client
-from consortium.runs.reconstruct import canonical_digest, encode, outputs_message
+from consortium import celery_app
+from consortium.contract.messages import canonical_digest, outputs_message
+from consortium.contract.share_arrays import encode
+from consortium.portal.minerlink import client as miner_client
 from mpc_engine.analyses import Column, ratio_indicator, sorted_indicators, time_series
 from mpc_engine.protocols.arithmetic import from_additive, output_pair
 from mpc_engine.ring import ring_for
@@ -73,7 +75,7 @@ class FakeMiners:
         for i in range(MINERS):
             self.stores[i][str(submission_id)] = shares[i]
 
-    # --- portal -> miner (behind consortium.miner_client.request_json) -------------------------
+    # --- portal -> miner (behind consortium.portal.minerlink.client.request_json) -------------------------
 
     def request_json(self, i, method, path, body=None, *, auth=False, timeout=None):
         if i in self.down:
@@ -220,7 +222,7 @@ SMALL_INDICATORS = [
 
 
 def make_period(name, ends_on, *, kind="semi_annual", state="closed", indicators=SMALL_INDICATORS):
-    from consortium.periods.models import CollectionPeriod, IndicatorDefinition
+    from consortium.portal.periods.models import CollectionPeriod, IndicatorDefinition
 
     period = CollectionPeriod.objects.create(name=name, kind=kind, starts_on=ends_on.replace(day=1),
                                              ends_on=ends_on, state=state)
@@ -231,7 +233,7 @@ def make_period(name, ends_on, *, kind="semi_annual", state="closed", indicators
 
 def make_member(name):
     """A company and its representative."""
-    from consortium.accounts.models import Company, Role, User
+    from consortium.portal.accounts.models import Company, Role, User
 
     company = Company.objects.create(name=name, registry_code=secrets.token_hex(6))
     user = User.objects.create(username=f"rep-{company.pk}", role=Role.REPRESENTATIVE, company=company)
@@ -240,7 +242,7 @@ def make_member(name):
 
 def make_staff(username="staff-fast"):
     """A staff member without a password (no Argon2 hashing: these tests only need the role)."""
-    from consortium.accounts.models import Role, User
+    from consortium.portal.accounts.models import Role, User
 
     return User.objects.create(username=username, role=Role.STAFF)
 
@@ -251,7 +253,7 @@ def make_submission(company, user, period, *, state="complete", minutes_ago=0):
 
     from django.utils import timezone
 
-    from consortium.submissions.models import AccessToken, Submission
+    from consortium.portal.submissions.models import AccessToken, Submission
 
     when = timezone.now() - timedelta(minutes=minutes_ago)
     token = AccessToken.objects.create(token_hash=secrets.token_hex(32), user=user, company=company,
@@ -273,7 +275,7 @@ def start_tiny_run(fake):
     miners, and its run started (the miners have accepted it)."""
     import datetime as dt
 
-    from consortium.runs.actions import start_run
+    from consortium.portal.runs.actions import start_run
 
     period = make_period("2026 H1", dt.date(2026, 6, 30), indicators=TINY_INDICATORS)
     for k, figures in enumerate(TINY_FIGURES):

@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from consortium.accounts.models import User
+from consortium.portal.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from consortium.accounts.models import AuditEvent
+from consortium.portal.accounts.models import AuditEvent
 from tests.portal.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from consortium.accounts.models import AuditEvent
+from consortium.portal.accounts.models import AuditEvent
 from tests.portal.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from consortium.accounts.models import AuditEvent, User
+from consortium.portal.accounts.models import AuditEvent, User
 from tests.portal.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

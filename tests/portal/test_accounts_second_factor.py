@@ -7,8 +7,8 @@ from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from consortium.accounts.actions import do_create_user
-from consortium.accounts.models import AuditEvent, Role
+from consortium.portal.accounts.actions import do_create_user
+from consortium.portal.accounts.models import AuditEvent, Role
 from tests.portal.conftest import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from consortium.accounts.models import AuditEvent
+from consortium.portal.accounts.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from consortium.accounts.models import AuditEvent
-from consortium.reports.actions import do_update_notes
-from consortium.reports.excel import STATISTICS_HEADER_ROW, SUMMARY_SHEET
-from consortium.reports.statistics import Summary
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.reports.actions import do_update_notes
+from consortium.portal.reports.excel import STATISTICS_HEADER_ROW, SUMMARY_SHEET
+from consortium.portal.reports.statistics import Summary
 
 from .test_reports_pages import make_report
 

@@ -3,8 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from consortium.submissions import actions
-from consortium.submissions.models import Feedback, Submission
+from consortium.portal.submissions import actions
+from consortium.portal.submissions.models import Feedback, Submission
 
 from .factories import miners_setting
 

@@ -7,9 +7,9 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from consortium.periods.actions import do_close_period, do_create_period
-from consortium.submissions import signing
-from consortium.submissions.models import AccessToken, Submission
+from consortium.contract.tokens import hash_token
+from consortium.portal.periods.actions import do_close_period, do_create_period
+from consortium.portal.submissions.models import AccessToken, Submission
 
 from .factories import miners_setting, open_period
 
@@ -74,7 +74,7 @@ def test_a_representative_gets_a_form_with_a_fresh_token(client_for, rep_a, peri
     assert "no-store" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
     config = scan(response).config
     access = AccessToken.objects.get(form_id=config["form"])
-    assert access.token_hash == signing.hash_token(config["token"]) and access.user == rep_a
+    assert access.token_hash == hash_token(config["token"]) and access.user == rep_a
     assert Submission.objects.get(token=access).state == Submission.State.PENDING
 
 
@@ -122,7 +122,7 @@ def test_without_the_sharing_library_it_says_submission_is_not_available(client_
 
 
 def test_with_the_sharing_library_it_loads_it_before_the_page_script(client_for, rep_a, period, monkeypatch):
-    monkeypatch.setattr("consortium.submissions.views.finders.find", lambda path: "/somewhere/" + path)
+    monkeypatch.setattr("consortium.portal.submissions.views.finders.find", lambda path: "/somewhere/" + path)
     page = start(client_for(rep_a), period).content.decode()
     assert 'id="sharing-unavailable-static"' not in page
     assert page.index("js/sharing.js") < page.index("js/form_page.js")

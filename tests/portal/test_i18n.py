@@ -13,10 +13,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from consortium.periods.actions import do_create_period, do_open_period
-from consortium.periods.models import CollectionPeriod, IndicatorDefinition
-from consortium.reports.actions import do_create_report, do_publish
-from consortium.runs.models import AnalysisRun
+from consortium.portal.periods.actions import do_create_period, do_open_period
+from consortium.portal.periods.models import CollectionPeriod, IndicatorDefinition
+from consortium.portal.reports.actions import do_create_report, do_publish
+from consortium.portal.runs.models import AnalysisRun
 
 CATALOGUE = Path(settings.BASE_DIR) / "locale" / "et" / "LC_MESSAGES"
 MINERS = [{"url": f"https://miner{i}.example", "secret": "", "public_key": ""} for i in range(3)]

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from consortium.periods.models import CollectionPeriod
-from consortium.reports.actions import do_create_report, do_publish
+from consortium.portal.periods.models import CollectionPeriod
+from consortium.portal.reports.actions import do_create_report, do_publish
 
 from .e2e_data import FakeMinerHosts, _attempt, _period, _results, _run, build
 from .fake_miners import make_member

@@ -7,10 +7,10 @@ from django.contrib import admin
 from django.test import Client
 from django.urls import reverse
 
-from consortium.accounts.models import AuditEvent, Company, User
-from consortium.periods import actions, admin_actions
-from consortium.periods.admin import is_consortium_staff
-from consortium.periods.models import CollectionPeriod
+from consortium.portal.accounts.models import AuditEvent, Company, User
+from consortium.portal.periods import actions, admin_actions
+from consortium.portal.periods.admin import is_consortium_staff
+from consortium.portal.periods.models import CollectionPeriod
 
 pytestmark = pytest.mark.django_db
 

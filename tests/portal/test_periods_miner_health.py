@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from consortium import miner_client
+from consortium.portal.minerlink import client as miner_client
 
 SECRET = "s3cret-never-shown"  # noqa: S105 - a test value
 

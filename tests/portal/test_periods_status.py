@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from consortium import miner_client
-from consortium.accounts.models import Company, User
-from consortium.periods import actions
-from consortium.submissions.models import AccessToken, Submission
+from consortium.portal.accounts.models import Company, User
+from consortium.portal.minerlink import client as miner_client
+from consortium.portal.periods import actions
+from consortium.portal.submissions.models import AccessToken, Submission
 
 from .factories import miners_setting
 

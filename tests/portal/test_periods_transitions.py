@@ -4,11 +4,11 @@ import datetime
 
 import pytest
 
-from consortium.accounts.models import AuditEvent
-from consortium.periods import actions
-from consortium.periods.actions import PeriodStateError
-from consortium.periods.indicator_sets import ANNUAL, SEMI_ANNUAL
-from consortium.periods.models import CollectionPeriod
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.periods import actions
+from consortium.portal.periods.actions import PeriodStateError
+from consortium.portal.periods.indicator_sets import ANNUAL, SEMI_ANNUAL
+from consortium.portal.periods.models import CollectionPeriod
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from consortium.accounts.actions import do_create_user
-from consortium.accounts.models import AuditEvent, Role, User
-from consortium.accounts.permissions import board_required, representative_required, staff_required
-from consortium.periods.models import CollectionPeriod
-from consortium.submissions.actions import do_issue_token
-from consortium.submissions.models import Submission
+from consortium.portal.accounts.actions import do_create_user
+from consortium.portal.accounts.models import AuditEvent, Role, User
+from consortium.portal.accounts.permissions import board_required, representative_required, staff_required
+from consortium.portal.periods.models import CollectionPeriod
+from consortium.portal.submissions.actions import do_issue_token
+from consortium.portal.submissions.models import Submission
 from tests.portal.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

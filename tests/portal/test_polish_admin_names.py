@@ -5,10 +5,10 @@ from django.contrib import admin
 from django.utils import translation
 from django.utils.functional import Promise
 
-from consortium.accounts.models import AuditEvent, Company, User
-from consortium.periods.models import CollectionPeriod, IndicatorDefinition
-from consortium.reports.models import Report
-from consortium.submissions.models import AccessToken, Feedback, Receipt, Submission
+from consortium.portal.accounts.models import AuditEvent, Company, User
+from consortium.portal.periods.models import CollectionPeriod, IndicatorDefinition
+from consortium.portal.reports.models import Report
+from consortium.portal.submissions.models import AccessToken, Feedback, Receipt, Submission
 
 OURS = [User, AuditEvent, Company, AccessToken, Submission, Receipt, Feedback, CollectionPeriod,
         IndicatorDefinition, Report]

@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from consortium.periods.status import period_status
-from consortium.submissions.actions import do_issue_token
-from consortium.submissions.models import AccessToken, Submission
+from consortium.portal.periods.status import period_status
+from consortium.portal.submissions.actions import do_issue_token
+from consortium.portal.submissions.models import AccessToken, Submission
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl import load_workbook
 
-from consortium.periods.actions import do_close_period
-from consortium.periods.models import IndicatorDefinition
+from consortium.portal.periods.actions import do_close_period
+from consortium.portal.periods.models import IndicatorDefinition
 
 from .factories import open_period
 from .test_reports_pages import make_report

@@ -4,8 +4,9 @@ import pytest
 from django.urls import reverse
 from django.utils import translation
 
-from consortium import miner_client, miner_runs
-from consortium.submissions import failures
+from consortium.portal.minerlink import client as miner_client
+from consortium.portal.minerlink import runs as miner_runs
+from consortium.portal.submissions import failures
 
 from .factories import open_period
 

@@ -5,10 +5,10 @@ from django.template.defaultfilters import floatformat
 from django.utils import translation
 from openpyxl import Workbook
 
-from consortium.reports import charts, excel
-from consortium.reports.content import Section
-from consortium.reports.statistics import Summary
-from consortium.submissions.views import _unscaled
+from consortium.portal.reports import charts, excel
+from consortium.portal.reports.content import Section
+from consortium.portal.reports.statistics import Summary
+from consortium.portal.submissions.views import _unscaled
 
 NBSP = "\xa0"
 

@@ -3,8 +3,8 @@
 import ast
 import inspect
 
-from consortium.accounts import middleware
-from consortium.runs import consumers
+from consortium.portal.accounts import middleware
+from consortium.portal.runs import consumers
 
 NOW = 1_000_000.0
 
@@ -30,6 +30,6 @@ def test_it_expires_a_session_past_its_absolute_limit(settings):
 def test_it_gives_the_websocket_no_private_name_of_the_middleware():
     tree = ast.parse(inspect.getsource(consumers))
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                and node.module == "consortium.accounts.middleware" for alias in node.names}
+                and node.module == "consortium.portal.accounts.middleware" for alias in node.names}
     assert "session_expired" in imported
     assert not any(name.startswith("_") for name in imported)

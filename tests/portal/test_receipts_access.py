@@ -5,8 +5,8 @@ import json
 import pytest
 from django.utils import timezone
 
-from consortium.submissions import actions
-from consortium.submissions.models import Submission
+from consortium.portal.submissions import actions
+from consortium.portal.submissions.models import Submission
 
 from .factories import miners_setting
 

@@ -8,10 +8,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import override_settings
 
-from consortium.accounts.models import AuditEvent
-from consortium.periods.actions import do_close_period
-from consortium.submissions import actions
-from consortium.submissions.models import Receipt, Submission
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.periods.actions import do_close_period
+from consortium.portal.submissions import actions
+from consortium.portal.submissions.models import Receipt, Submission
 
 from .factories import miners_setting
 

@@ -6,9 +6,9 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from consortium.periods.models import CollectionPeriod, IndicatorDefinition
-from consortium.reports.actions import do_create_report, do_publish
-from consortium.runs.models import AnalysisRun
+from consortium.portal.periods.models import CollectionPeriod, IndicatorDefinition
+from consortium.portal.reports.actions import do_create_report, do_publish
+from consortium.portal.runs.models import AnalysisRun
 
 EMPLOYEES = [3, 7, 12, 12, 25, 40, 88]
 EXPORT = [0, 125, 333, 500, 750, 1000]  # per mille: 0.0 .. 100.0 %
@@ -189,7 +189,7 @@ def test_it_returns_404_for_an_unknown_report(client_for, board_user, db):
 def test_do_create_report_is_idempotent_and_needs_a_finished_run(db):
     report = make_report()
     assert do_create_report(report.run) == report
-    from consortium.reports.actions import ReportError
+    from consortium.portal.reports.actions import ReportError
 
     running = AnalysisRun.objects.create(period=report.period, state="running", run_id=uuid.uuid4())
     with pytest.raises(ReportError):

@@ -4,9 +4,9 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from consortium.accounts.models import AuditEvent
-from consortium.reports.actions import ReportError, do_publish, do_update_notes
-from consortium.reports.models import Report
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.reports.actions import ReportError, do_publish, do_update_notes
+from consortium.portal.reports.models import Report
 
 from .test_reports_pages import make_report
 

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from consortium.runs.models import AnalysisRun
+from consortium.portal.runs.models import AnalysisRun
 
 from .fake_miners import make_member, make_period, make_submission
 

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from django.urls import reverse
 
-from consortium.accounts.models import AuditEvent
-from consortium.reports import content
-from consortium.runs import actions
-from consortium.runs.models import AnalysisRun, MinerRunState
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.reports import content
+from consortium.portal.runs import actions
+from consortium.portal.runs.models import AnalysisRun, MinerRunState
 
 from .fake_miners import SMALL_INDICATORS, make_member, make_period, make_submission
 
@@ -122,7 +122,7 @@ def test_a_finished_run_is_audited_clears_its_shares_and_creates_the_draft_repor
     assert not MinerRunState.objects.filter(run=run, outputs__isnull=False).exists()
     finished = AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FINISHED)
     assert finished.detail == {"run": str(run.run_id), "period": periods[-1].pk}
-    assert run.report.period == periods[-1]  # consortium.reports.actions.do_create_report ran
+    assert run.report.period == periods[-1]  # consortium.portal.reports.actions.do_create_report ran
 
 
 def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff_user, client):
@@ -138,7 +138,7 @@ def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff_user
 
 def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff_user, client, settings):
     settings.PUBLICATION_MIN_VALUES = 1
-    from consortium.periods.indicator_sets import default_indicators
+    from consortium.portal.periods.indicator_sets import default_indicators
 
     period = make_period("Euros", ENDS[-1], indicators=default_indicators("semi_annual"))
     figures = [{"total_return": 9 * 10**11, "employees": 3, "export_share": 1000, "added_value": -7 * 10**10},

@@ -13,8 +13,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from consortium.asgi import application
-from consortium.runs import actions
-from consortium.runs.models import AnalysisRun, MinerRunState
+from consortium.portal.runs import actions
+from consortium.portal.runs.models import AnalysisRun, MinerRunState
 
 from .fake_miners import make_member, make_period, make_staff, make_submission
 

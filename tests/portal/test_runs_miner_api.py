@@ -7,9 +7,9 @@ import copy
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from consortium.accounts.models import AuditEvent
-from consortium.runs.models import AnalysisRun, MinerRunState
-from consortium.runs.reconstruct import outputs_message
+from consortium.contract.messages import outputs_message
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.runs.models import AnalysisRun, MinerRunState
 
 from .fake_miners import TINY_FIGURES, start_tiny_run
 

@@ -8,8 +8,9 @@ import copy
 import pytest
 from django.test import Client
 
-from consortium.runs import actions, reconstruct
-from consortium.runs.models import AnalysisRun, MinerRunState
+from consortium.contract.messages import canonical_digest
+from consortium.portal.runs import actions, reconstruct
+from consortium.portal.runs.models import AnalysisRun, MinerRunState
 
 from .fake_miners import start_tiny_run
 
@@ -91,7 +92,7 @@ def test_the_stored_outputs_are_the_validated_ones(fake, client, run):
     assert response.status_code == 202
     stored = MinerRunState.objects.get(run=run, miner=0).outputs
     assert stored["outputs"] == outputs[0]
-    assert reconstruct.canonical_digest(stored["outputs"]) == stored["digest"]
+    assert canonical_digest(stored["outputs"]) == stored["digest"]
 
 
 def test_an_unexpected_error_while_reconstructing_fails_the_run_instead_of_a_500(fake, client, run,

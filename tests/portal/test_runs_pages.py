@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from consortium.runs import actions
-from consortium.runs.models import AnalysisRun
+from consortium.portal.runs import actions
+from consortium.portal.runs.models import AnalysisRun
 
 from .fake_miners import make_member, make_period, make_submission
 

@@ -6,10 +6,10 @@ import uuid
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from consortium.accounts.models import AuditEvent
-from consortium.periods.indicator_sets import default_indicators
-from consortium.runs import actions
-from consortium.runs.models import AnalysisRun
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.periods.indicator_sets import default_indicators
+from consortium.portal.runs import actions
+from consortium.portal.runs.models import AnalysisRun
 
 from .fake_miners import make_member, make_period, make_submission
 

@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from consortium import celery_app
-from consortium.accounts.models import AuditEvent
-from consortium.runs import actions, tasks
-from consortium.runs.models import AnalysisRun
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.runs import actions, tasks
+from consortium.portal.runs.models import AnalysisRun
 
 from .fake_miners import make_member, make_period, make_submission
 

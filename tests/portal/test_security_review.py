@@ -15,7 +15,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from consortium.accounts.models import AuditEvent, Role, User
+from consortium.portal.accounts.models import AuditEvent, Role, User
 from tests.portal.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -8,10 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from consortium.accounts.models import AuditEvent
-from consortium.periods.actions import do_close_period, do_create_period
-from consortium.submissions import actions
-from consortium.submissions.models import AccessToken, Submission
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.periods.actions import do_close_period, do_create_period
+from consortium.portal.submissions import actions
+from consortium.portal.submissions.models import AccessToken, Submission
 
 from .factories import miners_setting
 

@@ -3,7 +3,7 @@
 import pytest
 from django.test import Client, override_settings
 
-from consortium.submissions.models import AccessToken
+from consortium.portal.submissions.models import AccessToken
 
 from .factories import miners_setting
 

@@ -6,9 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from consortium.accounts.models import AuditEvent
-from consortium.submissions import actions
-from consortium.submissions.models import AccessToken
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.submissions import actions
+from consortium.portal.submissions.models import AccessToken
 
 from .factories import miners_setting
 

@@ -9,7 +9,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.core import checks
 from django.test import override_settings
 
-from consortium.checks import ED25519_SMALL_ORDER, check_miner_settings, ed25519_key_problem
+from consortium.checks import check_miner_settings
+from consortium.contract.keys import ED25519_SMALL_ORDER, ed25519_key_problem
 
 
 def new_key() -> str:

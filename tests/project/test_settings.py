@@ -64,7 +64,7 @@ def test_production_reads_its_key_from_a_file(monkeypatch, tmp_path):
 
 def test_portal_mode_installs_the_portal_apps_only(monkeypatch):
     s = load_settings(monkeypatch, DEPLOYMENT_ENV="dev", DEPLOYMENT_MODE="portal")
-    assert "consortium.accounts.apps.PortalAdminConfig" in s["INSTALLED_APPS"]  # django.contrib.admin
+    assert "consortium.portal.accounts.apps.PortalAdminConfig" in s["INSTALLED_APPS"]  # django.contrib.admin
     assert "miners.apps.MinersConfig" not in s["INSTALLED_APPS"]
 
 

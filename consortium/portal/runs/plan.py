@@ -1,0 +1,77 @@
+"""What the portal asks the miners to compute for a closed period (docs/api.md, `POST {miner}/api/runs`).
+
+Only pseudonyms (submission ids), indicator codes and ranges go to the miners: never a
+company. For each company the latest *complete* submission counts; the columns are in the
+order of their submission ids, which says nothing about the companies behind them.
+"""
+
+from __future__ import annotations
+
+from consortium.portal.periods.models import CollectionPeriod
+from consortium.portal.submissions.models import Submission
+
+# The composite indicator of the paper: added value per employee.
+RATIO_NAME = "added_value_per_employee"
+RATIO_NUMERATOR, RATIO_DENOMINATOR = "added_value", "employees"
+# Time series: this period and the two before it of the same kind (oldest first).
+TIME_SERIES_PERIODS = 3
+
+
+def latest_complete(period: CollectionPeriod) -> dict[int, str]:
+    """company id -> submission id of its latest complete submission in `period`."""
+    latest: dict[int, str] = {}
+    complete = (Submission.objects.filter(period=period, state=Submission.State.COMPLETE)
+                .order_by("company_id", "-completed_at", "-pk"))
+    for company_id, submission_id in complete.values_list("company_id", "submission_id"):
+        latest.setdefault(company_id, str(submission_id))
+    return latest
+
+
+def series_periods(period: CollectionPeriod) -> list[CollectionPeriod]:
+    """Up to TIME_SERIES_PERIODS closed periods of the same kind ending with `period`, oldest first."""
+    earlier = (CollectionPeriod.objects.filter(kind=period.kind, state=CollectionPeriod.State.CLOSED,
+                                               ends_on__lt=period.ends_on)
+               .exclude(pk=period.pk).order_by("-ends_on")[:TIME_SERIES_PERIODS - 1])
+    return [*reversed(list(earlier)), period]
+
+
+def build_request(period: CollectionPeriod, run_id: str, portal_url: str = "") -> dict:
+    """The body of `POST {miner}/api/runs`, the same for the three miners."""
+    latest = latest_complete(period)
+    companies = sorted(latest, key=lambda company: latest[company])
+    indicators = list(period.indicators.order_by("position", "pk"))
+    analyses: list[dict] = [
+        {"kind": "sorted_indicator", "indicator": d.code, "lo": d.lo, "hi": d.hi, "descending": False}
+        for d in indicators
+    ]
+    by_code = {d.code: d for d in indicators}
+    if RATIO_NUMERATOR in by_code and RATIO_DENOMINATOR in by_code:
+        num, den = by_code[RATIO_NUMERATOR], by_code[RATIO_DENOMINATOR]
+        analyses.append({"kind": "ratio", "name": RATIO_NAME, "numerator": num.code,
+                         "denominator": den.code, "num_lo": num.lo, "num_hi": num.hi,
+                         "den_lo": den.lo, "den_hi": den.hi, "frac_bits": 0})
+    periods = series_periods(period)
+    if len(periods) > 1:  # a "series" of one period is the sorted indicator again
+        analyses.extend(_time_series(periods, indicators, companies))
+    return {
+        "run_id": str(run_id),
+        "period": period.pk,
+        "ring": period.ring_bits,
+        "columns": [latest[c] for c in companies],
+        "analyses": analyses,
+        "portal_url": portal_url,
+    }
+
+
+def _time_series(periods, indicators, companies) -> list[dict]:
+    """One analysis per indicator; rows aligned by company (column), null where it has no complete
+    submission (or the indicator was not asked that period)."""
+    latest = [latest_complete(p) for p in periods]
+    codes = [set(p.indicators.values_list("code", flat=True)) for p in periods]
+    return [
+        {"kind": "time_series", "indicator": d.code, "lo": d.lo, "hi": d.hi,
+         "periods": [p.pk for p in periods],
+         "rows": [[by_company.get(c) if d.code in asked else None for c in companies]
+                  for by_company, asked in zip(latest, codes, strict=True)]}
+        for d in indicators
+    ]

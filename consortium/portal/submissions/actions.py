@@ -1,0 +1,255 @@
+"""Every write of the submissions app: issue a token, verify it for a miner, accept receipts, feedback.
+
+Each `do_*` is one transaction. Nothing here logs or audits a token, a share or a figure.
+"""
+
+import hmac
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from consortium.contract import MINERS, messages, tokens
+from consortium.portal.accounts import audit
+from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.minerlink import keys
+from consortium.portal.periods.models import CollectionPeriod
+
+from . import failures
+from .models import AccessToken, Feedback, Receipt, Submission
+
+
+class PeriodNotOpen(Exception):
+    """The period does not accept submissions (draft or closed)."""
+
+
+class TooManyTokens(Exception):
+    """ACCESS_TOKENS_PER_USER_PER_HOUR reached; `retry_at` is when the oldest of them leaves the hour."""
+
+    def __init__(self, retry_at: datetime):
+        super().__init__("token limit reached")
+        self.retry_at = retry_at
+
+
+# --- Issue ------------------------------------------------------------------------------
+
+
+def do_issue_token(user, period: CollectionPeriod, request=None) -> tuple[str, AccessToken, Submission]:
+    """A fresh token, form instance and submission id for `user`'s company in an open period.
+
+    The plaintext token is returned once, for the form page; only its hash is stored. Raises
+    TooManyTokens past ACCESS_TOKENS_PER_USER_PER_HOUR.
+    """
+    company = getattr(user, "company", None)
+    if not user.is_representative or company is None or not company.active:
+        raise PermissionDenied
+    if not period.is_open:
+        raise PeriodNotOpen
+    token = tokens.new_token()
+    with transaction.atomic():
+        # Lock the user's row. The race: a reload loop or a script opens many forms at once; each
+        # would count the same tokens of the last hour and all would pass the limit together.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        _check_token_rate(user)
+        access = AccessToken.objects.create(
+            token_hash=tokens.hash_token(token),
+            user=user,
+            company=company,
+            period=period,
+            expires_at=timezone.now() + timedelta(seconds=settings.ACCESS_TOKEN_TTL_SECONDS),
+        )
+        submission = Submission.objects.create(token=access, user=user, company=company, period=period)
+        audit.record(AuditEvent.Kind.TOKEN_ISSUED, user, request, period=period.pk,
+                     company=company.pk, form=str(access.form_id))
+    return token, access, submission
+
+
+def _check_token_rate(user) -> None:
+    hour_ago = timezone.now() - timedelta(hours=1)
+    recent = AccessToken.objects.filter(user=user, created_at__gt=hour_ago).order_by("-created_at")
+    limit = settings.ACCESS_TOKENS_PER_USER_PER_HOUR
+    times = list(recent.values_list("created_at", flat=True)[:limit])
+    if len(times) >= limit:
+        raise TooManyTokens(retry_at=times[-1] + timedelta(hours=1))
+
+
+# --- Verify (miner -> portal) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    valid: bool
+    reason: str = ""
+    submission_id: str = ""
+    period: int | None = None
+    fields: list[str] = field(default_factory=list)
+
+
+def do_verify_token(miner: int, token: str, period_id: int, form_id, request=None) -> VerifyResult:
+    """Is `token` valid for this form and period and unused by `miner`? If so, miner has now used it.
+
+    Looked up by its SHA-256: the database compares hashes, so the time taken says nothing
+    about how close a guess came to a real token.
+    """
+    token_hash = tokens.hash_token(token)
+    with transaction.atomic():
+        # Lock the token row. The race: the browser's request and a replay of it (or a retry
+        # after a time-out) reach the same miner together; both would read "unused by miner i"
+        # and the miner would store two share sets under one submission id. The lock makes the
+        # second wait and then read "used". The conditional UPDATE below decides on its own
+        # too, for databases (SQLite) where select_for_update is a no-op. Only the token row is
+        # locked (of=self): PostgreSQL refuses FOR UPDATE on the outer join to the submission.
+        access = (AccessToken.objects.select_for_update(of=("self",)).select_related("period", "submission")
+                  .filter(token_hash=token_hash).first())
+        if access is None or not hmac.compare_digest(access.token_hash, token_hash):
+            return VerifyResult(False, "unknown")
+        reason = _refusal(access, miner, period_id, form_id)
+        if reason:
+            return VerifyResult(False, reason)
+        claimed = (AccessToken.objects.filter(pk=access.pk, **{f"used_by_miner_{miner}": False})
+                   .update(**{f"used_by_miner_{miner}": True}))
+        if not claimed:
+            return VerifyResult(False, "used")
+        codes = list(access.period.indicators.order_by("position", "pk").values_list("code", flat=True))
+        return VerifyResult(True, submission_id=str(access.submission.submission_id),
+                            period=access.period_id, fields=codes)
+
+
+def _refusal(access: AccessToken, miner: int, period_id: int, form_id) -> str:
+    if access.period_id != period_id:
+        return "wrong_period"
+    if str(access.form_id) != str(form_id):
+        return "wrong_form"
+    if not access.period.is_open:
+        return "period_closed"
+    if access.expires_at <= timezone.now():
+        return "expired"
+    # A finished attempt (complete or failed) takes no more shares, from any miner.
+    if access.used_by(miner) or access.consumed_at or access.submission.state != Submission.State.PENDING:
+        return "used"
+    return ""
+
+
+# --- Receipts (browser -> portal) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReceiptsResult:
+    complete: bool
+    submitted_at: datetime | None = None
+    reason: str = ""  # failure codes (failures.py)
+
+
+def check_receipts(submission: Submission, receipts: list[dict | None]) -> str:
+    """The failure codes for these receipts against `submission`, or "" when all three are good.
+
+    `receipts` are validated shapes (serializers.ReceiptSerializer), None for one that was not.
+    """
+    if any(r is None for r in receipts):
+        return failures.MALFORMED
+    problems = []
+    for miner in range(MINERS):
+        mine = [r for r in receipts if r["miner"] == miner]
+        if not mine:
+            problems.append(failures.code(failures.MISSING, miner))
+        elif len(mine) > 1:
+            problems.append(failures.code(failures.DUPLICATE, miner))
+        else:
+            problem = _receipt_problem(submission, mine[0])
+            if problem:
+                problems.append(failures.code(problem, miner))
+    return ",".join(problems)
+
+
+def _receipt_problem(submission: Submission, receipt: dict) -> str:
+    if str(receipt["submission_id"]) != str(submission.submission_id):
+        return failures.WRONG_SUBMISSION
+    if receipt["period"] != submission.period_id:
+        return failures.WRONG_PERIOD
+    if keys.miner_public_key(receipt["miner"]) is None:
+        return failures.NO_KEY
+    message = messages.receipt_message(receipt["miner"], receipt["period"], str(receipt["submission_id"]),
+                                       receipt["digest"])
+    if not keys.miner_signed(receipt["miner"], message, receipt["signature"]):
+        return failures.BAD_SIGNATURE
+    return ""
+
+
+def do_accept_receipts(user, form_id, receipts: list[dict | None], request=None) -> ReceiptsResult:
+    """Complete the submission of form `form_id` when all three miners' receipts verify; else fail it.
+
+    Raises Submission.DoesNotExist when the form is not this user's.
+    """
+    submission = Submission.objects.select_related("token").get(token__form_id=form_id, user=user)
+    # Signatures are checked before the transaction: the fields they cover never change.
+    reason = check_receipts(submission, receipts)
+    with transaction.atomic():
+        # The race: the browser posts twice (a double click, a retry) while the first is being
+        # handled; without the lock both could see "pending" and write receipts twice, or one
+        # could fail an attempt the other has just completed.
+        submission = Submission.objects.select_for_update().select_related("period", "token").get(
+            pk=submission.pk)
+        if submission.state == Submission.State.COMPLETE:
+            return ReceiptsResult(True, submission.completed_at)
+        if submission.state == Submission.State.FAILED:
+            return ReceiptsResult(False, reason=failures.ALREADY_FAILED)
+        if not reason and not submission.period.is_open:
+            reason = failures.PERIOD_CLOSED
+        if reason:
+            return _fail(submission, reason, request)
+        return _complete(submission, receipts, request)
+
+
+def _complete(submission: Submission, receipts: list[dict], request) -> ReceiptsResult:
+    now = timezone.now()
+    Receipt.objects.bulk_create([
+        Receipt(submission=submission, miner=r["miner"], digest=r["digest"], signature=r["signature"],
+                verified=True)
+        for r in sorted(receipts, key=lambda r: r["miner"])
+    ])
+    submission.state = Submission.State.COMPLETE
+    submission.completed_at = now
+    submission.failure_reason = ""
+    submission.save(update_fields=["state", "completed_at", "failure_reason"])
+    submission.token.consumed_at = now
+    submission.token.save(update_fields=["consumed_at"])
+    audit.record(AuditEvent.Kind.SUBMISSION_COMPLETE, submission.user, request,
+                 period=submission.period_id, company=submission.company_id,
+                 submission=str(submission.submission_id))
+    return ReceiptsResult(True, now)
+
+
+def _fail(submission: Submission, reason: str, request) -> ReceiptsResult:
+    reason = reason[: Submission._meta.get_field("failure_reason").max_length]
+    submission.state = Submission.State.FAILED
+    submission.failure_reason = reason
+    submission.save(update_fields=["state", "failure_reason"])
+    audit.record(AuditEvent.Kind.SUBMISSION_FAILED, submission.user, request,
+                 period=submission.period_id, company=submission.company_id,
+                 submission=str(submission.submission_id), reason=reason)
+    return ReceiptsResult(False, reason=reason)
+
+
+# --- Feedback ---------------------------------------------------------------------------
+
+
+class FeedbackNotAllowed(Exception):
+    """Only a complete submission takes feedback, once."""
+
+
+def do_record_feedback(submission: Submission, *, benefit: str, explanation_helped: str,
+                       extra_indicators: str) -> Feedback:
+    with transaction.atomic():
+        # The race: two tabs send the questionnaire at once; the lock (and the one-to-one
+        # constraint behind it) keeps one answer per submission.
+        submission = Submission.objects.select_for_update().get(pk=submission.pk)
+        if submission.state != Submission.State.COMPLETE or Feedback.objects.filter(
+                submission=submission).exists():
+            raise FeedbackNotAllowed
+        return Feedback.objects.create(submission=submission, benefit=benefit,
+                                       explanation_helped=explanation_helped,
+                                       extra_indicators=extra_indicators.strip())

@@ -1,0 +1,78 @@
+"""JSON endpoints: the miners' token check and the browser's receipts (docs/api.md, sections 1 and 3)."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from consortium.portal.accounts.permissions import IsRepresentative
+from consortium.portal.minerlink.authentication import IsMiner, MinerAuthentication
+
+from . import actions, failures
+from .models import Submission
+from .serializers import (
+    ReceiptSerializer,
+    ReceiptsRequest,
+    ReceiptsResponse,
+    TokenVerifyRequest,
+    TokenVerifyResponse,
+)
+
+
+class TokenVerifyView(APIView):
+    authentication_classes = [MinerAuthentication]
+    permission_classes = [IsMiner]
+
+    @extend_schema(
+        operation_id="miner_tokens_verify",
+        summary="Is this access token valid for this form and period, and unused by the calling miner?",
+        request=TokenVerifyRequest,
+        responses={200: TokenVerifyResponse, 400: OpenApiResponse(description="malformed request"),
+                   401: OpenApiResponse(description="no valid miner credentials")},
+        tags=["miner -> portal"],
+    )
+    def post(self, request):
+        body = TokenVerifyRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        result = actions.do_verify_token(request.user.index, data["token"], data["period"], data["form"],
+                                         request=request)
+        if not result.valid:
+            return Response({"valid": False, "reason": result.reason})
+        return Response({"valid": True, "submission_id": result.submission_id, "period": result.period,
+                         "fields": result.fields})
+
+
+class ReceiptsView(APIView):
+    # SessionAuthentication enforces CSRF for every unsafe method.
+    authentication_classes = [SessionAuthentication]
+    permission_classes = [IsRepresentative]
+
+    @extend_schema(
+        operation_id="submissions_receipts",
+        summary="The browser forwards the three miners' signed receipts; three valid ones complete it.",
+        request=ReceiptsRequest,
+        responses={200: ReceiptsResponse, 400: ReceiptsResponse, 404: ReceiptsResponse},
+        tags=["browser -> portal"],
+    )
+    def post(self, request):
+        body = ReceiptsRequest(data=request.data)
+        body.is_valid(raise_exception=True)
+        receipts = [_parse_receipt(r) for r in body.validated_data["receipts"]]
+        try:
+            result = actions.do_accept_receipts(request.user, body.validated_data["form"], receipts,
+                                                request=request)
+        except Submission.DoesNotExist:
+            return Response({"complete": False, "reason": _("This form is unknown; please open a new one.")},
+                            status=status.HTTP_404_NOT_FOUND)
+        if result.complete:
+            return Response({"complete": True, "submitted_at": result.submitted_at.isoformat()})
+        return Response({"complete": False, "reason": failures.describe(result.reason)},
+                        status=status.HTTP_400_BAD_REQUEST)
+
+
+def _parse_receipt(raw: dict) -> dict | None:
+    receipt = ReceiptSerializer(data=raw)
+    return receipt.validated_data if receipt.is_valid() else None
