@@ -10,8 +10,7 @@ from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.reports.actions import do_update_notes
 from consortium.portal.reports.excel import STATISTICS_HEADER_ROW, SUMMARY_SHEET
 from consortium.portal.reports.statistics import Summary
-
-from .test_reports_pages import make_report
+from tests.portal.reports.test_pages import make_report
 
 
 def _download(client, report):

@@ -12,8 +12,7 @@ from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.periods.actions import do_close_period
 from consortium.portal.submissions import actions
 from consortium.portal.submissions.models import Receipt, Submission
-
-from .factories import miners_setting
+from tests.portal.factories import miners_setting
 
 RECEIPTS = "/submissions/receipts/"
 DIGEST = "ab" * 32

@@ -10,8 +10,7 @@ from django.utils import timezone
 from consortium.contract.tokens import hash_token
 from consortium.portal.periods.actions import do_close_period, do_create_period
 from consortium.portal.submissions.models import AccessToken, Submission
-
-from .factories import miners_setting, open_period
+from tests.portal.factories import miners_setting, open_period
 
 MINERS = miners_setting()
 

@@ -13,8 +13,7 @@ from consortium.portal.accounts.models import Company, User
 from consortium.portal.minerlink import client as miner_client
 from consortium.portal.periods import actions
 from consortium.portal.submissions.models import AccessToken, Submission
-
-from .factories import miners_setting
+from tests.portal.factories import miners_setting
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,7 @@ from django.utils import timezone
 
 from consortium.portal.submissions import actions
 from consortium.portal.submissions.models import Feedback, Submission
-
-from .factories import miners_setting
+from tests.portal.factories import miners_setting
 
 ANSWER = {"benefit": "somewhat", "explanation_helped": "yes", "extra_indicators": "R&D spending"}
 

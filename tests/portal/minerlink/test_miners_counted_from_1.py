@@ -7,8 +7,7 @@ from django.utils import translation
 from consortium.portal.minerlink import client as miner_client
 from consortium.portal.minerlink import runs as miner_runs
 from consortium.portal.submissions import failures
-
-from .factories import open_period
+from tests.portal.factories import open_period
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.periods.actions import do_close_period, do_create_period
 from consortium.portal.submissions import actions
 from consortium.portal.submissions.models import AccessToken, Submission
-
-from .factories import miners_setting
+from tests.portal.factories import miners_setting
 
 SECRETS = ["secret-of-miner-0-" + "a" * 30, "secret-of-miner-1-" + "b" * 30, "secret-of-miner-2-" + "c" * 30]
 VERIFY = "/api/miner/tokens/verify"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 MINER_ENDPOINTS = ["/api/miner/tokens/verify", "/api/miner/runs/{run_id}/progress",
                    "/api/miner/runs/{run_id}/outputs"]
 

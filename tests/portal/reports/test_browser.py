@@ -6,8 +6,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from tests.browser import launch, require_chromium
-
-from .test_reports_pages import EMPLOYEES, make_report
+from tests.portal.reports.test_pages import EMPLOYEES, make_report
 
 
 @pytest.fixture

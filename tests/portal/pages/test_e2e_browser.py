@@ -9,9 +9,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.browser import launch, require_chromium
-
-from .conftest import PASSWORD, totp_code
-from .e2e_data import EMPLOYEES, FakeMinerHosts, build
+from tests.portal.conftest import PASSWORD, totp_code
+from tests.portal.e2e_data import EMPLOYEES, FakeMinerHosts, build
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

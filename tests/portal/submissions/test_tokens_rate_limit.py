@@ -9,8 +9,7 @@ from django.utils import timezone
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.submissions import actions
 from consortium.portal.submissions.models import AccessToken
-
-from .factories import miners_setting
+from tests.portal.factories import miners_setting
 
 
 @pytest.fixture(autouse=True)

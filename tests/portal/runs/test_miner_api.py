@@ -10,8 +10,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from consortium.contract.messages import outputs_message
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
-
-from .fake_miners import TINY_FIGURES, start_tiny_run
+from tests.portal.fake_miners import TINY_FIGURES, start_tiny_run
 
 
 @pytest.fixture

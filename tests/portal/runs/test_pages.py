@@ -7,8 +7,7 @@ import pytest
 
 from consortium.portal.runs import actions
 from consortium.portal.runs.models import AnalysisRun
-
-from .fake_miners import make_member, make_period, make_submission
+from tests.portal.fake_miners import make_member, make_period, make_submission
 
 
 @pytest.fixture

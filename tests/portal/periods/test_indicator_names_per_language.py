@@ -11,9 +11,8 @@ from openpyxl import load_workbook
 
 from consortium.portal.periods.actions import do_close_period
 from consortium.portal.periods.models import IndicatorDefinition
-
-from .factories import open_period
-from .test_reports_pages import make_report
+from tests.portal.factories import open_period
+from tests.portal.reports.test_pages import make_report
 
 pytestmark = pytest.mark.django_db
 

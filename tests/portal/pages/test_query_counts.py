@@ -9,9 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from consortium.portal.periods.models import CollectionPeriod
 from consortium.portal.reports.actions import do_create_report, do_publish
-
-from .e2e_data import FakeMinerHosts, _attempt, _period, _results, _run, build
-from .fake_miners import make_member
+from tests.portal.e2e_data import FakeMinerHosts, _attempt, _period, _results, _run, build
+from tests.portal.fake_miners import make_member
 
 
 def _pages(demo) -> dict[str, list[str]]:

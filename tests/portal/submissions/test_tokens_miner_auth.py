@@ -4,8 +4,7 @@ import pytest
 from django.test import Client, override_settings
 
 from consortium.portal.submissions.models import AccessToken
-
-from .factories import miners_setting
+from tests.portal.factories import miners_setting
 
 SECRETS = ["s0-" + "x" * 40, "s1-" + "y" * 40, "s2-" + "z" * 40]
 VERIFY = "/api/miner/tokens/verify"

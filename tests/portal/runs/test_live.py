@@ -15,8 +15,7 @@ from django.utils import timezone
 from consortium.asgi import application
 from consortium.portal.runs import actions
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
-
-from .fake_miners import make_member, make_period, make_staff, make_submission
+from tests.portal.fake_miners import make_member, make_period, make_staff, make_submission
 
 
 class Websocket(ApplicationCommunicator):

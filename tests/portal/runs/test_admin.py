@@ -5,8 +5,7 @@ import datetime as dt
 import pytest
 
 from consortium.portal.runs.models import AnalysisRun
-
-from .fake_miners import make_member, make_period, make_submission
+from tests.portal.fake_miners import make_member, make_period, make_submission
 
 CHANGELIST = "/admin/periods/collectionperiod/"
 

@@ -10,8 +10,7 @@ from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.periods.indicator_sets import default_indicators
 from consortium.portal.runs import actions
 from consortium.portal.runs.models import AnalysisRun
-
-from .fake_miners import make_member, make_period, make_submission
+from tests.portal.fake_miners import make_member, make_period, make_submission
 
 ENDS = [dt.date(2025, 6, 30), dt.date(2025, 12, 31), dt.date(2026, 6, 30)]
 

@@ -7,8 +7,7 @@ from django.utils import timezone
 
 from consortium.portal.submissions import actions
 from consortium.portal.submissions.models import Submission
-
-from .factories import miners_setting
+from tests.portal.factories import miners_setting
 
 RECEIPTS = "/submissions/receipts/"
 HISTORY = "/submissions/"

@@ -12,8 +12,7 @@ from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.reports import content
 from consortium.portal.runs import actions
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
-
-from .fake_miners import SMALL_INDICATORS, make_member, make_period, make_submission
+from tests.portal.fake_miners import SMALL_INDICATORS, make_member, make_period, make_submission
 
 BOUNDS = {d["code"]: (d["lo"], d["hi"]) for d in SMALL_INDICATORS}
 CODES = list(BOUNDS)

@@ -11,8 +11,7 @@ from consortium import celery_app
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.runs import actions, tasks
 from consortium.portal.runs.models import AnalysisRun
-
-from .fake_miners import make_member, make_period, make_submission
+from tests.portal.fake_miners import make_member, make_period, make_submission
 
 LIMIT = 2 * 3600
 REASON = "the miners did not finish the analysis within 2\xa0hours of its start (the time limit)"
@@ -107,7 +106,7 @@ def test_the_beat_schedule_names_the_registered_task():
 
 
 def test_the_compose_set_up_runs_one_beat_for_the_portal():
-    root = Path(__file__).resolve().parents[2] / "docker"
+    root = Path(__file__).resolve().parents[3] / "docker"
     services = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]
     beats = {name: s for name, s in services.items() if s.get("command") == ["beat"]}
     assert list(beats) == ["portal-beat"]

@@ -7,8 +7,7 @@ from django.urls import reverse
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.reports.actions import ReportError, do_publish, do_update_notes
 from consortium.portal.reports.models import Report
-
-from .test_reports_pages import make_report
+from tests.portal.reports.test_pages import make_report
 
 
 def _csrf(client, url):

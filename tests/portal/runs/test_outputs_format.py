@@ -11,8 +11,7 @@ from django.test import Client
 from consortium.contract.messages import canonical_digest
 from consortium.portal.runs import actions, reconstruct
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
-
-from .fake_miners import start_tiny_run
+from tests.portal.fake_miners import start_tiny_run
 
 NOT_AS_DOCUMENTED = ("miner 1 sent outputs that are not exactly in the documented format "
                      "(a value of another type, or an unknown key)")

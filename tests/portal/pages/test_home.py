@@ -1,7 +1,7 @@
 """A representative's home page: each open period's status for their own company."""
 
-from .factories import open_period
-from .fake_miners import make_submission
+from tests.portal.factories import open_period
+from tests.portal.fake_miners import make_submission
 
 
 def _card(page: str, period) -> str:
