@@ -94,6 +94,7 @@ _MODE_APPS = {
         "consortium.portal.submissions",
         "consortium.portal.runs",
         "consortium.portal.reports",
+        "consortium.portal.overview",
     ],
     "miner": ["miners.apps.MinersConfig"],
 }
@@ -164,7 +165,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "overview:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Lock-out: 5 failed logins for one username from one address lock it for 1 hour

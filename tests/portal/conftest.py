@@ -10,6 +10,7 @@ And what the member-side tests share: an open period, a token issued for it, fak
 from datetime import timedelta
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
@@ -31,6 +32,23 @@ def _fast_password_hashing(settings):
     """Argon2 takes a fifth of a second per hash, by design; tests hash hundreds of passwords.
     (test_accounts_login checks that the real settings hash with Argon2.)"""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _commit_hooks_inside_the_tests_transaction(monkeypatch):
+    """A test's own transaction never commits, so `transaction.on_commit` work (dispatching a run) would
+    never run. Here a hook runs as it would in production: at once when only the test's transaction is
+    open, and still deferred inside a transaction the code opened itself (then it never runs, as a
+    hook of a transaction that is rolled back)."""
+    real = transaction.on_commit
+
+    def on_commit(func, using=None, robust=False):
+        blocks = transaction.get_connection(using).atomic_blocks
+        if all(getattr(block, "_from_testcase", False) for block in blocks):
+            return func()
+        return real(func, using, robust)
+
+    monkeypatch.setattr(transaction, "on_commit", on_commit)
 
 
 @pytest.fixture

@@ -275,7 +275,7 @@ def start_tiny_run(fake):
     miners, and its run started (the miners have accepted it)."""
     import datetime as dt
 
-    from consortium.portal.runs.actions import start_run
+    from consortium.portal.runs.tasks import start_run
 
     period = make_period("2026 H1", dt.date(2026, 6, 30), indicators=TINY_INDICATORS)
     for k, figures in enumerate(TINY_FIGURES):

@@ -17,7 +17,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
 
 from . import actions, forms
-from .home import home_context
 from .middleware import SESSION_EXPIRED_FLAG
 
 
@@ -26,7 +25,7 @@ def _next_url(request):
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
                                        require_https=request.is_secure()):
         return target
-    return reverse("accounts:home")
+    return reverse("overview:home")
 
 
 class LoginView(auth_views.LoginView):
@@ -47,11 +46,6 @@ def locked_out(request, original_response=None, credentials=None):
     retry_at = timezone.now() + cool_off if cool_off else None
     minutes = round(cool_off.total_seconds() / 60) if cool_off else None
     return render(request, "accounts/locked_out.html", {"retry_at": retry_at, "minutes": minutes}, status=429)
-
-
-@login_required
-def home(request):
-    return render(request, "accounts/home.html", home_context(request.user))
 
 
 def how_it_works(request):
@@ -117,7 +111,7 @@ def otp_verify(request):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "registration/password_change_form.html"
     form_class = forms.PasswordChangeForm
-    success_url = reverse_lazy("accounts:home")
+    success_url = reverse_lazy("overview:home")
 
     def form_valid(self, form):
         actions.do_change_password(self.request, form.cleaned_data["new_password1"])

@@ -1,6 +1,6 @@
 """Extension point of the collection period admin, and its confirmation step.
 
-Other apps add admin actions to the period changelist without editing periods/admin.py:
+Other apps add admin actions to the period changelist without editing the period admin (overview/admin.py):
 
     from django.contrib import admin
     from consortium.portal.periods.admin_actions import EXTRA_ACTIONS, confirm_then

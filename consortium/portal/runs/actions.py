@@ -46,30 +46,16 @@ class RunConflict(Exception):
 # --- Start -------------------------------------------------------------------------------
 
 
-def start_run(period: CollectionPeriod, actor, request=None, restarted_from: AnalysisRun | None = None):
-    """Record a run of a closed period, then ask the three miners to compute it.
-
-    Returns the run; it is already failed (with the reason naming the miner) when a miner
-    refused or could not be reached.
-    """
+def check_may_start(actor) -> None:
     if not getattr(actor, "is_consortium_staff", False):
         raise PermissionDenied
-    portal_url = request.build_absolute_uri("/") if request is not None else ""
-    run = do_create_run(period, actor, request, portal_url, restarted_from)
-    from . import tasks  # the task module imports this one
-
-    tasks.dispatch_run.delay(run.pk)
-    run.refresh_from_db()
-    return run
 
 
-def restart_run(run: AnalysisRun, actor, request=None) -> AnalysisRun:
+def check_may_restart(run: AnalysisRun, actor) -> None:
     """A failed run is started again as a new run with a new id (the miners never reuse a run id)."""
-    if not getattr(actor, "is_consortium_staff", False):
-        raise PermissionDenied
+    check_may_start(actor)
     if run.state != AnalysisRun.State.FAILED:
         raise RunError(_("Only a failed analysis can be restarted."))
-    return start_run(run.period, actor, request, restarted_from=run)
 
 
 @transaction.atomic
@@ -174,14 +160,6 @@ def is_overdue(run: AnalysisRun) -> bool:
     """Still starting or running RUN_TIMEOUT_SECONDS after it was started."""
     limit = timedelta(seconds=settings.RUN_TIMEOUT_SECONDS)
     return run.state in ACTIVE_STATES and timezone.now() - run.created_at >= limit
-
-
-def fail_if_overdue(run: AnalysisRun) -> AnalysisRun:
-    """Fail `run` if it is overdue (whenever its status is shown or polled); returns it up to date."""
-    if is_overdue(run):
-        do_fail_overdue(run.pk)
-        run.refresh_from_db()
-    return run
 
 
 def fail_overdue_runs() -> int:

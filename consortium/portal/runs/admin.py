@@ -3,7 +3,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from .actions import RunError, start_run
+from .actions import RunError
+from .tasks import start_run
 
 try:
     from consortium.portal.periods.admin_actions import EXTRA_ACTIONS, confirm_then

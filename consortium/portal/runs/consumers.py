@@ -23,7 +23,7 @@ from django_otp.models import Device
 
 from consortium.portal.accounts.middleware import pending_step, session_expired
 
-from . import actions, live
+from . import live, tasks
 from .models import AnalysisRun
 
 CLOSE_FORBIDDEN = 4403
@@ -87,4 +87,4 @@ class RunProgressConsumer(AsyncJsonWebsocketConsumer):
     @database_sync_to_async
     def _status(self, run_id):
         run = AnalysisRun.objects.filter(run_id=run_id).first()
-        return live.run_status(actions.fail_if_overdue(run)) if run is not None else None
+        return live.run_status(tasks.refresh_if_overdue(run)) if run is not None else None

@@ -26,7 +26,7 @@ RUNS_SHOWN = 50
 @require_safe
 @staff_required
 def index(request):
-    actions.fail_overdue_runs()
+    tasks.fail_overdue_runs.delay()
     runs = (AnalysisRun.objects.select_related("period", "started_by")
             .prefetch_related("miner_states")[:RUNS_SHOWN])
     periods = (CollectionPeriod.objects.filter(state=CollectionPeriod.State.CLOSED)
@@ -44,7 +44,7 @@ def start(request, period_id):
     if request.method == "POST":
         if ConfirmForm(request.POST).is_valid():
             try:
-                run = actions.start_run(period, request.user, request)
+                run = tasks.start_run(period, request.user, request)
             except actions.RunError as exc:
                 messages.error(request, str(exc))
                 return redirect("runs:list")
@@ -69,7 +69,7 @@ def start(request, period_id):
 @staff_required
 def detail(request, run_id):
     run = get_object_or_404(AnalysisRun.objects.select_related("period", "started_by"), run_id=run_id)
-    run = actions.fail_if_overdue(run)
+    run = tasks.refresh_if_overdue(run)
     return render(request, "runs/detail.html", {
         "run": run,
         "status": live.run_status(run),
@@ -97,7 +97,7 @@ def _summary(run) -> list[dict]:
 @staff_required
 def status(request, run_id):
     """The polling fallback of the progress page's websocket: the same JSON."""
-    run = actions.fail_if_overdue(get_object_or_404(AnalysisRun, run_id=run_id))
+    run = tasks.refresh_if_overdue(get_object_or_404(AnalysisRun, run_id=run_id))
     _poll_if_stale(run)
     return JsonResponse(live.run_status(run))
 
@@ -123,7 +123,7 @@ def restart(request, run_id):
         messages.error(request, _("Please confirm with the button below."))
         return redirect("runs:detail", run_id=run.run_id)
     try:
-        new_run = actions.restart_run(run, request.user, request)
+        new_run = tasks.restart_run(run, request.user, request)
     except actions.RunError as exc:
         messages.error(request, str(exc))
         return redirect("runs:detail", run_id=run.run_id)

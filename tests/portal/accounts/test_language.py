@@ -8,7 +8,7 @@ from consortium.portal.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
-SET_LANGUAGE, HOME = reverse("set_language"), reverse("accounts:home")
+SET_LANGUAGE, HOME = reverse("set_language"), reverse("overview:home")
 
 
 def switch(client, language):

@@ -8,7 +8,7 @@ from tests.portal.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-LOGIN, HOME = reverse("accounts:login"), reverse("accounts:home")
+LOGIN, HOME = reverse("accounts:login"), reverse("overview:home")
 
 
 def csrf_token(client, url=LOGIN):

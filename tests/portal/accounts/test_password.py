@@ -57,14 +57,14 @@ def test_the_user_page_password_link_resets_the_same_way(client_for, staff_user,
 def test_it_forces_a_change_at_the_next_login_then_lets_the_user_in(client_for, staff_user, rep_a, client):
     _done, temporary = reset(client_for(staff_user), rep_a)
     client.post(reverse("accounts:login"), {"username": "rep_a", "password": temporary})
-    assert client.get(reverse("accounts:home"))["Location"].startswith(CHANGE_PASSWORD)
+    assert client.get(reverse("overview:home"))["Location"].startswith(CHANGE_PASSWORD)
     assert client.get(reverse("reports:list"))["Location"].startswith(CHANGE_PASSWORD)
     page = client.get(CHANGE_PASSWORD).content.decode()
     assert "Your password was reset" in page
     response = client.post(CHANGE_PASSWORD, {"old_password": temporary, "new_password1": NEW_PASSWORD,
                                              "new_password2": NEW_PASSWORD})
     assert response.status_code == 302
-    assert client.get(reverse("accounts:home")).status_code == 200  # still logged in
+    assert client.get(reverse("overview:home")).status_code == 200  # still logged in
     user = User.objects.get(pk=rep_a.pk)
     assert user.check_password(NEW_PASSWORD) and not user.must_change_password
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.PASSWORD_CHANGED, actor=rep_a).exists()

@@ -19,7 +19,7 @@ from tests.portal.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-HOME, ADMIN = reverse("accounts:home"), reverse("admin:index")
+HOME, ADMIN = reverse("overview:home"), reverse("admin:index")
 
 
 # --- is_staff follows the role, and only the staff role ---------------------------------

@@ -3,7 +3,7 @@ from django.urls import reverse
 
 def test_it_logs_each_persona_in(client_for, rep_a, rep_b, staff_user, board_user):
     for user in (rep_a, rep_b, staff_user, board_user):
-        response = client_for(user).get(reverse("accounts:home"))
+        response = client_for(user).get(reverse("overview:home"))
         assert response.status_code == 200
         assert response.wsgi_request.user == user
 

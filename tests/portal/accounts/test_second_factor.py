@@ -13,7 +13,7 @@ from tests.portal.conftest import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 
-HOME, ADMIN = reverse("accounts:home"), reverse("admin:index")
+HOME, ADMIN = reverse("overview:home"), reverse("admin:index")
 SETUP, VERIFY = reverse("accounts:otp_setup"), reverse("accounts:otp_verify")
 
 

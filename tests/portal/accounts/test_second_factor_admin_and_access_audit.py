@@ -101,9 +101,9 @@ def test_the_delete_page_of_one_device_is_the_same_audited_reset(client_for, sta
 
 def test_after_a_reset_the_person_must_set_up_a_new_app(client_for, staff_user, board_user, board_device):
     board = client_for(board_user)
-    assert board.get(reverse("accounts:home")).status_code == 200
+    assert board.get(reverse("overview:home")).status_code == 200
     client_for(staff_user).post(f"{DEVICES}{board_device.pk}/delete/", {"post": "yes"})
-    response = board.get(reverse("accounts:home"))
+    response = board.get(reverse("overview:home"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:otp_setup"))
 
 

@@ -11,7 +11,7 @@ from consortium.portal.accounts.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
-HOME = reverse("accounts:home")
+HOME = reverse("overview:home")
 
 
 def move_clocks(client, started_ago, seen_ago):

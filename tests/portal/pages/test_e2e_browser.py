@@ -77,7 +77,7 @@ def test_each_persona_logs_in_through_the_form_and_reaches_its_home(demo, page, 
                                                                     expected):
     user = getattr(demo, persona)
     log_in(page, live_server.url, user)
-    assert page.url == live_server.url + reverse("accounts:home")
+    assert page.url == live_server.url + reverse("overview:home")
     assert nav(page) == expected
     assert page.locator("h1").inner_text() == f"Welcome, {user.get_full_name()}"
     if persona == "rep":

@@ -152,19 +152,19 @@ def test_the_login_page_is_in_estonian_for_a_visitor_who_chose_it():
 
 
 def test_the_representatives_home_page_is_in_estonian(client_for, rep_a):
-    assert_estonian(client_for(estonian(rep_a)).get(reverse("accounts:home")),
+    assert_estonian(client_for(estonian(rep_a)).get(reverse("overview:home")),
                     present=["Tere tulemast, Anna", "Avaleht", "Aruanded", "Logi välja"],
                     absent=["Welcome", ">Home<", ">Reports<", "Log out", "Published reports"])
 
 
 def test_the_staff_home_page_is_in_estonian(client_for, staff_user):
-    assert_estonian(client_for(estonian(staff_user)).get(reverse("accounts:home")),
+    assert_estonian(client_for(estonian(staff_user)).get(reverse("overview:home")),
                     present=["Halda perioode", "Analüüsid", "Auditilogi", "Haldus"],
                     absent=["Manage periods", "Audit log", ">Administration<", "Members and people"])
 
 
 def test_the_board_home_page_is_in_estonian(client_for, board_user):
-    assert_estonian(client_for(estonian(board_user)).get(reverse("accounts:home")),
+    assert_estonian(client_for(estonian(board_user)).get(reverse("overview:home")),
                     present=["Aruannete mustandid", "Vaata aruannete mustandeid"],
                     absent=["Draft reports", "Review draft reports", "What the members see."])
 
@@ -230,7 +230,7 @@ def test_the_admin_is_in_estonian_for_staff(client_for, staff_user):
 
 def test_switching_to_estonian_is_saved_on_the_user_and_the_next_page_is_estonian(client_for, rep_a):
     client = client_for(rep_a, csrf=True)
-    home = reverse("accounts:home")
+    home = reverse("overview:home")
     assert "Welcome" in client.get(home).content.decode()
     token = client.cookies["csrftoken"].value
     response = client.post(reverse("set_language"),
@@ -242,7 +242,7 @@ def test_switching_to_estonian_is_saved_on_the_user_and_the_next_page_is_estonia
 
 
 def test_the_language_switch_names_each_language_in_that_language(client_for, rep_a):
-    html = client_for(estonian(rep_a)).get(reverse("accounts:home")).content.decode()
+    html = client_for(estonian(rep_a)).get(reverse("overview:home")).content.decode()
     assert '<option value="en" lang="en">English</option>' in html
     assert '<option value="et" lang="et" selected>Eesti</option>' in html
     assert "inglise" not in html

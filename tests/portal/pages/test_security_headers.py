@@ -47,7 +47,7 @@ def test_it_sends_the_policy_to_anonymous_visitors_and_on_error_pages(csrf_clien
 
 
 def test_it_offers_only_the_secure_socket_over_https(rep_a, client_for):
-    policy = directives(client_for(rep_a).get(reverse("accounts:home"), secure=True))
+    policy = directives(client_for(rep_a).get(reverse("overview:home"), secure=True))
     assert policy["connect-src"][:2] == ["'self'", "wss://testserver"]
 
 

@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 
 from consortium.portal.accounts.models import AuditEvent, Company, User
+from consortium.portal.overview.admin import is_consortium_staff
 from consortium.portal.periods import actions, admin_actions
-from consortium.portal.periods.admin import is_consortium_staff
 from consortium.portal.periods.models import CollectionPeriod
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.reports import content
-from consortium.portal.runs import actions
+from consortium.portal.runs import tasks
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
 from tests.portal.fake_miners import SMALL_INDICATORS, make_member, make_period, make_submission
 
@@ -87,7 +87,7 @@ def expected(figures):
 def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff_user, client, settings):
     settings.PUBLICATION_MIN_VALUES = 1  # every value kept, to compare them all
     periods, figures = world
-    run = actions.start_run(periods[-1], staff_user)
+    run = tasks.start_run(periods[-1], staff_user)
     assert run.state == AnalysisRun.State.RUNNING
 
     answers = fake.push(client, run.run_id)
@@ -114,7 +114,7 @@ def test_it_reconstructs_what_plaintext_numpy_computes(world, fake, staff_user, 
 def test_a_finished_run_is_audited_clears_its_shares_and_creates_the_draft_report(world, fake, staff_user,
                                                                                     client):
     periods, _ = world
-    run = actions.start_run(periods[-1], staff_user)
+    run = tasks.start_run(periods[-1], staff_user)
     fake.push(client, run.run_id)
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.DONE
@@ -126,7 +126,7 @@ def test_a_finished_run_is_audited_clears_its_shares_and_creates_the_draft_repor
 
 def test_a_repeated_push_of_the_same_outputs_is_harmless(world, fake, staff_user, client):
     periods, _ = world
-    run = actions.start_run(periods[-1], staff_user)
+    run = tasks.start_run(periods[-1], staff_user)
     outputs = fake.compute(run.run_id)
     first = fake.post(client, 0, run.run_id, "outputs", fake.sign(0, run.run_id, outputs[0]))
     again = fake.post(client, 0, run.run_id, "outputs", fake.sign(0, run.run_id, outputs[0]))
@@ -146,7 +146,7 @@ def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff_user, clie
     for k, row in enumerate(figures):
         s = make_submission(*make_member(f"Member {k}"), period)
         fake.deposit(64, s.submission_id, row)
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
     assert run.request["ring"] == 64
     fake.push(client, run.run_id)
     run.refresh_from_db()
@@ -162,7 +162,7 @@ def test_the_64_bit_ring_with_the_default_euro_ranges(db, fake, staff_user, clie
 def test_a_small_cohort_is_stored_without_its_values(world, fake, staff_user, client, settings):
     settings.PUBLICATION_MIN_VALUES = 7  # the last period has only 6 members
     periods, figures = world
-    run = actions.start_run(periods[-1], staff_user)
+    run = tasks.start_run(periods[-1], staff_user)
     fake.push(client, run.run_id)
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.DONE, run.error
@@ -183,7 +183,7 @@ def test_the_draft_report_of_a_small_cohort_says_not_enough_values(world, fake, 
                                                                    client, client_for, settings):
     settings.PUBLICATION_MIN_VALUES = 7
     periods, figures = world
-    run = actions.start_run(periods[-1], staff_user)
+    run = tasks.start_run(periods[-1], staff_user)
     fake.push(client, run.run_id)
     run.refresh_from_db()
     shown = content.build(run.report, board_user)
@@ -201,7 +201,7 @@ def test_an_earlier_period_with_a_small_cohort_is_stored_blank(world, fake, staf
     present = [sum(c[p] is not None for c in columns) for p in range(3)]
     assert present[1] < present[2]  # member 5 skipped the middle period
     settings.PUBLICATION_MIN_VALUES = present[2]
-    run = actions.start_run(periods[-1], staff_user)
+    run = tasks.start_run(periods[-1], staff_user)
     fake.push(client, run.run_id)
     run.refresh_from_db()
     series = run.results["time_series"]["export_share"]

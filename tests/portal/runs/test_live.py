@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from consortium.asgi import application
-from consortium.portal.runs import actions
+from consortium.portal.runs import actions, tasks
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
 from tests.portal.fake_miners import make_member, make_period, make_staff, make_submission
 
@@ -57,7 +57,7 @@ def fresh_cache():
 def run(db, fake):
     period = make_period("2026 H1", dt.date(2026, 6, 30))
     make_submission(*make_member("Member"), period)
-    run = actions.start_run(period, make_staff())
+    run = tasks.start_run(period, make_staff())
     run.fake = fake
     return run
 

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 
 from consortium.contract.messages import canonical_digest
-from consortium.portal.runs import actions, reconstruct
+from consortium.portal.runs import actions, reconstruct, tasks
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
 from tests.portal.fake_miners import start_tiny_run
 
@@ -61,7 +61,7 @@ def test_an_analysis_index_sent_as_a_string_is_refused_and_fails_the_run(fake, c
 def test_the_failed_run_can_be_restarted(fake, client, run):
     push_all(fake, client, run, changed(lambda o: o[1].update(analysis="1")))
     run.refresh_from_db()
-    again = actions.restart_run(run, run.started_by)
+    again = tasks.restart_run(run, run.started_by)
     assert again.state == AnalysisRun.State.RUNNING
 
 

@@ -5,7 +5,7 @@ import datetime as dt
 
 import pytest
 
-from consortium.portal.runs import actions
+from consortium.portal.runs import tasks
 from consortium.portal.runs.models import AnalysisRun
 from tests.portal.fake_miners import make_member, make_period, make_submission
 
@@ -110,7 +110,7 @@ def test_restart_is_a_post(period, staff_user, client_for):
 
 
 def test_a_run_already_in_progress_is_explained(period, fake, staff_user, client_for):
-    actions.start_run(period, staff_user)
+    tasks.start_run(period, staff_user)
     client = client_for(staff_user, csrf=True)
     response = csrf_post(client, f"/analyses/periods/{period.pk}/start/", {"confirm": "yes"})
     assert response["Location"] == "/analyses/"

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.periods.indicator_sets import default_indicators
-from consortium.portal.runs import actions
+from consortium.portal.runs import actions, tasks
 from consortium.portal.runs.models import AnalysisRun
 from tests.portal.fake_miners import make_member, make_period, make_submission
 
@@ -30,7 +30,7 @@ def test_it_names_the_latest_complete_submission_of_each_company(fake, members, 
     latest_c = make_submission(c, uc, period, minutes_ago=20)
     make_submission(d, ud, make_period("Other", ENDS[0]))  # another period
 
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
 
     want = [str(latest_a.submission_id), str(latest_c.submission_id)]
     assert sorted(run.request["columns"]) == sorted(want)
@@ -42,7 +42,7 @@ def test_it_names_the_latest_complete_submission_of_each_company(fake, members, 
 def test_it_asks_a_sorted_indicator_per_indicator_and_the_ratio(fake, members, staff_user):
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period)
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
     analyses = run.request["analyses"]
     assert analyses[:4] == [
         {"kind": "sorted_indicator", "indicator": "total_return", "lo": 0, "hi": 10**6, "descending": False},
@@ -60,7 +60,7 @@ def test_it_asks_a_sorted_indicator_per_indicator_and_the_ratio(fake, members, s
 def test_without_both_figures_there_is_no_ratio(fake, members, staff_user):
     period = make_period("2026 H1", ENDS[-1], indicators=[dict(code="employees", name="E", lo=0, hi=9)])
     make_submission(*members[0], period)
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
     assert [a["kind"] for a in run.request["analyses"]] == ["sorted_indicator"]
 
 
@@ -76,7 +76,7 @@ def test_time_series_rows_are_aligned_by_company_with_nulls(fake, members, staff
             sub[("b", p)] = make_submission(b, ub, period)
     sub[("c", 2)] = make_submission(c, uc, periods[2])
 
-    run = actions.start_run(periods[-1], staff_user)
+    run = tasks.start_run(periods[-1], staff_user)
 
     series = [x for x in run.request["analyses"] if x["kind"] == "time_series"]
     assert [s["indicator"] for s in series] == ["total_return", "employees", "export_share", "added_value"]
@@ -95,10 +95,10 @@ def test_time_series_rows_are_aligned_by_company_with_nulls(fake, members, staff
 def test_the_ring_is_32_bits_unless_a_range_needs_64(fake, members, staff_user):
     small = make_period("Small", ENDS[0])
     make_submission(*members[0], small)
-    assert actions.start_run(small, staff_user).request["ring"] == 32
+    assert tasks.start_run(small, staff_user).request["ring"] == 32
     euros = make_period("Euros", ENDS[1], indicators=default_indicators("semi_annual"))
     make_submission(*members[0], euros)
-    assert actions.start_run(euros, staff_user).request["ring"] == 64
+    assert tasks.start_run(euros, staff_user).request["ring"] == 64
 
 
 @pytest.mark.parametrize("persona", ["rep_a", "board_user"])
@@ -106,7 +106,7 @@ def test_only_staff_start_a_run(fake, members, persona, request):
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period)
     with pytest.raises(PermissionDenied):
-        actions.start_run(period, request.getfixturevalue(persona))
+        tasks.start_run(period, request.getfixturevalue(persona))
     assert not AnalysisRun.objects.exists() and not fake.runs[0]
 
 
@@ -115,7 +115,7 @@ def test_only_a_closed_period_is_analysed(fake, members, staff_user, state):
     period = make_period("2026 H1", ENDS[-1], state=state)
     make_submission(*members[0], period)
     with pytest.raises(actions.RunError, match="closed"):
-        actions.start_run(period, staff_user)
+        tasks.start_run(period, staff_user)
     assert not AnalysisRun.objects.exists()
 
 
@@ -123,21 +123,21 @@ def test_a_period_without_complete_submissions_is_refused(fake, members, staff_u
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period, state="failed")
     with pytest.raises(actions.RunError, match="complete submission"):
-        actions.start_run(period, staff_user)
+        tasks.start_run(period, staff_user)
 
 
 def test_a_second_run_waits_for_the_first(fake, members, staff_user):
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period)
-    actions.start_run(period, staff_user)
+    tasks.start_run(period, staff_user)
     with pytest.raises(actions.RunError, match="already in progress"):
-        actions.start_run(period, staff_user)
+        tasks.start_run(period, staff_user)
 
 
 def test_starting_is_audited_without_figures(fake, members, staff_user):
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period)
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
     event = AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_STARTED)
     assert event.actor == staff_user
     assert event.detail == {"run": str(run.run_id), "period": period.pk, "companies": 1}
@@ -149,7 +149,7 @@ def test_a_miner_that_is_down_or_refuses_fails_the_run_naming_it(fake, members, 
     getattr(fake, trouble).add(2)
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period)
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
     assert run.state == AnalysisRun.State.FAILED
     assert run.error == why
     failed = AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED)
@@ -162,7 +162,7 @@ def test_a_miner_that_knows_the_run_id_otherwise_is_reported(fake, members, staf
     known = uuid.UUID(int=7)
     monkeypatch.setattr(actions.uuid, "uuid4", lambda: known)
     fake.runs[1][str(known)] = {"run_id": str(known), "columns": []}
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
     assert run.state == AnalysisRun.State.FAILED
     assert "miner 2 refused the run" in run.error
 
@@ -171,10 +171,10 @@ def test_a_failed_run_restarts_as_a_new_run(fake, members, staff_user):
     fake.down.add(0)
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period)
-    failed = actions.start_run(period, staff_user)
+    failed = tasks.start_run(period, staff_user)
     fake.down.clear()
 
-    again = actions.restart_run(failed, staff_user)
+    again = tasks.restart_run(failed, staff_user)
 
     assert again.pk != failed.pk and again.run_id != failed.run_id
     assert again.state == AnalysisRun.State.RUNNING
@@ -186,8 +186,8 @@ def test_a_failed_run_restarts_as_a_new_run(fake, members, staff_user):
 def test_only_a_failed_run_restarts(fake, members, staff_user, rep_a):
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period)
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
     with pytest.raises(actions.RunError, match="failed"):
-        actions.restart_run(run, staff_user)
+        tasks.restart_run(run, staff_user)
     with pytest.raises(PermissionDenied):
-        actions.restart_run(run, rep_a)
+        tasks.restart_run(run, rep_a)

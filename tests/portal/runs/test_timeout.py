@@ -22,7 +22,7 @@ def run(fake, staff_user, settings):
     settings.RUN_TIMEOUT_SECONDS = LIMIT
     period = make_period("2026 H1", dt.date(2026, 6, 30))
     make_submission(*make_member("Member"), period)
-    run = actions.start_run(period, staff_user)
+    run = tasks.start_run(period, staff_user)
     assert run.state == AnalysisRun.State.RUNNING
     return run
 
@@ -53,8 +53,8 @@ def test_the_progress_page_shows_the_reason_and_offers_a_restart(run, client_for
 
 def test_a_timed_out_run_restarts_as_a_new_run(run, staff_user, travel):
     travel(LIMIT)
-    failed = actions.fail_if_overdue(run)
-    again = actions.restart_run(failed, staff_user)
+    failed = tasks.refresh_if_overdue(run)
+    again = tasks.restart_run(failed, staff_user)
     assert again.run_id != run.run_id and again.state == AnalysisRun.State.RUNNING
     assert not actions.is_overdue(again)
 
@@ -63,7 +63,7 @@ def test_the_periodic_task_fails_only_the_overdue_runs(run, fake, staff_user, tr
     travel(LIMIT / 2)
     other = make_period("2025 H2", dt.date(2025, 12, 31))
     make_submission(*make_member("Other member"), other)
-    later = actions.start_run(other, staff_user)
+    later = tasks.start_run(other, staff_user)
     travel(LIMIT / 2)
     assert tasks.fail_overdue_runs.delay().get() == 1
     run.refresh_from_db()

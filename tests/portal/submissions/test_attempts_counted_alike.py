@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from consortium.portal.periods.status import period_status
+from consortium.portal.overview.period_status import period_status
 from consortium.portal.submissions.actions import do_issue_token
 from consortium.portal.submissions.models import AccessToken, Submission
 

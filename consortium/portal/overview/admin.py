@@ -20,12 +20,12 @@ from django.utils.translation import gettext_lazy
 
 from consortium.portal.accounts.models import Company
 from consortium.portal.minerlink import client as miner_client
+from consortium.portal.periods import actions, admin_actions
+from consortium.portal.periods.forms import IndicatorForm, PeriodForm
+from consortium.portal.periods.models import CollectionPeriod, IndicatorDefinition
 from consortium.portal.submissions.models import Submission
 
-from . import actions, admin_actions
-from .forms import IndicatorForm, PeriodForm
-from .models import CollectionPeriod, IndicatorDefinition
-from .status import period_status
+from .period_status import period_status
 
 _STATE_BADGE = {"draft": "warn", "open": "ok", "closed": ""}
 

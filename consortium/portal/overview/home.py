@@ -2,10 +2,9 @@
 
 from django.db.models import Count, OuterRef, Q, Subquery
 
+from consortium.portal.accounts.models import Company, Role
 from consortium.portal.periods.models import CollectionPeriod
 from consortium.portal.submissions.models import Submission, sent_attempts
-
-from .models import Company, Role
 
 
 def _representative(user):

@@ -5,9 +5,8 @@ from dataclasses import dataclass
 from django.db.models import Count, OuterRef, Q, Subquery
 
 from consortium.portal.accounts.models import Company
+from consortium.portal.periods.models import CollectionPeriod
 from consortium.portal.submissions.models import Submission, sent_attempts
-
-from .models import CollectionPeriod
 
 
 @dataclass
