@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from consortium.contract import MINERS
@@ -25,7 +24,7 @@ from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink import runs as miner_runs
 from consortium.portal.periods.models import CollectionPeriod
 
-from . import live, plan
+from . import failures, live, plan
 from .models import AnalysisRun, MinerRunState
 from .reconstruct import OutputsRejected, check_signature, reconstruct
 from .serializers import ProgressSerializer
@@ -92,13 +91,14 @@ def send_to_miners(run_pk: int) -> None:
         try:
             miner_runs.start(miner, run.request)
         except miner_runs.MinerUnavailable as exc:
-            return str(exc)
+            return (failures.code(failures.RUN_REFUSED, miner) if exc.refused
+                    else failures.code(failures.NOT_ACCEPTED, miner, exc.why))
         return None
 
     with ThreadPoolExecutor(max_workers=MINERS) as pool:
         refusals = [r for r in pool.map(ask, range(MINERS)) if r]
     if refusals:
-        do_fail_run(run_pk, "; ".join(refusals))
+        do_fail_run(run_pk, failures.join(refusals))
     else:
         do_mark_running(run_pk)
 
@@ -135,6 +135,7 @@ def do_mark_running(run_pk: int) -> None:
 
 @transaction.atomic
 def do_fail_run(run_pk: int, reason: str) -> None:
+    """Fail the run with `reason`, a code of `failures`."""
     run = AnalysisRun.objects.select_for_update().get(pk=run_pk)
     _fail(run, reason)
 
@@ -176,9 +177,7 @@ def do_fail_overdue(run_pk: int) -> bool:
     run = AnalysisRun.objects.select_for_update().get(pk=run_pk)
     if not is_overdue(run):
         return False
-    limit = timesince(run.created_at, run.created_at + timedelta(seconds=settings.RUN_TIMEOUT_SECONDS))
-    _fail(run, _("the miners did not finish the analysis within %(limit)s of its start (the time limit)")
-          % {"limit": limit})
+    _fail(run, failures.code(failures.TIMEOUT, None, str(settings.RUN_TIMEOUT_SECONDS)))
     return True
 
 
@@ -203,8 +202,7 @@ def do_record_progress(run_id, miner: int, body: dict) -> AnalysisRun:
     state.save()
     if run.state not in live.FINAL_STATES:
         if body["state"] == "failed":
-            why = state.error or "no reason given"
-            _fail(run, f"miner {miner + 1} reported a failure: {why}")  # people count miners from 1
+            _fail(run, failures.code(failures.MINER_FAILED, miner, state.error))
             return run
         if run.state == AnalysisRun.State.STARTING and body["state"] in ("running", "done"):
             run.state = AnalysisRun.State.RUNNING
@@ -240,7 +238,7 @@ def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[Analys
         raise RunConflict("outputs of this miner were already received")
     try:
         if body["miner"] != miner:
-            raise OutputsRejected(f"miner {miner + 1} sent outputs that name miner {body['miner'] + 1}")
+            raise OutputsRejected(failures.NAMES_OTHER_MINER, miner, str(body["miner"]))
         check_signature(miner, str(run.run_id), body, raw_outputs)
     except OutputsRejected as exc:
         _fail(run, str(exc))
@@ -259,8 +257,7 @@ def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[Analys
     except Exception as exc:  # second safeguard (reconstruct raises only OutputsRejected): never a 500
         # that leaves the run running. Only the type is logged: a message might quote a value.
         logger.error("run %s: reconstruction failed with %s", run.run_id, type(exc).__name__)
-        _fail(run, f"the miners' outputs could not be reconstructed ({type(exc).__name__}); the last "
-                   f"to arrive came from miner {miner + 1}")
+        _fail(run, failures.code(failures.NOT_RECONSTRUCTED, miner, type(exc).__name__))
         return run, False
     run.results = results
     run.state = AnalysisRun.State.DONE

@@ -151,9 +151,9 @@ def test_a_miner_that_is_down_or_refuses_fails_the_run_naming_it(fake, members, 
     make_submission(*members[0], period)
     run = tasks.start_run(period, staff_user)
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == why
+    assert run.reason == why
     failed = AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED)
-    assert failed.detail["reason"] == why
+    assert failed.detail["reason"] == run.error and run.error.startswith("not_accepted:2:")
 
 
 def test_a_miner_that_knows_the_run_id_otherwise_is_reported(fake, members, staff_user, monkeypatch):
@@ -164,7 +164,7 @@ def test_a_miner_that_knows_the_run_id_otherwise_is_reported(fake, members, staf
     fake.runs[1][str(known)] = {"run_id": str(known), "columns": []}
     run = tasks.start_run(period, staff_user)
     assert run.state == AnalysisRun.State.FAILED
-    assert "miner 2 refused the run" in run.error
+    assert "miner 2 refused the run" in run.reason
 
 
 def test_a_failed_run_restarts_as_a_new_run(fake, members, staff_user):
