@@ -7,8 +7,8 @@ that the two copies of every replicated component agree (`reconstruct_replicated
 names the miner (numbered 1-3 for people; indices 0-2 everywhere else), the analysis or the component,
 never a value.
 
-The results keep no value of a small cohort: an indicator, ratio or time series (or a period's row of
-one) with fewer than PUBLICATION_MIN_VALUES values is stored without its values (`suppressed`).
+The results keep no value the publication rules (`consortium.portal.publication`) forbid: they are
+applied before the results are stored.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.conf import settings
 
 from consortium.contract import share_arrays
 from consortium.contract.messages import canonical_digest, outputs_message
+from consortium.portal import publication
 from consortium.portal.minerlink import keys
 from mpc_engine.ring import ring_for
 from mpc_engine.sharing import InconsistentShares, reconstruct_replicated
@@ -67,7 +68,7 @@ def reconstruct(request: dict, outputs_by_miner: list[list[dict]]) -> dict:
         except Exception as exc:  # a parsing bug must fail the run, not leave it running
             raise OutputsRejected(failures.NOT_RECONSTRUCTED, None,
                                   f"{label}: {type(exc).__name__}") from None
-    return suppress_small_cohorts(results, settings.PUBLICATION_MIN_VALUES)
+    return publication.apply(results, settings.PUBLICATION_MIN_VALUES)
 
 
 def _reconstruct_one(ring, request, analysis, entries, label, results) -> None:
@@ -83,33 +84,6 @@ def _reconstruct_one(ring, request, analysis, entries, label, results) -> None:
     else:
         results["indicators"][analysis["indicator"]] = {"values": values, "count": count,
                                                         "rejected": rejected}
-
-
-def suppress_small_cohorts(results: dict, min_values: int) -> dict:
-    """Drop every value the reports may not publish (fewer than `min_values` values), in place.
-
-    Sorted indicators and ratios: `values` becomes [] and `suppressed` true; count and rejected stay.
-    Time series: the whole series likewise (`rows` []) when it has too few columns or too few values in
-    its last period; otherwise each earlier period's row with too few values becomes all null and its
-    index is listed in `suppressed_rows`. The same rules as reports/content.py, applied before storing.
-    """
-    for entry in [*results["indicators"].values(), *results["ratios"].values()]:
-        entry["suppressed"] = entry["count"] < min_values
-        if entry["suppressed"]:
-            entry["values"] = []
-    for entry in results["time_series"].values():
-        rows = entry["rows"]
-        last_present = sum(v is not None for v in rows[-1]) if rows else 0
-        entry["suppressed"] = entry["count"] < min_values or last_present < min_values
-        entry["suppressed_rows"] = []
-        if entry["suppressed"]:
-            entry["rows"] = []
-            continue
-        for p, row in enumerate(rows):
-            if sum(v is not None for v in row) < min_values:
-                rows[p] = [None] * len(row)
-                entry["suppressed_rows"].append(p)
-    return results
 
 
 def _index(miner: int, outputs: list[dict], expected: int) -> list[dict]:
