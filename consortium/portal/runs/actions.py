@@ -24,7 +24,7 @@ from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink import runs as miner_runs
 from consortium.portal.periods.models import CollectionPeriod
 
-from . import failures, live, plan
+from . import failures, live, plan, signals
 from .models import AnalysisRun, MinerRunState
 from .reconstruct import OutputsRejected, check_signature, reconstruct
 from .serializers import ProgressSerializer
@@ -218,11 +218,11 @@ def do_record_outputs(run_id, miner: int, body: dict, raw_outputs) -> AnalysisRu
     signature covers those, and they must equal the validated ones, which alone are stored and
     reconstructed. A bad signature, outputs not exactly as documented, counts that disagree or
     inconsistent shares fail the run (the reason says which miner, analysis or component). A finished
-    run creates its draft report.
+    run is announced (`signals.run_finished`): the reports app drafts its report.
     """
     run, finished = _record_outputs(run_id, miner, body, raw_outputs)
     if finished:
-        _create_report(run)
+        signals.run_finished.send(sender=AnalysisRun, run=run)  # the reports app drafts the report
     return run
 
 
@@ -268,16 +268,3 @@ def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[Analys
     audit.record(AuditEvent.Kind.ANALYSIS_FINISHED, None, None, run=str(run.run_id), period=run.period_id)
     live.notify(run)
     return run, True
-
-
-def _create_report(run: AnalysisRun) -> None:
-    """The draft report of a finished run, when the reports app provides `do_create_report`."""
-    try:
-        from consortium.portal.reports import actions as report_actions
-    except ModuleNotFoundError as exc:
-        if exc.name != "consortium.portal.reports.actions":
-            raise
-        return
-    create = getattr(report_actions, "do_create_report", None)
-    if create is not None:
-        create(run)
