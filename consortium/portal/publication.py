@@ -31,8 +31,8 @@ def is_publishable(count: int, min_values: int) -> bool:
 def apply(results: dict, min_values: int) -> dict:
     """Drop, in place, every value the reports may not publish; returns `results`."""
     for entry in [*results.get("indicators", {}).values(), *results.get("ratios", {}).values()]:
-        entry["suppressed"] = entry.get("suppressed", False) or not is_publishable(entry["count"],
-                                                                                   min_values)
+        count = entry.get("count", len(entry.get("values", [])))
+        entry["suppressed"] = entry.get("suppressed", False) or not is_publishable(count, min_values)
         if entry["suppressed"]:
             entry["values"] = []
     for entry in results.get("time_series", {}).values():
@@ -54,7 +54,7 @@ def _series(entry: dict, k: int) -> None:
             break
     lines = len(rows[-1]) if rows else 0
     key_values = sum(v is not None for v in rows[-1]) if rows else 0
-    entry["suppressed"] = (entry.get("suppressed", False) or not is_publishable(entry["count"], k)
+    entry["suppressed"] = (entry.get("suppressed", False) or not is_publishable(entry.get("count", lines), k)
                            or not is_publishable(lines, k) or not is_publishable(key_values, k))
     if entry["suppressed"]:
         entry["rows"] = []
