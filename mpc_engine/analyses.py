@@ -99,8 +99,9 @@ def time_series(party: Party, periods: list[Column], key_period: int = -1,
 
     A company appears when its key-period value is valid; its other cells travel with
     it as payload, each with its own 0/1 validity (an invalid cell is zeroed before it
-    is ever revealed, so only "missing" shows).  Reveals the count and the per-period
-    numbers of rejected values.
+    is ever revealed, so only "missing" shows).  Companies tied in the key period come
+    out in a secret random order, never in the input (`columns`) order, which the portal
+    knows (see `sorting`).  Reveals the count and the per-period numbers of rejected values.
     """
     valids, rejected = validate_many(party, [(c.values, c.submitted, c.bounds) for c in periods])
     n = len(valids[0])
