@@ -25,6 +25,14 @@ def test_cli_prints_one_json_object_with_the_required_fields(op, capsys):
     assert report["command"].startswith(f"python -m mpc_engine.bench --op {op} --n 100")
 
 
+def test_memory_flag_reports_each_party_process_peak_rss(capsys):
+    assert cli.main(["--op", "mul", "--n", "1000", "--transport", "tcp", "--memory", "--json"]) == 0
+    peaks = json.loads(capsys.readouterr().out)["peak_rss_mib_per_party"]
+    assert len(peaks) == 3 and all(10 < p < 2048 for p in peaks)  # a numpy process: tens of MiB
+    assert cli.main(["--op", "mul", "--n", "10", "--transport", "tcp", "--json"]) == 0
+    assert "peak_rss_mib_per_party" not in json.loads(capsys.readouterr().out)
+
+
 @pytest.mark.parametrize("bits", [32, 64])
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 37])
 @pytest.mark.parametrize("op", jobs.OPS)

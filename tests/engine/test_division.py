@@ -114,6 +114,21 @@ def test_div_keeps_the_shape_of_a_matrix():
     assert RING32.to_signed(run.outputs[0]).tolist() == [[3, -4, -3], [0, 0, -1]]
 
 
+def test_long_vectors_are_divided_in_chunks_with_the_same_results(monkeypatch):
+    from mpc_engine.protocols import division
+
+    monkeypatch.setattr(division, "DIVISION_CHUNK_ELEMENTS", 4)
+    xs, ys = [7, -9, 10, 11, 0, -1, 2**31 - 1, -(2**31), 5, 100], [2, 2, -3, 0, 5, 1, 7, -1, 0, 9]
+    assert division.division_chunks(len(xs)) == 3  # 4 + 4 + 2
+    arrays = [RING32.encode(xs), RING32.encode(ys)]
+    run = run_with_inputs(lambda p, x, y: [reveal(p, v) for v in div_or_flag(p, x, y)], arrays)
+    q, ok = (RING32.to_signed(v).tolist() for v in run.outputs[0])
+    assert q == [wrap(trunc_div(a, b), 32) for a, b in zip(xs, ys, strict=True)]
+    assert ok == [int(b != 0) for b in ys]
+    one_chunk = 203 + 2  # one division, then the two reveals
+    assert run.stats[0].rounds == 3 * 203 + 2 != one_chunk
+
+
 # -- fixed point --------------------------------------------------------------------------------
 @pytest.mark.parametrize("bits, examples", [(32, 30), (64, 8)])
 def test_div_fixed_is_within_one_unit_of_the_exact_ratio(bits, examples):
