@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from mpc_engine.analyses import Column, ratio_indicator, sorted_indicator, sorted_indicators, time_series
+from mpc_engine.analyses import (
+    Column,
+    check_ratio_config,
+    ratio_fits,
+    ratio_indicator,
+    sorted_indicator,
+    sorted_indicators,
+    time_series,
+)
 from mpc_engine.protocols.arithmetic import output_pair, reveal
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.runner import run_with_inputs
@@ -113,8 +121,8 @@ def test_added_value_per_employee_skips_zero_and_invalid_employees(frac_bits):
     f_added[:3] = 1
 
     def program(p, a, fa, e, fe):
-        result = ratio_indicator(p, Column(a, fa, Bounds(-(10**7), 10**7)), Column(e, fe, Bounds(0, 10_000)),
-                                 frac_bits=frac_bits)
+        result = ratio_indicator(p, Column(a, fa, Bounds(-8_000_000, 8_000_000)),
+                                 Column(e, fe, Bounds(0, 10_000)), frac_bits=frac_bits)
         return output_pair(result.values), result.count, result.rejected
 
     run = run_with_inputs(program, [RING32.encode(x) for x in (added, f_added, employees, f_emp)])
@@ -154,3 +162,45 @@ def test_time_series_keeps_each_companys_row_together():
         present = reconstruct_replicated([out[1][i] for out in run.outputs])
         assert present.tolist() == [int(valid[i, c]) for c in order]
         assert rows.tolist() == [int(values[i, c]) if valid[i, c] else 0 for c in order]
+
+
+# -- fixed-point ratio overflow -----------------------------------------------------------------
+@pytest.mark.parametrize("bits", [32, 64])
+@pytest.mark.parametrize("frac_bits", [0, 1, 16, 20])
+def test_ratio_fits_exactly_up_to_the_signed_ring_boundary(bits, frac_bits):
+    limit = 2 ** (bits - 1) - 1
+    largest = limit >> frac_bits  # largest * 2^f <= limit < (largest + 1) * 2^f
+    assert ratio_fits(bits, 0, largest, frac_bits)
+    assert ratio_fits(bits, -largest, largest, frac_bits)
+    assert not ratio_fits(bits, 0, largest + 1, frac_bits)
+    assert not ratio_fits(bits, -(largest + 1), 0, frac_bits)  # den = -1 flips the sign
+    with pytest.raises(ValueError, match="ratio overflow"):
+        check_ratio_config(bits, -(largest + 1), 5, frac_bits)
+    check_ratio_config(bits, -largest, largest, frac_bits)
+
+
+def test_the_reported_overflow_is_refused_with_a_fitting_frac_bits():
+    # 100000 / 1 with 16 fractional bits in Z_2^32 was published as -31072
+    assert not ratio_fits(32, 0, 100_000, 16)
+    with pytest.raises(ValueError, match="at most 14 fractional bits or the 64-bit ring"):
+        check_ratio_config(32, 0, 100_000, 16)
+    assert ratio_fits(64, 0, 100_000, 16) and ratio_fits(32, 0, 100_000, 14)
+
+
+def run_ratio(num, den, num_bounds, frac_bits, ring=RING32):
+    def program(p, a, fa, e, fe):
+        result = ratio_indicator(p, Column(a, fa, num_bounds), Column(e, fe, Bounds(1, 100)),
+                                 frac_bits=frac_bits)
+        return output_pair(result.values), result.count
+
+    ones = np.ones(len(num), dtype=int)
+    run = run_with_inputs(program, [ring.encode(x) for x in (num, ones, den, ones)], ring)
+    return ring.to_signed(opened(run, 0)).tolist()
+
+
+def test_ratio_indicator_at_the_boundary_publishes_the_exact_quotient_and_one_over_is_refused():
+    f, largest = 16, (2**31 - 1) >> 16  # 32767
+    got = run_ratio([largest, -largest, 3], [1, 1, 2], Bounds(-largest, largest), f)
+    assert got == sorted([largest * 2**f, -largest * 2**f, 3 * 2**f // 2])
+    with pytest.raises(ValueError, match="ratio overflow"):
+        run_ratio([largest], [1], Bounds(-largest, largest + 1), f)
