@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.runner import run_with_inputs
 from mpc_engine.sharing import BoolShares, reconstruct_replicated
-from mpc_engine.sorting.batcher import layers, network_cost, sort_network
+from mpc_engine.sorting.batcher import layer_sizes, layers, network_cost, sort_network
 from mpc_engine.transport.recording import RecordingTransport
 
 from .ordering import assert_sorted_up_to_ties
@@ -155,6 +155,11 @@ def test_measured_rounds_and_bytes_equal_network_cost(ring, n, tie_break, use_va
     w = ring.dtype.itemsize
     assert [s.rounds for s in run.stats] == [rounds] * 3
     assert [s.bytes_sent for s in run.stats] == [words0 * w, words * w, words * w]
+
+
+def test_layer_sizes_count_the_network_without_building_it():
+    for n in [*range(0, 70), 100, 257, 1000, 4097]:
+        assert layer_sizes(n) == [len(i) for i, _ in layers(n)], n
 
 
 def test_rounds_per_layer_are_eleven_for_ring32():
