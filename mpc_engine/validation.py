@@ -42,8 +42,7 @@ def validate_many(party: Party, columns):
     A submitted flag other than exactly 1 counts as not submitted (a browser could send
     anything).  valid = (flag == 1) & (lo <= v) & (v <= hi).  Both range tests run as
     one batched `lt` of 2N elements (N = all columns' elements).
-    Rounds: (3 + L) for lt and (1 + L) for eq (L = log2 k), 2 ANDs, 2 B2A rounds, 1
-    reveal: 2L + 9 (19 for k = 32).  Reveals per column only sum(flag == 1) - sum(valid).
+    Cost: `costs.validate_cost`.  Reveals per column only sum(flag == 1) - sum(valid).
     """
     ring = party.ring
     sizes = [len(values) for values, _, _ in columns]

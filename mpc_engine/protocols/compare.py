@@ -32,8 +32,7 @@ def lt(party: Party, x: ArithShares, y, signed: bool = True) -> BoolShares:
     negative one is smaller).  The MSBs come from one batched `a2b` of 3n words (2n
     when y is public, whose MSB is known), then one AND round.
     Unsigned order is signed order after adding 2^(k-1) to both sides (local).
-    Rounds: 3 + L (8 for k = 32).  Words per party per element: 6L + 1 (4L + 1 for
-    public y), + 3 (2) more for party 0.
+    Cost: `costs.lt_cost` (3 + L rounds).
     """
     shift = party.ring.msb_shift
     if not signed:
@@ -67,7 +66,7 @@ def _add_public(party: Party, y, c: int):
 
 
 def gt(party: Party, x: ArithShares, y, signed: bool = True) -> BoolShares:
-    """x > y; the cost of `lt`."""
+    """x > y.  Cost: `costs.lt_cost`."""
     if _is_public(y):
         ys = public_shares(ArithShares, np.broadcast_to(_as_ring(party, y), x.shape).copy(), party.pid)
         return lt(party, ys, x, signed)
@@ -75,7 +74,7 @@ def gt(party: Party, x: ArithShares, y, signed: bool = True) -> BoolShares:
 
 
 def le(party: Party, x: ArithShares, y, signed: bool = True) -> BoolShares:
-    """x <= y = not (y < x); the cost of `lt`."""
+    """x <= y = not (y < x).  Cost: `costs.lt_cost`."""
     return gt(party, x, y, signed) ^ 1
 
 
@@ -85,8 +84,7 @@ def eq(party: Party, x: ArithShares, y) -> BoolShares:
     With z = x - y: z == 0 iff u = z_0 + z_1 (known to party 0) equals v = -z_2 (known
     to parties 1 and 2).  Party 0 inputs u as boolean shares (1 round), w = u ^ v is
     local, and an AND tree folds the k bits of ~w (L rounds).
-    Rounds: 1 + L (6 for k = 32).  Words per party per element: L (one AND of one
-    word per level), + 1 for party 0.
+    Cost: `costs.eq_cost` (1 + L rounds).
     """
     if isinstance(y, ArithShares) and x.shape != y.shape:
         raise ValueError(f"eq: shapes {x.shape} and {y.shape} do not match")
@@ -103,10 +101,10 @@ def eq(party: Party, x: ArithShares, y) -> BoolShares:
 
 
 def to_arith(party: Party, bit: BoolShares) -> ArithShares:
-    """A shared bit to arithmetic 0/1 (B2A). 2 rounds."""
+    """A shared bit to arithmetic 0/1 (B2A).  Cost: `costs.bit_to_arith_cost`."""
     return bit_to_arith(party, bit)
 
 
 def select_by_bit(party: Party, bit: BoolShares, x: ArithShares, y: ArithShares) -> ArithShares:
-    """bit ? x : y: B2A then one multiplication. 3 rounds."""
+    """bit ? x : y: B2A then one multiplication.  Cost: `costs.select_by_bit_cost`."""
     return select(party, to_arith(party, bit), x, y)

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..costs import layer_sizes, network_cost  # noqa: F401 - the cost is part of this module's API
 from ..party import Party
 from ..protocols.arithmetic import and_, mul
 from ..protocols.boolean import a2b, bit_to_arith
@@ -65,57 +66,6 @@ def layers(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
             d, q, r = q - p, q >> 1, p
         p >>= 1
     return out
-
-
-def layer_sizes(n: int) -> list[int]:
-    """The comparator count of every layer of `layers(n)`, computed without building them.
-
-    Layer (p, r, d) compares i and i + d for i < n - d with bit p of i equal to r, and
-    counting those takes O(1) per layer: `network_cost` of n = 10^6 used to build the
-    whole network (~0.4 GB per 300,000 elements) only to count it.
-    """
-    if n < 2:
-        return []
-    t = (n - 1).bit_length()
-    out = []
-    p = 1 << (t - 1)
-    while p > 0:
-        q, r, d = 1 << (t - 1), 0, p
-        while True:
-            full, rest = divmod(n - d, 2 * p)
-            count = full * p + (min(rest, p) if r == 0 else max(0, rest - p))
-            if count:
-                out.append(count)
-            if q == p:
-                break
-            d, q, r = q - p, q >> 1, p
-        p >>= 1
-    return out
-
-
-def _and_count(tie_break: bool, valid: bool) -> tuple[int, int]:
-    """ANDs per comparator in the first and the second (tie-break) AND round."""
-    return 1 + tie_break + 2 * valid + (tie_break and valid), tie_break + valid
-
-
-def network_cost(n: int, rows: int, bits: int, tie_break: bool = False, valid: bool = False):
-    """(rounds, words sent by party 0, words sent by party 1 or 2) of `sort_network`.
-
-    `rows` counts the key and payload rows (not the tie-key row that `tie_break` adds).
-    Words per comparator: q = 3 (5 with `tie_break`) words through `a2b` at 2L words each,
-    the ANDs of `_and_count`, 1 for the B2A multiplication, one per exchanged row; party 0
-    also inputs the q words of `a2b` and the B2A bit (q + 1 more).
-    """
-    big_l = (bits - 1).bit_length()
-    net = layer_sizes(n)
-    comparators = sum(net)
-    first, second = _and_count(tie_break, valid)
-    q = 5 if tie_break else 3
-    per_layer = (2 + big_l) + 1 + (1 if second else 0) + 2 + 1
-    words = q * 2 * big_l + first + second + 1 + rows + tie_break
-    tie_key = 3 if tie_break and n > 1 else 0, 2 * n if tie_break and n > 1 else 0
-    return (len(net) * per_layer + tie_key[0], comparators * (words + q + 1) + tie_key[1],
-            comparators * words + tie_key[1])
 
 
 def _and_many(party: Party, named: dict) -> dict:

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..costs import radix_cost  # noqa: F401 - the cost is part of this module's API
 from ..party import Party
 from ..protocols.arithmetic import mul, reveal
 from ..protocols.boolean import a2b, bit_to_arith
@@ -49,29 +50,6 @@ from ..sharing import ArithShares, BoolShares, concat
 
 class NotAPermutation(ValueError):
     """The revealed destinations are not a permutation of 0..n-1: a party deviated."""
-
-
-def radix_cost(n: int, rows: int, bits: int, flag: bool = False):
-    """(rounds, words sent by party 0, words sent by party 1 or 2) of `radix_sort`.
-
-    `rows` counts the key and payload rows; with `flag` the flag row is carried too;
-    rows > 1 (payload) adds the tie-breaking shuffle.
-    """
-    if n == 0:
-        return 0, 0, 0
-    big_l = (bits - 1).bit_length()
-    carried = rows + flag
-    tie_shuffle = rows > 1
-    rounds = 2 + big_l + 7 * bits + (5 if flag else 0) + (3 if tie_shuffle else 0)
-    other = 2 * big_l + 3 * bits + 2 * (carried + 1) * bits + 2 * (bits - 1)
-    party0 = other + 1 + bits
-    if flag:  # d, shuffle of the rows and d, reveal of d (+ the count word)
-        other += 2 * (rows + 1) + 2
-        party0 += 2 * (rows + 1) + 2
-    if tie_shuffle:  # the rows (and the flag) shuffled once before the passes
-        other += 2 * carried
-        party0 += 2 * carried
-    return rounds, n * party0 + flag, n * other + flag
 
 
 def key_words(party: Party, key: ArithShares, descending: bool) -> BoolShares:

@@ -1,6 +1,5 @@
 """Division: secret / public (floor), secret / secret (toward zero), fixed point, zero divisors, costs."""
 
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -8,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mpc_engine import costs
 from mpc_engine.protocols.arithmetic import reveal
 from mpc_engine.protocols.division import div, div_fixed, div_or_flag, div_public
 from mpc_engine.ring import RING32, RING64
@@ -119,14 +119,15 @@ def test_long_vectors_are_divided_in_chunks_with_the_same_results(monkeypatch):
 
     monkeypatch.setattr(division, "DIVISION_CHUNK_ELEMENTS", 4)
     xs, ys = [7, -9, 10, 11, 0, -1, 2**31 - 1, -(2**31), 5, 100], [2, 2, -3, 0, 5, 1, 7, -1, 0, 9]
-    assert division.division_chunks(len(xs)) == 3  # 4 + 4 + 2
     arrays = [RING32.encode(xs), RING32.encode(ys)]
     run = run_with_inputs(lambda p, x, y: [reveal(p, v) for v in div_or_flag(p, x, y)], arrays)
     q, ok = (RING32.to_signed(v).tolist() for v in run.outputs[0])
     assert q == [wrap(trunc_div(a, b), 32) for a, b in zip(xs, ys, strict=True)]
     assert ok == [int(b != 0) for b in ys]
-    one_chunk = 203 + 2  # one division, then the two reveals
-    assert run.stats[0].rounds == 3 * 203 + 2 != one_chunk
+    want = costs.div_cost(len(xs), 32, chunk=4) + costs.reveal_cost(len(xs)) + costs.reveal_cost(len(xs))
+    assert want.rounds == 3 * 203 + 2  # 4 + 4 + 2 elements: three chunks, then the two reveals
+    assert [(s.rounds, s.bytes_sent) for s in run.stats] == list(zip([want.rounds] * 3,
+                                                                      want.per_party_bytes(32), strict=True))
 
 
 # -- fixed point --------------------------------------------------------------------------------
@@ -199,7 +200,7 @@ def test_div_public_refuses_a_divisor_out_of_range(d):
 
 
 # -- costs and obliviousness --------------------------------------------------------------------
-def costs(program, n, ring):
+def costs_of(program, n, ring):
     x = np.arange(n, dtype=ring.dtype)
     run = run_with_inputs(program, [x, x[::-1] + ring.dtype.type(1)], ring)
     return [(s.rounds, s.bytes_sent) for s in run.stats]
@@ -207,22 +208,18 @@ def costs(program, n, ring):
 
 @pytest.mark.parametrize("ring", [RING32, RING64])
 @pytest.mark.parametrize("n", [1, 37])
-def test_costs_match_the_docstring_formulas(ring, n):
-    k, L, w = ring.bits, int(math.log2(ring.bits)), ring.dtype.itemsize
-    f = 8
-    formulas = {  # name: (program, rounds, words per element at parties 1 and 2, extra at party 0)
-        "div": (lambda p, x, y: div(p, x, y), k * (1 + L) + L + 6, 2 * L * k + 9 * L + k + 6, k + 6),
-        "unsigned": (lambda p, x, y: div(p, x, y, signed=False), k * (1 + L) + L + 5,
-                     2 * L * k + 5 * L + k + 4, k + 4),
-        "fixed": (lambda p, x, y: div_fixed(p, x, y, frac_bits=f), (k + f) * (1 + L) + L + 6,
-                  2 * L * (k + f) + 9 * L + k + 6, k + 6),
-        "public": (lambda p, x, y: div_public(p, x, 10), L + 5, 14 * L + 7, 7),
+def test_measured_costs_are_the_cost_functions(ring, n):
+    k, f = ring.bits, 8
+    cases = {
+        "div": (lambda p, x, y: div(p, x, y), costs.div_cost(n, k)),
+        "unsigned": (lambda p, x, y: div(p, x, y, signed=False), costs.div_cost(n, k, signed=False)),
+        "fixed": (lambda p, x, y: div_fixed(p, x, y, frac_bits=f), costs.div_cost(n, k, frac_bits=f)),
+        "public": (lambda p, x, y: div_public(p, x, 10), costs.div_public_cost(n, k)),
     }
-    for name, (program, rounds, words, extra0) in formulas.items():
-        expected = [(rounds, (words + extra0) * n * w)] + [(rounds, words * n * w)] * 2
-        assert costs(program, n, ring) == expected, name
-    if k == 32:
-        assert formulas["div"][1] == 203 and formulas["public"][1] == 10
+    for name, (program, want) in cases.items():
+        assert costs_of(program, n, ring) == [(want.rounds, b) for b in want.per_party_bytes(k)], name
+    if k == 32:  # the figures performance.md quotes
+        assert costs.div_cost(1, 32).rounds == 203 and costs.div_public_cost(1, 32).rounds == 10
 
 
 @pytest.mark.parametrize("name", ["div", "public"])

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from mpc_engine import costs
 from mpc_engine.analyses import (
     Column,
     check_ratio_config,
@@ -16,7 +17,7 @@ from mpc_engine.protocols.arithmetic import output_pair, reveal
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.runner import run_with_inputs
 from mpc_engine.sharing import reconstruct_replicated
-from mpc_engine.validation import Bounds, validate
+from mpc_engine.validation import Bounds, validate, validate_many
 
 RNG = np.random.default_rng(2026)  # test data only
 
@@ -41,6 +42,21 @@ def test_out_of_range_and_odd_flags_count_as_not_submitted():
     want = expected_valid(values, flags, 0, 99)
     assert valid.tolist() == want.astype(int).tolist()
     assert rejected == int(((flags == 1) & ~want).sum()) == 4
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_validate_many_costs_what_its_cost_function_states(ring):
+    sizes = [5, 9]
+
+    def program(p, *shares):
+        validate_many(p, [(shares[2 * i], shares[2 * i + 1], Bounds(0, 10)) for i in range(len(sizes))])
+
+    secrets = [ring.encode(list(range(n))) for n in sizes for _ in range(2)]
+    run = run_with_inputs(program, secrets, ring)
+    want = costs.validate_cost(sum(sizes), ring.bits, columns=len(sizes))
+    assert [(s.rounds, s.bytes_sent) for s in run.stats] == list(
+        zip([want.rounds] * 3, want.per_party_bytes(ring.bits), strict=True))
+    assert want.rounds == 2 * int(np.log2(ring.bits)) + 9
 
 
 def test_empty_range_is_refused():
