@@ -28,6 +28,14 @@ class Bounds:
         if self.lo > self.hi:
             raise ValueError(f"empty range: lo {self.lo} > hi {self.hi}")
 
+    def check_fits(self, ring) -> None:
+        """ValueError unless both bounds lie in the ring's signed range: values are compared
+        as signed, so a bound outside it would wrap (Bounds(0, 2^31) at k = 32 became
+        [0, -2^31] and rejected every value)."""
+        if not ring.signed_min <= self.lo <= self.hi <= ring.signed_max:
+            raise ValueError(f"bounds [{self.lo}, {self.hi}] do not fit the signed {ring.bits}-bit "
+                             f"ring [{ring.signed_min}, {ring.signed_max}]")
+
 
 def validate(party: Party, values: ArithShares, submitted: ArithShares, bounds: Bounds):
     """(valid, rejected) of one column; see `validate_many`."""
@@ -45,6 +53,8 @@ def validate_many(party: Party, columns):
     Cost: `costs.validate_cost`.  Reveals per column only sum(flag == 1) - sum(valid).
     """
     ring = party.ring
+    for _, _, bounds in columns:
+        bounds.check_fits(ring)  # before any round: every party raises alike
     sizes = [len(values) for values, _, _ in columns]
     values = concat([c[0] for c in columns])
     submitted = concat([c[1] for c in columns])

@@ -220,3 +220,31 @@ def test_ratio_indicator_at_the_boundary_publishes_the_exact_quotient_and_one_ov
     assert got == sorted([largest * 2**f, -largest * 2**f, 3 * 2**f // 2])
     with pytest.raises(ValueError, match="ratio overflow"):
         run_ratio([largest], [1], Bounds(-largest, largest + 1), f)
+
+
+# -- bounds that do not fit the ring --------------------------------------------------------
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_bounds_outside_the_signed_ring_are_refused(ring):
+    top = 2 ** (ring.bits - 1)
+    for lo, hi in [(0, top), (-top - 1, 0), (-top - 1, top)]:
+        with pytest.raises(ValueError, match=f"do not fit the signed {ring.bits}-bit ring"):
+            Bounds(lo, hi).check_fits(ring)
+
+        def program(p, v, f, lo=lo, hi=hi):
+            return validate(p, v, f, Bounds(lo, hi))
+
+        with pytest.raises(ValueError, match="do not fit"):
+            run_with_inputs(program, [ring.encode([1]), ring.encode([1])], ring)
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_bounds_at_the_ring_edges_validate_exactly(ring):
+    top = 2 ** (ring.bits - 1)
+    values = np.array([-top, -top + 1, -1, 0, top - 2, top - 1], dtype=object)
+    for lo, hi in [(-top, top - 1), (-top + 1, top - 2), (0, top - 1)]:
+        def program(p, v, f, lo=lo, hi=hi):
+            valid, rejected = validate(p, v, f, Bounds(lo, hi))
+            return reveal(p, valid), rejected
+
+        run = run_with_inputs(program, [ring.encode(values.tolist()), ring.encode([1] * 6)], ring)
+        assert run.outputs[0][0].tolist() == [int(lo <= v <= hi) for v in values]
