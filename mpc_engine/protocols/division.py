@@ -174,11 +174,24 @@ def _bits_to_weighted_arith(party: Party, rows: list, weights: list) -> tuple:
 DIVISION_CHUNK_ELEMENTS = costs.DIVISION_CHUNK_ELEMENTS
 
 
-def _divide(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool):
+def check_unsigned_divisor_max(ring_bits: int, divisor_max: int) -> None:
+    """ValueError unless an unsigned divisor bounded by `divisor_max` meets the precondition
+    y <= 2^(k-1) of unsigned division (a larger divisor gives a wrong quotient, silently:
+    the long division's remainder would leave the signed range its sign test relies on)."""
+    limit = 1 << (ring_bits - 1)
+    if not 0 <= int(divisor_max) <= limit:
+        raise ValueError(f"unsigned division needs divisors in [1, 2^{ring_bits - 1}] = [1, {limit}]; "
+                         f"the divisor's bound {int(divisor_max)} allows more")
+
+
+def _divide(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool,
+            divisor_max: int | None = None):
     if x.shape != y.shape:
         raise ValueError("dividend and divisor must have the same shape")
     if frac_bits < 0:
         raise ValueError("frac_bits must be >= 0")
+    if divisor_max is not None and not signed:
+        check_unsigned_divisor_max(party.ring.bits, divisor_max)
     shape = x.shape
     x, y = x.reshape(-1), y.reshape(-1)
     step = DIVISION_CHUNK_ELEMENTS
@@ -196,22 +209,28 @@ def _divide_flat(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, s
 
 
 def div_or_flag(party: Party, x: ArithShares, y: ArithShares, signed: bool = True,
-                frac_bits: int = 0) -> tuple[ArithShares, ArithShares]:
+                frac_bits: int = 0, divisor_max: int | None = None) -> tuple[ArithShares, ArithShares]:
     """(x * 2^f / y truncated toward zero, ok = [y != 0]) as arithmetic shares; 0 where y == 0.
 
     Signed: the whole range |x|, |y| <= 2^(k-1); -2^(k-1) / -1 wraps to -2^(k-1) (as C on
-    two's complement).  Unsigned (`signed=False`): 0 <= x < 2^k and 1 <= y <= 2^(k-1).
+    two's complement).  Unsigned (`signed=False`): 0 <= x < 2^k and 1 <= y <= 2^(k-1): a
+    larger divisor gives a wrong quotient, which the parties cannot see (y is secret).
+    Pass the divisor's known upper bound (e.g. its indicator's `Bounds.hi`) as
+    `divisor_max` and an unsigned division that could break the precondition raises
+    ValueError before any round (`check_unsigned_divisor_max`).
     A zero divisor raises nothing and leaks nothing: the quotient is 0 and ok is 0.
     Long division (Knuth 4.3.1) on boolean shares, K = k + f steps:
     Cost: `costs.div_cost` (per chunk of DIVISION_CHUNK_ELEMENTS about K(1 + L) rounds;
     O(L K) words per element).
     """
-    return _divide(party, x, y, frac_bits, signed)
+    return _divide(party, x, y, frac_bits, signed, divisor_max)
 
 
-def div(party: Party, x: ArithShares, y: ArithShares, signed: bool = True) -> ArithShares:
-    """x / y truncated toward zero (0 where y == 0).  Cost: `costs.div_cost`."""
-    return _divide(party, x, y, 0, signed)[0]
+def div(party: Party, x: ArithShares, y: ArithShares, signed: bool = True,
+        divisor_max: int | None = None) -> ArithShares:
+    """x / y truncated toward zero (0 where y == 0); preconditions and `divisor_max` as
+    `div_or_flag`.  Cost: `costs.div_cost`."""
+    return _divide(party, x, y, 0, signed, divisor_max)[0]
 
 
 def div_fixed(party: Party, x: ArithShares, y: ArithShares, frac_bits: int = 16,
@@ -285,8 +304,12 @@ def div_public(party: Party, x: ArithShares, d: int, signed: bool = True) -> Ari
     Cost: `costs.div_public_cost` (L + 5 rounds).
     """
     k = party.ring.bits
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"the public divisor must be an integer, got {type(d).__name__}")
+    d = int(d)  # a numpy integer would overflow in the 2^k arithmetic below
     if not 1 <= d <= 1 << (k - 1):
-        raise ValueError(f"the public divisor must be in [1, 2^{k - 1}]")
+        raise ValueError(f"the public divisor must be in [1, 2^{k - 1}] (unsigned division "
+                         f"by more than 2^{k - 1} is not supported), got {d}")
     dd, pid, shape = party.ring.dtype.type(d), party.pid, x.shape
     u = (x + (1 << (k - 1)) if signed else x).reshape(-1)
     q_b, r_b = divmod((1 << (k - 1)) if signed else 0, d)

@@ -193,10 +193,34 @@ def test_div_public_works_for_any_length(n):
     assert q == [a // 12 for a in xs]
 
 
-@pytest.mark.parametrize("d", [0, -3, 2**31 + 1])
+@pytest.mark.parametrize("d", [0, -3, 2**31 + 1, 2**32 - 1, np.uint32(2**31 + 1), np.int64(0)])
 def test_div_public_refuses_a_divisor_out_of_range(d):
-    with pytest.raises(ValueError, match="public divisor"):
-        opened(lambda p, x: [div_public(p, x, d)], [[1]], RING32)
+    for signed in (True, False):
+        with pytest.raises(ValueError, match="public divisor"):
+            opened(lambda p, x, signed=signed: [div_public(p, x, d, signed=signed)], [[1]], RING32)
+
+
+@pytest.mark.parametrize("d", [np.uint32(2**31), np.int64(7), np.uint64(3)])
+def test_div_public_takes_numpy_integer_divisors(d):
+    (q,) = opened(lambda p, x: [div_public(p, x, d, signed=False)], [[2**32 - 1, 5]], RING32, signed=False)
+    assert [v % 2**32 for v in q] == [(2**32 - 1) // int(d), 5 // int(d)]
+
+
+def test_unsigned_secret_division_refuses_a_divisor_bound_above_half_the_ring():
+    arrays = [RING32.encode([2**32 - 1, 7], signed=False), RING32.encode([2**31, 2], signed=False)]
+
+    def program(p, x, y, bound):
+        return reveal(p, div(p, x, y, signed=False, divisor_max=bound))
+
+    for bound in (2**31 + 1, 2**32 - 1):
+        with pytest.raises(ValueError, match="unsigned division needs divisors"):
+            run_with_inputs(lambda p, x, y, b=bound: program(p, x, y, b), arrays)
+    run = run_with_inputs(lambda p, x, y: program(p, x, y, 2**31), arrays)  # the bound itself: exact
+    assert run.outputs[0].tolist() == [(2**32 - 1) // 2**31, 3]
+    # the precondition matters: a divisor above 2^(k-1) gives a wrong quotient
+    big = [RING32.encode([2**32 - 1], signed=False), RING32.encode([2**31 + 5], signed=False)]
+    wrong = run_with_inputs(lambda p, x, y: reveal(p, div(p, x, y, signed=False)), big)
+    assert wrong.outputs[0].tolist() != [1]
 
 
 # -- costs and obliviousness --------------------------------------------------------------------
