@@ -14,7 +14,8 @@ import os
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-KEY_BYTES = 16
+KEY_BYTES = 16  # what `new_key` draws (AES-128)
+STREAM_KEY_SIZES = (16, 32)  # AES-128 or AES-256 keys for a `KeyedStream`
 
 
 def random_array(dtype, shape) -> np.ndarray:
@@ -29,11 +30,12 @@ def new_key() -> bytes:
 
 
 class KeyedStream:
-    """AES-128-CTR keyed pseudorandom function: (tag, size) -> uniform array."""
+    """AES-CTR keyed pseudorandom function (AES-128 or AES-256 by the key's length):
+    (tag, size) -> uniform array."""
 
     def __init__(self, key: bytes):
-        if len(key) != KEY_BYTES:
-            raise ValueError(f"a stream key has {KEY_BYTES} bytes")
+        if not isinstance(key, (bytes, bytearray)) or len(key) not in STREAM_KEY_SIZES:
+            raise ValueError("a stream key is 16 or 32 bytes")
         self._algorithm = algorithms.AES(key)
 
     def array(self, tag: int, dtype, shape) -> np.ndarray:
