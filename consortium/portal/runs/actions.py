@@ -23,6 +23,7 @@ from consortium.portal.accounts import audit
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink import runs as miner_runs
 from consortium.portal.periods.models import CollectionPeriod
+from mpc_engine.analyses import ratio_fits
 
 from . import failures, live, plan, signals
 from .models import AnalysisRun, MinerRunState
@@ -73,12 +74,22 @@ def do_create_run(period, actor, request, portal_url: str, restarted_from=None) 
     body = plan.build_request(period, run_id, portal_url)
     if not body["columns"]:
         raise RunError(_("No member has a complete submission for “%(period)s”.") % {"period": period})
+    _check_ratios_fit(body)
     run = AnalysisRun.objects.create(run_id=run_id, period=period, started_by=actor, request=body)
     detail = {"run": str(run_id), "period": period.pk, "companies": len(body["columns"])}
     if restarted_from is not None:
         detail["restarted_from"] = str(restarted_from.run_id)
     audit.record(AuditEvent.Kind.ANALYSIS_STARTED, actor, request, **detail)
     return run
+
+
+def _check_ratios_fit(body: dict) -> None:
+    """A fixed-point quotient that cannot fit the ring would wrap silently inside MPC: refuse the run."""
+    for a in body["analyses"]:
+        if a["kind"] == "ratio" and not ratio_fits(body["ring"], a["num_lo"], a["num_hi"], a["frac_bits"]):
+            raise RunError(_("The ratio “%(name)s” would overflow the %(bits)s-bit ring with the "
+                             "numerator's range: narrow the range of “%(numerator)s”.")
+                           % {"name": a["name"], "bits": body["ring"], "numerator": a["numerator"]})
 
 
 def send_to_miners(run_pk: int) -> None:
