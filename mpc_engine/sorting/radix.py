@@ -1,4 +1,4 @@
-"""Radix sort by shuffle-and-reveal of each pass's destinations (stable, O(k) rounds).
+"""Radix sort by shuffle-and-reveal of each pass's destinations (O(k) rounds).
 
 Hamada, Kikuchi, Ikarashi, Chida, Takahashi, "Practically efficient multi-party sorting
 protocols from comparison sort algorithms", ICISC 2012; Hamada, Ikarashi, Chida, Takahashi,
@@ -137,7 +137,8 @@ def _shuffle_payload_problems(party: Party, rows: list, has_payload: list) -> li
 
 
 def radix_sort_many(party: Party, problems, descending: bool = False, flags=None):
-    """Stable sorts of several (r_i, n_i) matrices, each by its row 0, in the rounds of one.
+    """Sorts of several (r_i, n_i) matrices, each by its row 0, in the rounds of one; a
+    problem with payload is shuffled first (equal keys in a secret random order).
 
     `flags`: None, or one arithmetic 0/1 vector per problem (as `radix_sort`'s `flag`).
     Returns [(rows, count or None)] in the problems' order.  Rounds: the largest

@@ -152,3 +152,24 @@ def test_lt_against_a_public_value_is_cheaper():
     want = costs.lt_cost(10, 32, public=True)
     assert got == [(want.rounds, b) for b in want.per_party_bytes(32)]
     assert want.words < costs.lt_cost(10, 32).words
+
+
+def test_every_protocol_docstring_names_an_existing_cost_function():
+    # the one source of truth: docstrings point at `mpc_engine.costs`, tests hold the code to it
+    import re
+
+    from mpc_engine.protocols import arithmetic, boolean, compare, division, shuffle
+    from mpc_engine.sorting import batcher, radix
+    from mpc_engine.validation import validate_many
+
+    functions = [arithmetic.reshare, arithmetic.input_known, arithmetic.mul, arithmetic.and_,
+                 arithmetic.reveal, arithmetic.select, boolean.a2b, boolean.msb, boolean.bit_to_arith,
+                 compare.lt, compare.gt, compare.le, compare.eq, compare.to_arith, compare.select_by_bit,
+                 division.div, division.div_or_flag, division.div_fixed, division.div_public,
+                 shuffle.shuffle, shuffle.shuffle_many, validate_many, batcher.sort_network,
+                 radix.radix_sort]
+    for function in functions:
+        named = re.findall(r"`(?:costs\.)?(\w+_cost)`", function.__doc__ or "")
+        assert named, f"{function.__name__}'s docstring names no cost function"
+        for name in named:
+            assert callable(getattr(costs, name, None)), f"{function.__name__}: costs.{name} does not exist"
