@@ -52,7 +52,7 @@ class Party:
 
         `own` is k_i, shared with party i-1; `next_key` is k_{i+1}, shared with party i+1.
         For the peer channel: derive them from an authenticated key agreement (HKDF over
-        the X25519 secret, the identities and the run id, PROTOCOLS.md 6) so that no key
+        the X25519 secret, the identities and the run id: miners/peering) so that no key
         ever crosses the wire, as `setup_keys` (a clear-text test convenience) does.
         Keys of 16 or 32 bytes (AES-128 / AES-256); the two must differ.  No communication.
         """

@@ -1,4 +1,4 @@
-"""Comparison, equality and selection on arithmetic shares (ABY3, sec. 5.3; PROTOCOLS.md 3).
+"""Comparison, equality and selection on arithmetic shares (Mohassel, Rindal, "ABY3", CCS 2018, sec. 5.3).
 
 Results are boolean shares of one bit (bit 0 of a word); `to_arith` turns them into
 arithmetic 0/1 for a select or a sum.  k = ring bits, L = log2(k).

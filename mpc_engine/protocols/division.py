@@ -1,4 +1,4 @@
-"""Integer and fixed-point division on replicated shares (PROTOCOLS.md section 5).
+"""Integer and fixed-point division on replicated shares (Catrina, Saxena, FC 2010; restoring long division).
 
 k = ring bits, L = log2(k), w = k/8 bytes per word, n elements; every cost below is
 per party and independent of the data.

@@ -19,7 +19,7 @@ Leakage: none; the network and the message sizes depend on n only.
 
 Ties: the bare network is not stable (equal keys may come out in any order, a function of
 the input order).  When payload travels with the key, that order would show the portal,
-which chose the input order, which company is which (PROTOCOLS.md 4).  `tie_break=True`
+which chose the input order, which company is which.  `tie_break=True`
 sorts on (key, t) lexicographically with a secret tie key t: a shuffled 0..n-1 (the public
 indices through `shuffle_many`, 3 rounds once per sort, before the first layer), carried as
 one more row.  Equal keys then come out in the order of a secret uniform permutation,

@@ -2,7 +2,7 @@
 
 Hamada, Kikuchi, Ikarashi, Chida, Takahashi, "Practically efficient multi-party sorting
 protocols from comparison sort algorithms", ICISC 2012; Hamada, Ikarashi, Chida, Takahashi,
-"Oblivious radix sort", IACR ePrint 2014/121; PROTOCOLS.md sec. 4.  The keys are
+"Oblivious radix sort", IACR ePrint 2014/121.  The keys are
 decomposed once (`a2b`, with the sign bit flipped so that unsigned bit order is signed
 order; complemented for descending order); then one stable pass per bit, from the least
 significant, on the bit b (0/1) of every element:
@@ -18,7 +18,7 @@ Words per element per pass, per party: 2 (B2A) + 1 (d) + 2R (shuffle, R rows shu
 + 1 (reveal), one less for parties 1 and 2; exactly: `costs.radix_cost`.
 Leakage: none.  The revealed d is sigma(pi) for the secret uniform shuffle sigma, i.e. a
 uniformly random permutation whatever the keys; the round and byte trace depends on n only.
-Ties (PROTOCOLS.md 4): each pass is stable, so equal keys would keep their input order,
+Ties: each pass is stable, so equal keys would keep their input order,
 which the portal chose and can link to the companies.  So a problem that carries payload
 (more than one row) is first shuffled obliviously (`shuffle_many`, 3 rounds, its own
 permutation): equal keys then come out in the order of a secret uniform permutation,

@@ -8,7 +8,7 @@ the listener keeps waiting for the right peer until `timeout`).  Peers are not
 authenticated and nothing is encrypted: this is the loopback carrier of tests,
 benchmarks and the demo, so it refuses to listen on, dial or accept from anything but
 a loopback address (`require_loopback`); a deployment between machines needs the
-authenticated channels of PROTOCOLS.md 6.
+authenticated, encrypted peer channel of the miners (miners/peering).
 
 Data: a receiver thread per peer reads whole frames continuously into a queue, so
 two parties that send each other large messages never deadlock on full socket

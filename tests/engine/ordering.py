@@ -1,4 +1,4 @@
-"""Checks for sorts whose equal keys come out in a secret random order (PROTOCOLS.md 4)."""
+"""Checks for sorts whose equal keys come out in a secret random order."""
 
 import numpy as np
 

@@ -130,7 +130,7 @@ def test_measured_costs_are_the_cost_functions(ring, n):
 
 @pytest.mark.parametrize("ring", [RING32, RING64])
 def test_cost_functions_give_the_figures_quoted_in_docs(ring):
-    # PROTOCOLS.md / performance.md quote these: a guard against an edit of one formula only
+    # docs/performance.md and the README quote these: a guard against an edit of one formula only
     k, L = ring.bits, int(math.log2(ring.bits))
     assert costs.lt_cost(1, k) == costs.Cost(3 + L, 6 * L + 4, 6 * L + 1)
     assert costs.eq_cost(1, k).rounds == 1 + L

@@ -2,7 +2,7 @@
 
 The input order is the portal's `columns` order, and the portal knows which company is
 which: a sort that broke ties by input order would let it tell two tied companies'
-published rows apart (PROTOCOLS.md 4).  Every sort that carries payload must break ties
+published rows apart.  Every sort that carries payload must break ties
 with secret randomness.  Two properties are checked, against plaintext numpy:
 - for any permutation of the input columns, the published output is the same up to the
   order of equal keys (the keys identical, each key's columns the same multiset);
