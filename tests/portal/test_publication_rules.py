@@ -42,32 +42,56 @@ def test_it_publishes_a_series_of_exactly_k_lines_present_everywhere():
                                                                                                  0, [])
 
 
-def test_it_withholds_a_line_whose_presence_pattern_is_rare():
+def test_a_line_with_a_rare_pattern_keeps_only_its_key_value():
     # six lines; the second has no value in the first period: alone with that pattern, it would tell the
-    # portal (which knows who submitted when) whose line it is
+    # portal (which knows who submitted when) whose line it is. The line stays (the key row must equal
+    # the key period's sorted indicator, or their difference would be its value), its earlier cells go.
     rows = [[1, None, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]]
     entry = publication.apply(series(rows), K)["time_series"]["x"]
-    assert entry["rows"] == [[1, 3, 4, 5, 6]] * 3
-    assert (entry["withheld"], entry["suppressed"], entry["suppressed_rows"]) == (1, False, [])
+    assert entry["rows"] == [[1, None, 3, 4, 5, 6], [1, None, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]]
+    assert (entry["withheld"], entry["suppressed"], entry["blanked"]) == (1, False, [0, 1, 0])
 
 
-def test_it_keeps_lines_whose_pattern_k_lines_share():
-    rows = [[None] * 5 + [1] * 5, [1] * 10, [2] * 10]
-    entry = publication.apply(series(copy.deepcopy(rows)), K)["time_series"]["x"]
-    assert entry["rows"] == rows and entry["withheld"] == 0
-
-
-def test_an_earlier_period_with_few_values_is_emptied_rather_than_its_lines_withheld():
-    rows = [[1, 1, None, None, None, None], [1] * 6, [2] * 6]  # 2 values in the first period
+def test_a_newcomer_is_not_the_difference_of_the_series_and_the_sorted_indicator():
+    rows = [[1, 2, 3, 4, 5, None], [1, 2, 3, 4, 5, None], [10, 20, 30, 40, 50, 777]]
     entry = publication.apply(series(rows), K)["time_series"]["x"]
-    assert entry["rows"] == [[None] * 6, [1] * 6, [2] * 6]
-    assert (entry["suppressed_rows"], entry["withheld"], entry["suppressed"]) == ([0], 0, False)
+    assert sorted(entry["rows"][-1]) == [10, 20, 30, 40, 50, 777]  # every key value, as the indicator
+    assert entry["withheld"] == 0 and not entry["suppressed"]
 
 
-def test_withholding_below_k_lines_suppresses_the_whole_series():
-    # each pattern is shared by fewer than k lines, and every period has at least k values
-    rows = [[1] * 5 + [None] * 4, [1] * 9, [None] * 4 + [2] * 5]  # patterns: 4 / 1 / 4 lines
-    entry = publication.apply(series(rows), K)["time_series"]["x"]
+@pytest.mark.parametrize("pairs, blanked", [
+    ([(1, 0)], True),  # one company of the earlier report left: the difference would be its figure
+    ([(K - 1, 0)], True),
+    ([(K, 0)], False),  # k companies left: their values are a cohort of k
+    ([(0, 2)], True),  # two companies in this row that the earlier list did not have
+    ([(0, 0), (3, 0)], True),  # any earlier list counts
+    ([(0, 0)], False),
+])
+def test_an_earlier_row_that_differs_from_a_published_list_by_a_few_companies_is_blanked(pairs, blanked):
+    rows = [[1] * 6, [2] * 6, [3] * 6]
+    entry = publication.apply(series(rows), K, {"x": [pairs, [(0, 0)]]})["time_series"]["x"]
+    assert (entry["rows"][0] == [None] * 6) is blanked and (0 in entry["suppressed_rows"]) is blanked
+    assert entry["rows"][1] == [2] * 6 and entry["rows"][2] == [3] * 6
+
+
+def test_cells_blanked_for_a_rare_pattern_count_as_a_difference_from_the_periods_own_report():
+    # the line with no value in period 1 is rare: its period-0 cell is blanked, and period 0's own
+    # report minus this row would then be that one value: the row goes
+    rows = [[1, 1, 1, 1, 1, 9], [2, 2, 2, 2, 2, None], [3, 3, 3, 3, 3, 3]]
+    entry = publication.apply(series(rows), K, {"x": [[(0, 0)], [(0, 0)]]})["time_series"]["x"]
+    assert entry["rows"] == [[None] * 6, [2, 2, 2, 2, 2, None], [3] * 6]
+    assert (entry["suppressed_rows"], entry["withheld"], entry["suppressed"]) == ([0], 1, False)
+
+
+def test_rejected_values_count_as_a_difference_too():
+    results = series([[1] * 6, [2] * 6, [3] * 6])
+    results["time_series"]["x"]["rejected"] = [2, 0, 0]
+    entry = publication.apply(results, K, {"x": [[(0, 0)], [(0, 0)]]})["time_series"]["x"]
+    assert entry["rows"][0] == [None] * 6 and entry["rows"][1] == [2] * 6
+
+
+def test_too_few_lines_suppress_the_whole_series():
+    entry = publication.apply(series([[1] * 4, [2] * 4, [3] * 4]), K)["time_series"]["x"]
     assert entry["suppressed"] and entry["rows"] == []
 
 
@@ -75,7 +99,9 @@ def test_withholding_below_k_lines_suppresses_the_whole_series():
     sorted_result(K), sorted_result(K - 1),
     series([[1, None, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6], [1, 2, 3, 4, 5, 6]]),
     series([[1, 1, None, None, None, None], [1] * 6, [2] * 6]),
+    series([[1, 1, 1, 1, 1, 9], [2, 2, 2, 2, 2, None], [3, 3, 3, 3, 3, 3]]),
 ])
-def test_applying_the_rules_again_changes_nothing(results):
-    once = publication.apply(results, K)
-    assert publication.apply(copy.deepcopy(once), K) == once
+@pytest.mark.parametrize("overlaps", [None, {"x": [[(0, 0)], [(0, 0)]]}, {"x": [[(1, 0)], [(K, 0)]]}])
+def test_applying_the_rules_again_changes_nothing(results, overlaps):
+    once = publication.apply(copy.deepcopy(results), K, overlaps)
+    assert publication.apply(copy.deepcopy(once), K, overlaps) == once

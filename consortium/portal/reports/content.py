@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from consortium.portal import publication
 from consortium.portal.periods.models import CollectionPeriod, Encoding
+from consortium.portal.runs import plan
 
 from . import charts
 from .statistics import Decoding, Summary, stat_decimals, summarize
@@ -166,7 +167,8 @@ def _series(code, entry, definition, show_rejected) -> SeriesSection:
 def build(report, viewer) -> ReportContent:
     run = report.run
     k = settings.PUBLICATION_MIN_VALUES
-    results = publication.apply(copy.deepcopy(run.results or {}), k)
+    results = copy.deepcopy(run.results or {})
+    results = publication.apply(results, k, plan.publication_overlaps(results))
     show_rejected = bool(getattr(viewer, "is_consortium_staff", False))
     definitions = _definitions(report.period)
     position = {code: i for i, code in enumerate(definitions)}

@@ -25,7 +25,7 @@ from consortium.portal.minerlink import keys
 from mpc_engine.ring import ring_for
 from mpc_engine.sharing import InconsistentShares, reconstruct_replicated
 
-from . import failures
+from . import failures, plan
 
 
 class OutputsRejected(failures.Failure):
@@ -68,7 +68,7 @@ def reconstruct(request: dict, outputs_by_miner: list[list[dict]]) -> dict:
         except Exception as exc:  # a parsing bug must fail the run, not leave it running
             raise OutputsRejected(failures.NOT_RECONSTRUCTED, None,
                                   f"{label}: {type(exc).__name__}") from None
-    return publication.apply(results, settings.PUBLICATION_MIN_VALUES)
+    return publication.apply(results, settings.PUBLICATION_MIN_VALUES, plan.publication_overlaps(results))
 
 
 def _reconstruct_one(ring, request, analysis, entries, label, results) -> None:

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.reports import content
-from consortium.portal.runs import tasks
+from consortium.portal.runs import plan, tasks
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
 from tests.portal.fake_miners import SMALL_INDICATORS, make_member, make_period, make_submission
 
@@ -254,3 +254,19 @@ def test_the_order_of_the_columns_changes_nothing_published_ties_included(db, fa
     # ... and the tied lines' order is secret randomness, not the portal's order: one column order
     # does not give one output order (6 tied lines: 720 orders)
     assert len({lines(r) for r in forward}) > 1 and len({lines(r) for r in backward}) > 1
+
+
+def test_an_earlier_row_that_a_leaver_would_tell_apart_is_stored_blank(world, fake, staff_user, client,
+                                                                       settings):
+    """Member 6 submitted in the first period only: that period's own report minus the series' first row
+    would be member 6's figure, and member 5 (who skipped the middle period) is in the series' first row
+    but not in the middle period's series: both differences are one company."""
+    periods, figures = world
+    assert plan.series_overlaps([p.pk for p in periods]) == [[(1, 0), (0, 1)], [(0, 0)]]
+    settings.PUBLICATION_MIN_VALUES = 2
+    run = tasks.start_run(periods[-1], staff_user)
+    fake.push(client, run.run_id)
+    run.refresh_from_db()
+    for code in CODES:
+        series = run.results["time_series"][code]
+        assert 0 in series["suppressed_rows"] and series["rows"][0] == [None] * len(series["rows"][0])
