@@ -8,7 +8,8 @@
  * left empty, whose value is then 0) is split the same way. Share i goes to miner i only, with
  * the access token; the three requests run in parallel, each with a time limit and one
  * automatic retry of a lost answer (a miner answers the same body with the same token with the
- * same receipt). The plaintext never leaves this page.
+ * same receipt). A receipt counts only when its digest is of exactly what was sent to that miner.
+ * The plaintext never leaves this page.
  *
  *   ConsortiumSharing.submit(config, values, hooks) -> Promise<[receipt | null, x3]>
  *     config: the form page's JSON config (miners, token, form, period, ring_bits, fields);
@@ -107,6 +108,26 @@
       typeof answer.signature === "string";
   }
 
+  // The canonical JSON of docs/api.md (sorted keys, no spaces), as Python's json.dumps writes it:
+  // field codes and decimal strings are ASCII, so both sides give the same bytes.
+  function canonical(value) {
+    if (value !== null && typeof value === "object") {
+      return "{" + Object.keys(value).sort().map(function (key) {
+        return JSON.stringify(key) + ":" + canonical(value[key]);
+      }).join(",") + "}";
+    }
+    return JSON.stringify(value);
+  }
+
+  // SHA-256 hex of what was sent: the receipt's digest must be of exactly that, or the miner stored
+  // something else (the portal checks the signature only; only this page knows what was sent).
+  function sentDigest(body) {
+    var bytes = new TextEncoder().encode(canonical({ values: body.values, submitted: body.submitted }));
+    return root.crypto.subtle.digest("SHA-256", bytes).then(function (hash) {
+      return Array.from(new Uint8Array(hash)).map(function (b) { return b.toString(16).padStart(2, "0"); }).join("");
+    });
+  }
+
   // One POST with a time limit; resolves to {status, body} or rejects (network error, time-out).
   function post(url, body, fetchImpl) {
     var controller = typeof AbortController === "function" ? new AbortController() : null;
@@ -132,7 +153,13 @@
     var url = miner.url.replace(/\/+$/, "") + "/api/shares";
     function attempt(left) {
       return post(url, body, fetchImpl).then(function (answer) {
-        if (answer.status === 201 && isReceipt(answer.body, i, config)) { say("stored"); return answer.body; }
+        if (answer.status === 201 && isReceipt(answer.body, i, config)) {
+          return sentDigest(body).then(function (digest) {
+            if (digest === answer.body.digest) { say("stored"); return answer.body; }
+            say("failed", "the receipt is not for what was sent");
+            return null;
+          });
+        }
         // The miner is there but could not store now (its own check with the portal failed): once more.
         if (answer.status >= 500 && left > 0) { say("retrying"); return attempt(left - 1); }
         say("failed", "HTTP " + answer.status);
@@ -160,7 +187,7 @@
   }
 
   root.ConsortiumSharing = {
-    submit: submit, encode: encode, decode: decode, split: split, bodies: bodies,
+    submit: submit, encode: encode, decode: decode, split: split, bodies: bodies, canonical: canonical,
     TIMEOUT_MS: TIMEOUT_MS, RETRIES: RETRIES,
   };
 })(typeof window !== "undefined" ? window : globalThis);

@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 
 import "../../static/js/sharing.js";
 
@@ -49,9 +50,17 @@ const config = {
 };
 const values = { employees: "4242", export_share: "37.5", profit: null };
 
-function receipt(i) {
+// What a miner signs: SHA-256 of the canonical JSON of what it stored (Python's json.dumps(sort_keys=True,
+// separators=(",", ":")), written out here independently of the library).
+function digestOf(body) {
+  const sorted = (o) => Object.fromEntries(Object.keys(o).sort().map((k) => [k, o[k]]));
+  const json = JSON.stringify({ submitted: sorted(body.submitted), values: sorted(body.values) });
+  return createHash("sha256").update(json).digest("hex");
+}
+
+function receipt(i, body) {
   return { miner: i, period: 7, submission_id: "11111111-2222-4333-8444-555555555555",
-           digest: "ab".repeat(32), signature: "c2ln" };
+           digest: digestOf(body), signature: "c2ln" };
 }
 
 function fakeNetwork(behaviour) {
@@ -60,11 +69,16 @@ function fakeNetwork(behaviour) {
     const i = Number(/miner(\d)/.exec(url)[1]);
     calls.push({ i, url, init, body: JSON.parse(init.body) });
     const action = (behaviour[i] || []).shift() || "ok";
+    const body = JSON.parse(init.body);
     if (action === "lost") throw new TypeError("network error");
     if (action === "503") return { status: 503, json: async () => ({ detail: "portal unreachable" }) };
     if (action === "400") return { status: 400, json: async () => ({ detail: "bad" }) };
-    if (action === "forged") return { status: 201, json: async () => ({ ...receipt((i + 1) % 3) }) };
-    return { status: 201, json: async () => receipt(i) };
+    if (action === "forged") return { status: 201, json: async () => receipt((i + 1) % 3, body) };
+    if (action === "altered") {
+      const stored = { ...body, values: { ...body.values, employees: "1" } };
+      return { status: 201, json: async () => receipt(i, stored) };
+    }
+    return { status: 201, json: async () => receipt(i, body) };
   };
   return { fetch, calls };
 }
@@ -121,4 +135,17 @@ test("a figure the field cannot hold rejects before anything is sent", async () 
   await assert.rejects(S.submit(config, { ...values, export_share: "37.55" }, { fetch: net.fetch }),
                        { message: "more decimal places than the field allows" });
   assert.equal(net.calls.length, 0);
+});
+
+test("a receipt whose digest is not of what was sent is not accepted", async () => {
+  const net = fakeNetwork({ 1: ["altered"] });
+  const receipts = await S.submit(config, values, { fetch: net.fetch });
+  assert.equal(receipts[0].miner, 0);
+  assert.equal(receipts[1], null);
+  assert.equal(receipts[2].miner, 2);
+});
+
+test("the canonical JSON is Python's json.dumps with sorted keys and no spaces", () => {
+  assert.equal(S.canonical({ values: { b: "2", a: "1" }, submitted: { a: "0" } }),
+               '{"submitted":{"a":"0"},"values":{"a":"1","b":"2"}}');
 });
