@@ -105,6 +105,8 @@ MIDDLEWARE = [
     name
     for name, modes in [
         ("django.middleware.security.SecurityMiddleware", "portal miner"),
+        # right after it, as WhiteNoise asks: /static/ is answered before sessions, languages and logins
+        ("whitenoise.middleware.WhiteNoiseMiddleware", "portal"),
         # second, so that every portal response (redirects, lock-out and error pages too) carries it
         ("consortium.security_headers.ContentSecurityPolicyMiddleware", "portal"),
         ("django.contrib.sessions.middleware.SessionMiddleware", "portal"),
@@ -301,6 +303,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+# The portal serves its own static files (WhiteNoise), so every way of running it has its styles and
+# scripts. dev: straight from static/ and the apps (no collectstatic; an edited file is served at once).
+# production: from STATIC_ROOT, written by `collectstatic` (the Docker image runs it at build time),
+# under content-hashed names that browsers may cache for ever, with gzip/brotli copies.
+WHITENOISE_USE_FINDERS = IS_DEV
+WHITENOISE_AUTOREFRESH = IS_DEV
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if IS_DEV
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
