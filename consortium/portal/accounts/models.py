@@ -138,6 +138,7 @@ class AuditEvent(models.Model):
         ANALYSIS_FINISHED = "analysis_finished", _("analysis finished")
         ANALYSIS_FAILED = "analysis_failed", _("analysis failed")
         REPORT_PUBLISHED = "report_published", _("report published")
+        REPORT_SUPERSEDED = "report_superseded", _("report superseded by a newer one")
         EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
 
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)
