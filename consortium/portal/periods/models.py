@@ -89,6 +89,6 @@ class IndicatorDefinition(models.Model):
 
     @property
     def display_help_text(self) -> str:
-        from .indicator_sets import translated_default
+        from .indicator_sets import default_help_text
 
-        return translated_default(self.code, "help_text", self.help_text)
+        return default_help_text(self.code, self.name, self.help_text)

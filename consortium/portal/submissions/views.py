@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from consortium.portal.periods.indicator_sets import default_spec
 from consortium.portal.periods.models import CollectionPeriod
 
 from . import actions, failures
@@ -109,10 +110,40 @@ def _unscaled(value: int, scale: int) -> str:
     return number_format(Decimal(value).scaleb(-scale), decimal_pos=scale, use_l10n=True, force_grouping=True)
 
 
+def _bound(value: int, scale: int) -> str:
+    """A bound as a member would write it: "100", not "100.0"; grouped in the page's language."""
+    number = Decimal(value).scaleb(-scale)
+    places = 0 if number == number.to_integral_value() else scale
+    return number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def _hint(d) -> str:
+    """What to type, in a member's words: the unit, whole or decimal, and the range only when it says
+    something (a default's generous sanity bounds read as noise: "0 to 1,000,000,000,000")."""
+    lo, hi = _bound(d.lo, d.scale), _bound(d.hi, d.scale)
+    if d.scale:
+        places = ngettext("At most %(places)s decimal place.", "At most %(places)s decimal places.",
+                          d.scale) % {"places": d.scale}
+    if d.unit == "%":
+        return " ".join([_("A percentage from %(lo)s to %(hi)s.") % {"lo": lo, "hi": hi},
+                         places if d.scale else _("A whole number.")])
+    money = d.unit.upper() in ("EUR", "€")
+    if d.scale:
+        parts = [_("In euros.") if money else "", places]
+    else:
+        parts = [_("In euros, a whole number.") if money else _("A whole number.")]
+    spec = default_spec(d.code)
+    if spec is None or (spec["lo"], spec["hi"]) != (d.lo, d.hi):  # staff chose the range: it matters
+        parts.append(_("Allowed: %(lo)s to %(hi)s.") % {"lo": lo, "hi": hi})
+    elif d.lo < 0:
+        parts.append(_("Can be negative."))
+    return " ".join(p for p in parts if p)
+
+
 def _field_view(d) -> dict:
     step = "1" if d.scale == 0 else f"0.{'0' * (d.scale - 1)}1"
     return {"code": d.code, "name": d.display_name, "unit": d.unit, "help": d.display_help_text,
-            "required": d.required,
+            "hint": _hint(d), "required": d.required,
             "fixed": d.scale > 0, "scale": d.scale, "step": step,
             "lo": _unscaled(d.lo, d.scale), "hi": _unscaled(d.hi, d.scale)}
 
