@@ -293,7 +293,9 @@ if DEPLOYMENT_MODE == "portal":
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("et", "Eesti")]
-TIME_ZONE = envstr("TIME_ZONE", "UTC")
+# The consortium's time zone: every date and time people read (pages, admin, the spreadsheet) is in it.
+# Stored times stay in UTC (USE_TZ). Django refuses a name that is not in the time zone database.
+TIME_ZONE = envstr("TIME_ZONE", "Europe/Tallinn")
 USE_I18N = True
 # Dates and numbers per language (consortium/formats/<lang>/formats.py, ahead of Django's locales):
 # English with a European day-month-year and 24-hour clock; what Django's Estonian locale lacks.

@@ -81,7 +81,8 @@ def _too_many_forms(retry_at) -> str:
         "affected.",
         "You have opened the form %(limit)d times in the last hour, the most the portal allows (a limit "
         "against automated use). You can open it again at %(time)s. Submissions you have made are not "
-        "affected.", limit) % {"limit": limit, "time": date_format(timezone.localtime(retry_at), "H:i T")}
+        "affected.", limit) % {"limit": limit,
+                               "time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")}
 
 
 def _page_messages() -> dict:
