@@ -192,6 +192,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", True)
 REQUIRE_2FA_FOR_BOARD = envbool("REQUIRE_2FA_FOR_BOARD", True)
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Consortium benchmarking")
+# The consortium's name where the portal names it to the outside: the spreadsheet (its file name too).
+CONSORTIUM_NAME = envstr("CONSORTIUM_NAME", "Consortium")
 # Nobody, staff included, sees a device's secret (key, otpauth URL, QR code) in admin: with it, staff
 # could pass a board member's second factor.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True

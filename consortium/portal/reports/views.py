@@ -106,6 +106,6 @@ def export(request, pk):
     actions.do_record_export(report, request.user, request)
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="report-{report.period.pk}-{report.pk}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{excel.file_name(report)}"'
     response["Cache-Control"] = "private, no-store"
     return response
