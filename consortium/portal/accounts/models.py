@@ -102,6 +102,14 @@ class User(AbstractUser):
             return True
         return super().has_module_perms(app_label)
 
+    def has_first_password(self) -> bool:
+        """Still the password staff typed when they added this person: never reset, never changed."""
+        if not self.must_change_password:
+            return False
+        return not AuditEvent.objects.filter(
+            models.Q(kind=AuditEvent.Kind.PASSWORD_RESET, detail__user_id=self.pk)
+            | models.Q(kind=AuditEvent.Kind.PASSWORD_CHANGED, actor=self)).exists()
+
     @property
     def is_representative(self) -> bool:
         return self.role == Role.REPRESENTATIVE
