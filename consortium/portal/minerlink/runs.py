@@ -23,12 +23,12 @@ def start(miner: int, request_body: dict) -> None:
         answer = miner_client.request_json(miner, "POST", "/api/runs", request_body, auth=True)
     except miner_client.MinerError as exc:
         if str(exc) == "HTTP 409":
-            raise MinerUnavailable(_("miner %(i)d refused the run: it knows this run id with other "
+            raise MinerUnavailable(_("Miner %(i)d refused the run: it knows this run id with other "
                                      "parameters") % {"i": miner + 1}) from None
-        raise MinerUnavailable(_("miner %(i)d did not accept the run (%(why)s)")
-                               % {"i": miner + 1, "why": exc}) from None
+        raise MinerUnavailable(_("Miner %(i)d did not accept the run (%(why)s)")
+                               % {"i": miner + 1, "why": miner_client.for_people(str(exc))}) from None
     if not isinstance(answer, dict) or answer.get("accepted") is not True:
-        raise MinerUnavailable(_("miner %(i)d did not accept the run (unexpected answer)") % {"i": miner + 1})
+        raise MinerUnavailable(_("Miner %(i)d did not accept the run (unexpected answer)") % {"i": miner + 1})
 
 
 def status(miner: int, run_id: str) -> dict:
@@ -36,9 +36,9 @@ def status(miner: int, run_id: str) -> dict:
     try:
         answer = miner_client.request_json(miner, "GET", f"/api/runs/{run_id}", auth=True)
     except miner_client.MinerError as exc:
-        raise MinerUnavailable(_("miner %(i)d did not report its progress (%(why)s)")
-                               % {"i": miner + 1, "why": exc}) from None
+        raise MinerUnavailable(_("Miner %(i)d did not report its progress (%(why)s)")
+                               % {"i": miner + 1, "why": miner_client.for_people(str(exc))}) from None
     if not isinstance(answer, dict):
-        raise MinerUnavailable(_("miner %(i)d did not report its progress (unexpected answer)")
+        raise MinerUnavailable(_("Miner %(i)d did not report its progress (unexpected answer)")
                                % {"i": miner + 1})
     return answer

@@ -242,6 +242,7 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
             raise PermissionDenied
         # HTTP to the miners first and outside any transaction; it waits one short timeout at most
         miners = [{"index": i, "host": urlsplit(miner_client.miner_url(i)).netloc, **h,
+                   "error": miner_client.for_people(h.get("error", "")),
                    "peers": _peers_for_people(h.get("peers", {}))}
                   for i, h in enumerate(miner_client.health_all())]
         period = get_object_or_404(CollectionPeriod, pk=object_id)

@@ -204,7 +204,7 @@ def do_record_progress(run_id, miner: int, body: dict) -> AnalysisRun:
     if run.state not in live.FINAL_STATES:
         if body["state"] == "failed":
             why = state.error or "no reason given"
-            _fail(run, f"miner {miner + 1} reported a failure: {why}")  # people count miners from 1
+            _fail(run, f"Miner {miner + 1} reported a failure: {why}")  # people count miners from 1
             return run
         if run.state == AnalysisRun.State.STARTING and body["state"] in ("running", "done"):
             run.state = AnalysisRun.State.RUNNING
@@ -240,7 +240,7 @@ def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[Analys
         raise RunConflict("outputs of this miner were already received")
     try:
         if body["miner"] != miner:
-            raise OutputsRejected(f"miner {miner + 1} sent outputs that name miner {body['miner'] + 1}")
+            raise OutputsRejected(f"Miner {miner + 1} sent outputs that name Miner {body['miner'] + 1}")
         check_signature(miner, str(run.run_id), body, raw_outputs)
     except OutputsRejected as exc:
         _fail(run, str(exc))
@@ -260,7 +260,7 @@ def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[Analys
         # that leaves the run running. Only the type is logged: a message might quote a value.
         logger.error("run %s: reconstruction failed with %s", run.run_id, type(exc).__name__)
         _fail(run, f"the miners' outputs could not be reconstructed ({type(exc).__name__}); the last "
-                   f"to arrive came from miner {miner + 1}")
+                   f"to arrive came from Miner {miner + 1}")
         return run, False
     run.results = results
     run.state = AnalysisRun.State.DONE

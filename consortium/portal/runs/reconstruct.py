@@ -37,14 +37,14 @@ def check_signature(miner: int, run_id: str, body: dict, raw_outputs) -> None:
     only the validated structure is stored and reconstructed, so it must be what the miner signed.
     """
     if canonical_digest(raw_outputs) != body["digest"]:
-        raise OutputsRejected(f"the outputs of miner {miner + 1} do not match their digest")
+        raise OutputsRejected(f"the outputs of Miner {miner + 1} do not match their digest")
     if keys.miner_public_key(miner) is None:
-        raise OutputsRejected(f"miner {miner + 1} has no valid public key configured")
+        raise OutputsRejected(f"Miner {miner + 1} has no valid public key configured")
     message = outputs_message(miner, run_id, body["digest"])
     if not keys.miner_signed(miner, message, body["signature"]):
-        raise OutputsRejected(f"the signature of miner {miner + 1} over its outputs does not verify")
+        raise OutputsRejected(f"the signature of Miner {miner + 1} over its outputs does not verify")
     if canonical_digest(body["outputs"]) != body["digest"]:
-        raise OutputsRejected(f"miner {miner + 1} sent outputs that are not exactly in the documented format "
+        raise OutputsRejected(f"Miner {miner + 1} sent outputs that are not exactly in the documented format "
                               "(a value of another type, or an unknown key)")
 
 
@@ -118,7 +118,7 @@ def _index(miner: int, outputs: list[dict], expected: int) -> list[dict]:
     except Exception:  # not a list of objects with comparable indexes: never a 500
         complete = False
     if not complete:
-        raise OutputsRejected(f"miner {miner + 1} did not send exactly one output per analysis")
+        raise OutputsRejected(f"Miner {miner + 1} did not send exactly one output per analysis")
     return [found[k] for k in range(expected)]
 
 
@@ -158,9 +158,9 @@ def _open(ring, pairs: list[dict], count: int, label: str) -> np.ndarray:
                             share_arrays.decode(ring.bits, pair["b"], count)))
         except (KeyError, TypeError, ValueError) as exc:
             raise OutputsRejected(
-                f"miner {miner + 1} sent a malformed share array for {label}: {exc}") from None
+                f"Miner {miner + 1} sent a malformed share array for {label}: {exc}") from None
         except Exception as exc:
-            raise OutputsRejected(f"miner {miner + 1} sent a malformed share array for {label} "
+            raise OutputsRejected(f"Miner {miner + 1} sent a malformed share array for {label} "
                                   f"({type(exc).__name__})") from None
     try:
         opened = reconstruct_replicated(decoded)

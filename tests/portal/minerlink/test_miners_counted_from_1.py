@@ -19,7 +19,7 @@ def _english():
 
 
 def test_it_names_the_first_miner_1_in_a_members_failure_reason():
-    assert "miner 1:" in failures.describe(failures.code(failures.MISSING, 0))
+    assert "Miner 1:" in failures.describe(failures.code(failures.MISSING, 0))
 
 
 def test_it_names_the_first_miner_1_when_it_refuses_a_run(monkeypatch):
@@ -27,9 +27,9 @@ def test_it_names_the_first_miner_1_when_it_refuses_a_run(monkeypatch):
         raise miner_client.MinerError("HTTP 503")
 
     monkeypatch.setattr(miner_client, "request_json", refuse)
-    with pytest.raises(miner_runs.MinerUnavailable, match=r"^miner 1 did not accept the run \(HTTP 503\)$"):
+    with pytest.raises(miner_runs.MinerUnavailable, match=r"^Miner 1 did not accept the run \(HTTP 503\)$"):
         miner_runs.start(0, {})
-    with pytest.raises(miner_runs.MinerUnavailable, match=r"^miner 3 did not report its progress"):
+    with pytest.raises(miner_runs.MinerUnavailable, match=r"^Miner 3 did not report its progress"):
         miner_runs.status(2, "run")
 
 

@@ -13,7 +13,7 @@ from consortium.portal.runs import actions, reconstruct, tasks
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
 from tests.portal.fake_miners import start_tiny_run
 
-NOT_AS_DOCUMENTED = ("miner 1 sent outputs that are not exactly in the documented format "
+NOT_AS_DOCUMENTED = ("Miner 1 sent outputs that are not exactly in the documented format "
                      "(a value of another type, or an unknown key)")
 
 
@@ -116,4 +116,4 @@ def test_the_last_safeguard_names_the_miner_that_arrived_last(fake, client, run,
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
     assert run.error == ("the miners' outputs could not be reconstructed (RuntimeError); the last to "
-                         "arrive came from miner 3")
+                         "arrive came from Miner 3")
