@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from consortium.env import (
     envbool,
     envchoice,
+    envemail,
     envint,
     envlist,
     envsecret,
@@ -137,6 +138,7 @@ if DEPLOYMENT_MODE == "portal":
         "django.template.context_processors.i18n",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
+        "consortium.portal.overview.context_processors.consortium",
     ]
 TEMPLATES = [
     {
@@ -194,6 +196,8 @@ REQUIRE_2FA_FOR_BOARD = envbool("REQUIRE_2FA_FOR_BOARD", True)
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Consortium benchmarking")
 # The consortium's name where the portal names it to the outside: the spreadsheet (its file name too).
 CONSORTIUM_NAME = envstr("CONSORTIUM_NAME", "Consortium")
+# Where members write with questions (the pages' footer, the explanation page); none: not shown.
+CONSORTIUM_CONTACT_EMAIL = envemail("CONSORTIUM_CONTACT_EMAIL", "")
 # Nobody, staff included, sees a device's secret (key, otpauth URL, QR code) in admin: with it, staff
 # could pass a board member's second factor.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
