@@ -149,6 +149,8 @@ def build() -> Demo:
     h1 = _period("2025 H1", dt.date(2025, 1, 1), dt.date(2025, 6, 30), "closed")
     h2 = _period("2025 H2", dt.date(2025, 7, 1), dt.date(2025, 12, 31), "closed")
     current = _period("2026 H1", dt.date(2026, 1, 1), dt.date(2026, 6, 30), "open")
+    current.deadline = dt.date(2026, 7, 31)
+    current.save(update_fields=["deadline"])
     for period in (older, h1, h2):
         for company, user in zip(companies, [rep, *others], strict=True):
             _attempt(company, user, period, minutes_ago=60 * 24 * (30 + 180 * (h2.pk - period.pk)))

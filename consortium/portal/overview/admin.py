@@ -202,7 +202,8 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            created = actions.do_create_period(obj.name, obj.kind, obj.starts_on, obj.ends_on, request.user)
+            created = actions.do_create_period(obj.name, obj.kind, obj.starts_on, obj.ends_on, request.user,
+                                               deadline=obj.deadline)
             obj.pk, obj.state = created.pk, created.state
         else:
             actions.do_update_draft_period(obj, form.changed_data, request.user)

@@ -15,13 +15,15 @@ MAX_SCALE = 10
 class PeriodForm(forms.ModelForm):
     class Meta:
         model = CollectionPeriod
-        fields = ["name", "kind", "starts_on", "ends_on"]
+        fields = ["name", "kind", "starts_on", "ends_on", "deadline"]
 
     def clean(self):
         data = super().clean()
-        starts, ends = data.get("starts_on"), data.get("ends_on")
+        starts, ends, deadline = data.get("starts_on"), data.get("ends_on"), data.get("deadline")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("A period cannot end before it starts."))
+        if starts and deadline and deadline < starts:
+            self.add_error("deadline", _("The deadline cannot be before the period starts."))
         return data
 
 
