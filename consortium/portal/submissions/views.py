@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -176,11 +177,15 @@ def history(request):
     company = _representative(request)
     open_periods = CollectionPeriod.objects.filter(state=CollectionPeriod.State.OPEN).order_by("ends_on")
     # A form that was opened but never reached a miner is not an attempt: leave it out.
+    # Whether each was answered, in the same query: one query for the page, however many attempts.
+    answered = Feedback.objects.filter(submission=OuterRef("pk"))
     attempts = (Submission.objects.filter(company=company).filter(sent_attempts())
-                .select_related("period", "user", "token").order_by("-created_at"))
+                .select_related("period", "user", "token").annotate(answered=Exists(answered))
+                .order_by("-created_at"))
     counting = _counting(attempts)
     rows = [{"submission": s, "counts": counting.get(s.period_id) == s.pk,
-             "reason": failures.describe(s.failure_reason), "feedback_due": _feedback_due(s)}
+             "reason": failures.describe(s.failure_reason),
+             "feedback_due": s.state == Submission.State.COMPLETE and not s.answered}
             for s in attempts]
     return render(request, "submissions/history.html", {
         "open_periods": [{"period": p, "submitted": p.pk in counting} for p in open_periods],
@@ -197,11 +202,6 @@ def _counting(attempts) -> dict[int, int]:
             if best is None or s.completed_at > best.completed_at:
                 latest[s.period_id] = s
     return {period_id: s.pk for period_id, s in latest.items()}
-
-
-def _feedback_due(submission) -> bool:
-    return submission.state == Submission.State.COMPLETE and not Feedback.objects.filter(
-        submission=submission).exists()
 
 
 @login_required
