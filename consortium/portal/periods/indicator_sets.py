@@ -24,8 +24,7 @@ SEMI_ANNUAL = [
          lo=0, hi=1000,
          help_text=_("Sales outside Estonia as a percentage of net sales revenue.")),
     dict(code="added_value", name=_("Added value"), unit="EUR", lo=-EUR_LIMIT, hi=EUR_LIMIT,
-         help_text=_("Operating profit plus labour costs plus depreciation of the period; can be "
-                     "negative.")),
+         help_text=_("Operating profit plus labour costs plus depreciation of the period.")),
 ]
 ANNUAL = SEMI_ANNUAL + [
     dict(code="labour_costs", name=_("Labour costs"), unit="EUR", lo=0, hi=EUR_LIMIT,
@@ -34,8 +33,7 @@ ANNUAL = SEMI_ANNUAL + [
     dict(code="training_costs", name=_("Training costs"), unit="EUR", lo=0, hi=EUR_LIMIT,
          help_text=_("What the company spent on its employees' training and courses in the year.")),
     dict(code="profit", name=_("Profit"), unit="EUR", lo=-EUR_LIMIT, hi=EUR_LIMIT,
-         help_text=_("Net profit (or loss) of the year, as in the income statement; a loss is "
-                     "negative.")),
+         help_text=_("Net profit or loss of the year, as in the income statement.")),
 ]
 
 

@@ -66,4 +66,4 @@ def test_a_range_staff_chose_is_stated(client_for, rep_a, period):
 
 def test_a_period_created_before_definitions_existed_shows_them_too(client_for, rep_a, period):
     IndicatorDefinition.objects.filter(period=period).update(help_text="")
-    assert field_help(client_for(rep_a), period)["profit"].startswith("Net profit (or loss) of the year")
+    assert field_help(client_for(rep_a), period)["profit"].startswith("Net profit or loss of the year")
