@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from consortium.env import (
     envbool,
     envchoice,
+    envemail,
     envint,
     envlist,
     envsecret,
@@ -105,6 +106,8 @@ MIDDLEWARE = [
     name
     for name, modes in [
         ("django.middleware.security.SecurityMiddleware", "portal miner"),
+        # right after it, as WhiteNoise asks: /static/ is answered before sessions, languages and logins
+        ("whitenoise.middleware.WhiteNoiseMiddleware", "portal"),
         # second, so that every portal response (redirects, lock-out and error pages too) carries it
         ("consortium.security_headers.ContentSecurityPolicyMiddleware", "portal"),
         ("django.contrib.sessions.middleware.SessionMiddleware", "portal"),
@@ -135,6 +138,7 @@ if DEPLOYMENT_MODE == "portal":
         "django.template.context_processors.i18n",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
+        "consortium.portal.overview.context_processors.consortium",
     ]
 TEMPLATES = [
     {
@@ -190,6 +194,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", True)
 REQUIRE_2FA_FOR_BOARD = envbool("REQUIRE_2FA_FOR_BOARD", True)
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Consortium benchmarking")
+# The consortium's name where the portal names it to the outside: the spreadsheet (its file name too).
+CONSORTIUM_NAME = envstr("CONSORTIUM_NAME", "Consortium")
+# Where members write with questions (the pages' footer, the explanation page); none: not shown.
+CONSORTIUM_CONTACT_EMAIL = envemail("CONSORTIUM_CONTACT_EMAIL", "")
 # Nobody, staff included, sees a device's secret (key, otpauth URL, QR code) in admin: with it, staff
 # could pass a board member's second factor.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -291,7 +299,9 @@ if DEPLOYMENT_MODE == "portal":
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("et", "Eesti")]
-TIME_ZONE = envstr("TIME_ZONE", "UTC")
+# The consortium's time zone: every date and time people read (pages, admin, the spreadsheet) is in it.
+# Stored times stay in UTC (USE_TZ). Django refuses a name that is not in the time zone database.
+TIME_ZONE = envstr("TIME_ZONE", "Europe/Tallinn")
 USE_I18N = True
 # Dates and numbers per language (consortium/formats/<lang>/formats.py, ahead of Django's locales):
 # English with a European day-month-year and 24-hour clock; what Django's Estonian locale lacks.
@@ -301,6 +311,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+# The portal serves its own static files (WhiteNoise), so every way of running it has its styles and
+# scripts. dev: straight from static/ and the apps (no collectstatic; an edited file is served at once).
+# production: from STATIC_ROOT, written by `collectstatic` (the Docker image runs it at build time),
+# under content-hashed names that browsers may cache for ever, with gzip/brotli copies.
+WHITENOISE_USE_FINDERS = IS_DEV
+WHITENOISE_AUTOREFRESH = IS_DEV
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if IS_DEV
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

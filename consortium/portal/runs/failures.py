@@ -3,7 +3,7 @@
 A stored reason is one or more items joined by "; "; an item is `<kind>`, `<kind>:<miner>` or
 `<kind>:<miner>:<detail>` (miner empty when none). The detail is a short technical word the portal
 chose ("HTTP 503", an analysis label, a seconds count) or, for `miner_failed`, the miner's own text:
-never a value or a share. Miners are indices 0-2 in codes, numbered 1-3 in sentences (as people count).
+never a value or a share. Miners are indices 0-2 in codes, "Miner 1" to "Miner 3" in sentences.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from datetime import timedelta
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
+
+from consortium.portal.minerlink import client as miner_client
 
 # portal -> miner, at the start
 RUN_REFUSED = "run_refused"  # 409: the miner knows the run id with other parameters
@@ -62,35 +64,37 @@ def join(codes) -> str:
 
 def _sentence(kind: str, n: int | None, detail: str) -> str:
     per_miner = {
-        RUN_REFUSED: _("miner %(n)s refused the run: it knows this run id with other parameters"),
-        NOT_ACCEPTED: _("miner %(n)s did not accept the run (%(detail)s)"),
-        MINER_FAILED: _("miner %(n)s reported a failure: %(detail)s"),
-        NAMES_OTHER_MINER: _("miner %(n)s sent outputs that name miner %(other)s"),
-        DIGEST_MISMATCH: _("the outputs of miner %(n)s do not match their digest"),
-        NO_KEY: _("miner %(n)s has no valid public key configured"),
-        BAD_SIGNATURE: _("the signature of miner %(n)s over its outputs does not verify"),
-        NOT_AS_DOCUMENTED: _("miner %(n)s sent outputs that are not exactly in the documented format "
+        RUN_REFUSED: _("Miner %(n)s refused the run: it knows this run id with other parameters"),
+        NOT_ACCEPTED: _("Miner %(n)s did not accept the run (%(detail)s)"),
+        MINER_FAILED: _("Miner %(n)s reported a failure: %(detail)s"),
+        NAMES_OTHER_MINER: _("Miner %(n)s sent outputs that name Miner %(other)s"),
+        DIGEST_MISMATCH: _("The outputs of Miner %(n)s do not match their digest"),
+        NO_KEY: _("Miner %(n)s has no valid public key configured"),
+        BAD_SIGNATURE: _("The signature of Miner %(n)s over its outputs does not verify"),
+        NOT_AS_DOCUMENTED: _("Miner %(n)s sent outputs that are not exactly in the documented format "
                              "(a value of another type, or an unknown key)"),
-        NOT_ONE_PER_ANALYSIS: _("miner %(n)s did not send exactly one output per analysis"),
-        MALFORMED_SHARES: _("miner %(n)s sent a malformed share array for %(label)s: %(why)s"),
-        NOT_RECONSTRUCTED: _("the miners' outputs could not be reconstructed (%(detail)s); the last to "
-                             "arrive came from miner %(n)s"),
+        NOT_ONE_PER_ANALYSIS: _("Miner %(n)s did not send exactly one output per analysis"),
+        MALFORMED_SHARES: _("Miner %(n)s sent a malformed share array for %(label)s: %(why)s"),
+        NOT_RECONSTRUCTED: _("The miners' outputs could not be reconstructed (%(detail)s); the last to "
+                             "arrive came from Miner %(n)s"),
     }
     general = {
-        COUNTS_DISAGREE: _("the miners disagree on the counts of %(detail)s"),
-        COUNTS_DO_NOT_FIT: _("the counts of %(detail)s do not fit the run"),
+        COUNTS_DISAGREE: _("The miners disagree on the counts of %(detail)s"),
+        COUNTS_DO_NOT_FIT: _("The counts of %(detail)s do not fit the run"),
         NOT_ONE_ROW_PER_PERIOD: _("%(detail)s does not have one row per period"),
         PRESENCE_NOT_BINARY: _("%(detail)s is not 0/1"),
-        INCONSISTENT_SHARES: _("the output shares of %(label)s are inconsistent: %(why)s"),
-        NOT_RECONSTRUCTED: _("the output shares of %(label)s could not be reconstructed (%(why)s)"),
+        INCONSISTENT_SHARES: _("The output shares of %(label)s are inconsistent: %(why)s"),
+        NOT_RECONSTRUCTED: _("The output shares of %(label)s could not be reconstructed (%(why)s)"),
     }
     if kind == TIMEOUT:
         seconds = int(detail) if detail.isdigit() else 0
         now = timezone.now()
-        return (_("the miners did not finish the analysis within %(limit)s of its start (the time limit)")
+        return (_("The miners did not finish the analysis within %(limit)s of its start (the time limit)")
                 % {"limit": timesince(now, now + timedelta(seconds=seconds))})
     if kind == MINER_FAILED and not detail:
         detail = _("no reason given")
+    if kind == NOT_ACCEPTED:
+        detail = miner_client.for_people(detail)  # "connection refused", ... in the reader's language
     label, _sep, why = detail.partition(": ")  # an analysis, and what is wrong with it
     other = int(detail) + 1 if detail.isdigit() else detail
     names = {"n": n, "detail": detail, "label": label, "why": why, "other": other}
@@ -98,7 +102,7 @@ def _sentence(kind: str, n: int | None, detail: str) -> str:
         return per_miner[kind] % names
     if kind in general:
         return general[kind] % names
-    return _("the analysis failed")
+    return _("The analysis failed.")
 
 
 def describe(reason: str) -> str:

@@ -20,7 +20,7 @@ def _english():
 
 
 def test_it_names_the_first_miner_1_in_a_members_failure_reason():
-    assert "miner 1:" in failures.describe(failures.code(failures.MISSING, 0))
+    assert "Miner 1:" in failures.describe(failures.code(failures.MISSING, 0))
 
 
 def test_it_names_the_first_miner_1_when_it_refuses_a_run(monkeypatch):
@@ -32,7 +32,7 @@ def test_it_names_the_first_miner_1_when_it_refuses_a_run(monkeypatch):
         miner_runs.start(0, {})
     assert (refused.value.miner, refused.value.why) == (0, "HTTP 503")
     reason = run_failures.code(run_failures.NOT_ACCEPTED, refused.value.miner, refused.value.why)
-    assert run_failures.describe(reason) == "miner 1 did not accept the run (HTTP 503)"
+    assert run_failures.describe(reason) == "Miner 1 did not accept the run (HTTP 503)"
     with pytest.raises(miner_runs.MinerUnavailable) as silent:
         miner_runs.status(2, "run")
     assert silent.value.miner == 2

@@ -143,8 +143,8 @@ def test_starting_is_audited_without_figures(fake, members, staff_user):
     assert event.detail == {"run": str(run.run_id), "period": period.pk, "companies": 1}
 
 
-@pytest.mark.parametrize("trouble, why", [("down", "miner 3 did not accept the run (connection refused)"),
-                                          ("refusing", "miner 3 did not accept the run (HTTP 503)")])
+@pytest.mark.parametrize("trouble, why", [("down", "Miner 3 did not accept the run (connection refused)"),
+                                          ("refusing", "Miner 3 did not accept the run (HTTP 503)")])
 def test_a_miner_that_is_down_or_refuses_fails_the_run_naming_it(fake, members, staff_user, trouble, why):
     getattr(fake, trouble).add(2)
     period = make_period("2026 H1", ENDS[-1])
@@ -164,7 +164,7 @@ def test_a_miner_that_knows_the_run_id_otherwise_is_reported(fake, members, staf
     fake.runs[1][str(known)] = {"run_id": str(known), "columns": []}
     run = tasks.start_run(period, staff_user)
     assert run.state == AnalysisRun.State.FAILED
-    assert "miner 2 refused the run" in run.reason
+    assert "Miner 2 refused the run" in run.reason
 
 
 def test_a_failed_run_restarts_as_a_new_run(fake, members, staff_user):

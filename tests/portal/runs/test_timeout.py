@@ -14,7 +14,7 @@ from consortium.portal.runs.models import AnalysisRun
 from tests.portal.fake_miners import make_member, make_period, make_submission
 
 LIMIT = 2 * 3600
-REASON = "the miners did not finish the analysis within 2\xa0hours of its start (the time limit)"
+REASON = "The miners did not finish the analysis within 2\xa0hours of its start (the time limit)"
 
 
 @pytest.fixture
