@@ -54,7 +54,7 @@ class SharesView(APIView):
         summary="A member's browser posts this miner's share of every field; answered with a signed receipt.",
         request=SharesRequest,
         responses={201: ReceiptResponse, 400: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse,
-                   413: ErrorResponse, 503: ErrorResponse,
+                   413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse,
                    502: OpenApiResponse(ErrorResponse,
                                         description="the portal answered outside its contract")},
         tags=["browser -> miner"],
@@ -84,6 +84,9 @@ class SharesView(APIView):
 
 def _read_json(request):
     """(the decoded body, None) or (None, the 4xx answer)."""
+    if request.content_type != "application/json":
+        # Also keeps other sites from posting as a "simple" cross-origin request (text/plain, no preflight).
+        return None, _error(415, "The request body must be JSON (Content-Type: application/json).")
     limit = settings.MINER_SHARES_MAX_BODY_BYTES
     try:
         declared = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -36,6 +36,14 @@ def test_malformed_json_is_refused(client, issued):
     assert "not valid JSON" in refused(client, b'{"token": ', 400)["detail"]
 
 
+def test_a_body_that_is_not_declared_json_is_refused(client, portal, issued):
+    token, form, _sid = issued
+    before = store_contents()
+    response = client.post("/api/shares", json.dumps(body_for(token, form)), content_type="text/plain")
+    assert response.status_code == 415 and "application/json" in response.json()["detail"]
+    assert store_contents() == before and portal.verifies == []
+
+
 def test_a_body_that_is_not_an_object_is_refused(client):
     refused(client, b"[1, 2]", 400)
 
