@@ -164,3 +164,12 @@ def test_three_miners_compute_an_annual_periods_analyses_equal_to_numpy(portal, 
         with miner_database(i):
             run = Run.objects.get(run_id=run_id)
             assert run.state == "done" and run.outputs == bodies[i]
+
+    # Executed again (a redelivered task): the same signed outputs go out again, nothing is recomputed.
+    def must_not_connect(run_id, index):
+        raise AssertionError("a finished run was computed again")
+
+    pushed = len(portal.pushes)
+    worker.execute(run_id, worker.Miner(0, miner_keys[0], miners[0].portal, must_not_connect))
+    again = [body for m, r, kind, body in portal.pushes[pushed:] if kind == "outputs"]
+    assert again == [bodies[0]]
