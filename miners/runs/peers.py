@@ -9,6 +9,7 @@ one process).
 
 from __future__ import annotations
 
+import uuid
 from typing import Protocol
 
 from django.conf import settings
@@ -18,7 +19,15 @@ from mpc_engine.transport.base import Transport
 
 
 class ConnectPeers(Protocol):
-    def __call__(self, run_id: str, index: int) -> Transport: ...
+    def __call__(self, run_id: str, index: int) -> Transport:
+        """This miner's (`index`) end of the links to the two others for run `run_id` (a UUID string), its
+        frames tagged with `transport_run_id(run_id)` and its receive time-out MINER_PEER_TIMEOUT_SECONDS.
+        The worker calls `setup_keys()` on a Party over it, and `close()` when the run ends."""
+
+
+def transport_run_id(run_id: str) -> bytes:
+    """The 16 bytes that tag every frame of this run on the wire (mpc_engine framing)."""
+    return uuid.UUID(run_id).bytes
 
 
 class NoPeerChannel(Exception):

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import traceback
-import uuid
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -86,11 +85,6 @@ def signed_outputs(index: int, key: Ed25519PrivateKey, run_id: str, outputs: lis
     digest = canonical_digest(outputs)
     return {"miner": index, "outputs": outputs, "digest": digest,
             "signature": keys.sign(key, outputs_message(index, run_id, digest))}
-
-
-def transport_run_id(run_id: str) -> bytes:
-    """The 16 bytes that tag every frame of this run on the wire (mpc_engine framing)."""
-    return uuid.UUID(run_id).bytes
 
 
 def _reason(exc: Exception) -> str:
