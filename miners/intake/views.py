@@ -115,8 +115,8 @@ def _verify_and_store(key, token: str, shares: actions.Shares) -> Response:
         return _error(503, "The portal refused this miner's token check; try again later.")
     except PortalUnavailable as exc:
         log.warning("token check failed: portal %s", exc)
-        return _error(503, "The portal could not check the access token in time; nothing was stored. "
-                           "Try again in a moment.")
+        return _error(503, "The portal could not be asked whether the access token is valid (unreachable or "
+                           "too slow); nothing was stored. Try again in a moment.")
     if answer.get("valid") is not True:
         return _refused(token, shares, answer.get("reason"))
     checked = VerifyAnswer(data=answer)

@@ -132,7 +132,7 @@ def test_a_token_of_another_period_is_refused(client, issued):
 def test_nothing_is_stored_when_the_portal_is_down(client, issued):
     token, form, _sid = issued
     with override_settings(PORTAL_URL=closed_port_url()):
-        assert "could not check" in refused(client, body_for(token, form), 503)["detail"]
+        assert "could not be asked" in refused(client, body_for(token, form), 503)["detail"]
 
 
 def test_nothing_is_stored_when_the_portal_answers_too_late(client, portal, issued):
