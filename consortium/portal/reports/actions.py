@@ -25,6 +25,11 @@ def do_create_report(run: AnalysisRun) -> Report:
     return report
 
 
+def draft_report_of_finished_run(sender, run: AnalysisRun, **kwargs) -> None:
+    """Receiver of runs' `run_finished`: every finished run gets its draft report."""
+    do_create_report(run)
+
+
 @transaction.atomic
 def do_update_notes(report: Report, board_user, text: str) -> Report:
     if not board_user.is_board:

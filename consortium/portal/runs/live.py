@@ -47,7 +47,7 @@ def run_status(run: AnalysisRun) -> dict:
         "state": run.state,
         "state_label": run.get_state_display(),
         "progress": round(progress, 4),
-        "error": run.error,
+        "error": run.reason,
         "finished": run.state in FINAL_STATES,
         "miners": miners,
     }

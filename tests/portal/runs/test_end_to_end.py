@@ -208,3 +208,49 @@ def test_an_earlier_period_with_a_small_cohort_is_stored_blank(world, fake, staf
     assert series["suppressed"] is False and 1 in series["suppressed_rows"]
     assert series["rows"][1] == [None] * len(columns)
     assert sum(v is not None for v in series["rows"][2]) == present[2]
+
+
+def test_the_order_of_the_columns_changes_nothing_published_ties_included(db, fake, staff_user, client,
+                                                                           monkeypatch, settings):
+    """The portal chooses the columns' order and knows whose each column is: equal key values must not
+    come out in that order, or the time series' lines would be linked to companies."""
+    settings.PUBLICATION_MIN_VALUES = 1
+    periods = [make_period(f"P{k}", end) for k, end in enumerate(ENDS)]
+    members = [make_member(f"Member {k}") for k in range(6)]
+    for p, period in enumerate(periods):
+        for k, (company, user) in enumerate(members):
+            figures = {code: 10 * k + p for code in CODES}  # earlier periods tell the companies apart
+            figures["employees"] = 5 if p == 2 else 10 * k + p  # all tied in the key period
+            s = make_submission(company, user, period, minutes_ago=5)
+            fake.deposit(32, s.submission_id, figures)
+
+    def results(order):
+        build = tasks.actions.plan.build_request
+
+        def reordered(*args, **kwargs):
+            body = build(*args, **kwargs)
+            body["columns"] = order(body["columns"])
+            for analysis in body["analyses"]:
+                if analysis["kind"] == "time_series":
+                    analysis["rows"] = [order(row) for row in analysis["rows"]]
+            return body
+
+        with monkeypatch.context() as patch:
+            patch.setattr(tasks.actions.plan, "build_request", reordered)
+            run = tasks.start_run(periods[-1], staff_user)
+        fake.push(client, run.run_id)
+        run.refresh_from_db()
+        assert run.state == AnalysisRun.State.DONE, run.reason
+        return run.results
+
+    def lines(r):
+        return tuple(zip(*r["time_series"]["employees"]["rows"], strict=True))
+
+    forward = [results(lambda xs: list(xs)) for _ in range(4)]
+    backward = [results(lambda xs: list(reversed(xs))) for _ in range(4)]
+    assert all(r["indicators"] == forward[0]["indicators"] for r in forward + backward)
+    # the same lines every time, whatever the columns' order ...
+    assert {frozenset(lines(r)) for r in forward + backward} == {frozenset(lines(forward[0]))}
+    # ... and the tied lines' order is secret randomness, not the portal's order: one column order
+    # does not give one output order (6 tied lines: 720 orders)
+    assert len({lines(r) for r in forward}) > 1 and len({lines(r) for r in backward}) > 1

@@ -66,7 +66,7 @@ def test_a_miner_reporting_failure_fails_the_run(fake, client, run):
     progress(fake, client, run, miner=1, state="failed", error="peer 2 unreachable")
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == "miner 2 reported a failure: peer 2 unreachable"
+    assert run.reason == "miner 2 reported a failure: peer 2 unreachable"
     assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == run.error
 
 
@@ -92,10 +92,10 @@ def flip_a_bit(share):
 def assert_failed(run, reason):
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == reason
+    assert run.reason == reason
     assert run.results is None
     assert not MinerRunState.objects.filter(run=run, outputs__isnull=False).exists()
-    assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == reason
+    assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == run.error
 
 
 def test_a_bad_signature_fails_the_run(fake, client, run):
@@ -175,4 +175,4 @@ def test_the_reasons_hold_no_figure(fake, client, run):
     for figures in TINY_FIGURES:
         for value in figures.values():
             if value is not None and value > 9:
-                assert str(value) not in run.error
+                assert str(value) not in run.reason
