@@ -4,11 +4,15 @@ receipt that the portal's own check (the contract) accepts; the browser's retry 
 import json
 
 import pytest
+from django.test import override_settings
 
 from consortium.contract import keys
+from consortium.contract.figures import share_bodies
 from consortium.contract.messages import receipt_message, shares_digest
 from miners.store.models import Share, Submission, share_int
 
+from .conftest import miner_settings
+from .harness import ALIASES, miner_database
 from .intake_helpers import FIELDS, PERIOD, body_for, post
 
 pytestmark = pytest.mark.django_db
@@ -65,3 +69,22 @@ def test_the_portals_origin_may_post_and_no_other(client, portal):
     assert "Access-Control-Allow-Origin" not in refused
     not_for_runs = client.options("/api/runs", **preflight)
     assert "Access-Control-Allow-Origin" not in not_for_runs
+
+
+@pytest.mark.django_db(databases=ALIASES)
+def test_the_browsers_bodies_are_stored_by_each_miner(client, portal, miner_keys, portal_secrets):
+    """The three bodies of the browser's library (its Python twin, consortium.contract.figures) are each
+    accepted by their miner, and the shares stored at the three add up to the member's figures."""
+    token, form, sid = portal.issue(PERIOD, 32, FIELDS)
+    fields = [{"code": c, "scale": 1 if c == "export_share" else 0} for c in FIELDS]
+    figures = {"total_return": "1200000", "employees": "42", "export_share": "12.5", "added_value": "-300"}
+    bodies = share_bodies(token, PERIOD, form, fields, {**figures, "export_share": None}, 32)
+    for i, body in enumerate(bodies):
+        as_miner_i = miner_settings(i, miner_keys, portal_secrets, portal.url)
+        with override_settings(**as_miner_i), miner_database(i):  # its own database (tests/miners/harness.py)
+            response = post(client, body)
+        assert response.status_code == 201 and response.json()["miner"] == i
+        assert response.json()["submission_id"] == sid
+    assert [m for m, _t in portal.verifies] == [0, 1, 2]
+    total = sum(int(b["values"]["employees"]) for b in bodies) % 2**32
+    assert total == 42 and sum(int(b["submitted"]["export_share"]) for b in bodies) % 2**32 == 0
