@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from consortium.contract import MINERS
 from consortium.portal.minerlink import client as miner_client
+from consortium.portal.minerlink import runs as miner_runs
 
 from .models import AnalysisRun
 
@@ -49,7 +50,7 @@ def run_status(run: AnalysisRun) -> dict:
         "state": run.state,
         "state_label": run.get_state_display(),
         "progress": round(progress, 4),
-        "error": run.error,
+        "error": miner_runs.for_people(run.error),
         "finished": run.state in FINAL_STATES,
         "miners": miners,
     }
