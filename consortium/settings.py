@@ -108,7 +108,8 @@ MIDDLEWARE = [
         ("django.middleware.security.SecurityMiddleware", "portal miner"),
         # right after it, as WhiteNoise asks: /static/ is answered before sessions, languages and logins
         ("whitenoise.middleware.WhiteNoiseMiddleware", "portal"),
-        # second, so that every portal response (redirects, lock-out and error pages too) carries it
+        # next, so that every portal page (redirects, lock-out and error pages too) carries it; static files,
+        # answered above, run no script of ours
         ("consortium.security_headers.ContentSecurityPolicyMiddleware", "portal"),
         ("django.contrib.sessions.middleware.SessionMiddleware", "portal"),
         ("django.middleware.locale.LocaleMiddleware", "portal"),
@@ -314,7 +315,7 @@ STATIC_ROOT = envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
 # The portal serves its own static files (WhiteNoise), so every way of running it has its styles and
 # scripts. dev: straight from static/ and the apps (no collectstatic; an edited file is served at once).
 # production: from STATIC_ROOT, written by `collectstatic` (the Docker image runs it at build time),
-# under content-hashed names that browsers may cache for ever, with gzip/brotli copies.
+# under content-hashed names that browsers may cache for ever, with compressed copies.
 WHITENOISE_USE_FINDERS = IS_DEV
 WHITENOISE_AUTOREFRESH = IS_DEV
 STORAGES = {
