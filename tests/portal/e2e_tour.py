@@ -26,6 +26,7 @@ SHOTS = pathlib.Path(os.environ.get("UX_SHOTS", "/tmp/ux_shots"))
 def demo(live_server, monkeypatch, settings):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     FakeMinerHosts().install(monkeypatch, settings)
+    settings.CONSORTIUM_CONTACT_EMAIL = "benchmarking@liit.example.ee"
     return build()
 
 

@@ -13,6 +13,8 @@ LABELS = {
     "is_active": _("active"), "is_superuser": _("superuser"), "superseded_by": _("superseded by report"),
     "username_exists": _("the username exists"), "locked_out": _("locked out"),
 }
+# The few words the portal itself stores as values (a login's step).
+VALUES = {"password": _("password"), "second factor": _("second factor")}
 
 # Keys that must never reach the log, whatever a caller passes.
 _FORBIDDEN = {"token", "share", "shares", "value", "values", "secret", "password", "figures"}
@@ -47,7 +49,7 @@ def _value(value) -> str:
         return " → ".join(_value(v) for v in value) if len(value) == 2 else ", ".join(map(_value, value))
     if isinstance(value, dict):
         return "; ".join(f"{_label(k)}: {_value(v)}" for k, v in value.items())
-    return str(value)
+    return str(VALUES.get(value, value)) if isinstance(value, str) else str(value)
 
 
 def readable(detail: dict) -> list[tuple[str, str]]:

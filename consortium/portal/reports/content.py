@@ -38,6 +38,7 @@ class Section:
     values: list = field(default_factory=list)
     summary: Summary | None = None
     chart: SafeString | str = ""
+    definition: str = ""  # what the indicator means, as the form told members
 
     @property
     def fmt(self) -> str:
@@ -176,8 +177,10 @@ def build(report, viewer) -> ReportContent:
     indicators = []
     for code in sorted(raw, key=lambda c: (position.get(c, len(position)), c)):
         d = definitions.get(code)
-        indicators.append(_section(code, d.display_name if d else code, d.unit if d else "", raw[code],
-                                   _decoding(d), show_rejected))
+        section = _section(code, d.display_name if d else code, d.unit if d else "", raw[code],
+                           _decoding(d), show_rejected)
+        section.definition = d.display_help_text if d else ""
+        indicators.append(section)
     ratios = []
     for name, entry in sorted(results.get("ratios", {}).items()):
         req = _ratio_request(run, name)

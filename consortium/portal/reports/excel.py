@@ -85,7 +85,7 @@ def file_name(report) -> str:
         parts.append("superseded")
     elif not report.is_published:
         parts.append("draft")
-    return "-".join(p for p in parts if p) + ".xlsx"
+    return ("-".join(p for p in parts if p) or "report") + ".xlsx"
 
 
 def _header(ws, row: int, labels: list[str]):

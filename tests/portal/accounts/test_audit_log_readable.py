@@ -24,5 +24,7 @@ def test_the_labels_speak_estonian_for_estonian_staff(client_for, staff_user):
     staff_user.language = "et"
     staff_user.save(update_fields=["language"])
     audit.record(AuditEvent.Kind.REPORT_PUBLISHED, staff_user, None, report=3, period=2, run="abc")
+    audit.record(AuditEvent.Kind.LOGIN, staff_user, None, stage="second factor")
     page = client_for(staff_user).get("/admin/accounts/auditevent/").content.decode()
     assert "aruanne: 3<br>periood: 2<br>analüüsikäik: abc" in page
+    assert "samm: teine tegur" in page

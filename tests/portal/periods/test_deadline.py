@@ -34,12 +34,12 @@ def test_a_deadline_before_the_period_starts_is_refused(client_for, staff_user):
     assert not CollectionPeriod.objects.exists()
 
 
-def test_members_see_the_deadline_on_their_home_page_and_the_form(client_for, rep_a):
+def test_members_see_the_deadline_on_their_home_page_the_form_and_their_history(client_for, rep_a):
     period = open_period()
     CollectionPeriod.objects.filter(pk=period.pk).update(deadline=datetime.date(2026, 7, 31))
     client = client_for(rep_a)
     for page in (client.get("/"), client.get(f"/submissions/form/{period.pk}/"),
-                 client.post(f"/submissions/form/{period.pk}/")):
+                 client.post(f"/submissions/form/{period.pk}/"), client.get("/submissions/")):
         assert "Deadline: please submit by 31 July 2026." in page.content.decode()
 
 

@@ -1,15 +1,18 @@
 """Each default indicator comes with a short definition in the member's language ("Total return" is net
-sales revenue, not an investment's return), and the form says what to type in a member's words ("In
-euros, a whole number.") instead of a default's sanity bounds; a range staff chose is still stated."""
+sales revenue, not an investment's return), on the form and the report; the form says what to type in a
+member's words ("In euros, a whole number.") instead of a default's sanity bounds, and still states a
+range staff chose."""
 
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import translation
 
 from consortium.portal.periods.indicator_sets import ANNUAL
 from consortium.portal.periods.models import IndicatorDefinition
 from tests.portal.factories import miners_setting, open_period
+from tests.portal.reports.test_pages import make_report
 
 
 @pytest.fixture(autouse=True)
@@ -67,3 +70,13 @@ def test_a_range_staff_chose_is_stated(client_for, rep_a, period):
 def test_a_period_created_before_definitions_existed_shows_them_too(client_for, rep_a, period):
     IndicatorDefinition.objects.filter(period=period).update(help_text="")
     assert field_help(client_for(rep_a), period)["profit"].startswith("Net profit or loss of the year")
+
+
+def test_the_report_page_repeats_each_indicators_definition(client_for, rep_a, board_user):
+    report = make_report(publish_by=board_user)
+    IndicatorDefinition.objects.filter(period=report.period, code="employees").update(
+        help_text="Average number of employees during the period, converted to full-time equivalents.")
+    page = client_for(rep_a).get(reverse("reports:detail", args=[report.pk])).content.decode()
+    section = page[page.index('id="ind-employees"'):]
+    assert ('<p class="muted report-definition">Average number of employees during the period, converted to '
+            "full-time equivalents.</p>") in section[:section.index("</section>")]
