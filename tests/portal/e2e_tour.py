@@ -41,8 +41,9 @@ def login(page, base, username, user=None):
 
 
 def set_language(page, code):
+    page.select_option("header select[name=language]", code)
     with page.expect_navigation():
-        page.select_option("header select[name=language]", code)
+        page.click("header form.language button[type=submit]")
 
 
 def shoot(page, name):

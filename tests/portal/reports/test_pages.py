@@ -109,7 +109,7 @@ def test_it_shows_statistics_chart_and_sorted_values(client_for, rep_a, publishe
     employees = page.context["content"].indicators[0]
     assert employees.code == "employees" and employees.summary.median == 12
     section = html[html.index('id="ind-employees"'):html.index('id="ind-export_share"')]
-    assert section.count("<circle") == len(EMPLOYEES)  # one dot per value
+    assert section.count("<circle") == 2 * len(EMPLOYEES)  # one dot per value in each drawing (wide, narrow)
     assert "<svg" in section and "<rect" in section
     assert re.search(r"<details>.*88.*</details>", section, re.S)
     export = page.context["content"].indicators[1]
