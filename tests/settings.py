@@ -23,3 +23,9 @@ DATABASES = {**DATABASES,  # noqa: F405
              **{alias: {"ENGINE": "django.db.backends.sqlite3", "NAME": f"{alias}-tests.sqlite3"}
                 for alias in ("miner1", "miner2")}}  # in memory while testing, as any SQLite test database
 DATABASE_ROUTERS = ["tests.miners.harness.OneMinerPerThread"]
+
+# Test databases on SQLite are in memory with a shared cache, where an immediate transaction locks whole
+# tables against the other threads (the three-miner harness, live servers): the tests keep SQLite's
+# default deferred transactions. The server settings (WAL, busy timeout, immediate transactions) are
+# tested on a real server process with a file database: tests/project/test_sqlite_under_concurrency.py.
+DATABASES["default"].get("OPTIONS", {}).pop("transaction_mode", None)  # noqa: F405
