@@ -53,5 +53,8 @@ def _value(value) -> str:
 
 
 def readable(detail: dict) -> list[tuple[str, str]]:
-    """An event's details as (label, value) lines: "person: anna", "changes: role: board → staff"."""
-    return [(_label(key), _value(value)) for key, value in (detail or {}).items()]
+    """An event's details as (label, value) lines: "person: anna", "changes: role: board → staff", in
+    LABELS' order (then any other key alphabetically): PostgreSQL's jsonb keeps no key order."""
+    order = {key: n for n, key in enumerate(LABELS)}
+    keys = sorted(detail or {}, key=lambda key: (order.get(key, len(order)), key))
+    return [(_label(key), _value(detail[key])) for key in keys]
