@@ -57,6 +57,8 @@ class PeerLink:
         self._queued = 0
         self._lock = threading.Lock()
         self._ended = False
+        self.ended = threading.Event()  # set once the peer closed, disconnected or was cut off
+        self._fatal: ProtocolError | None = None  # jumps the queue: the run aborts at the next receive
 
     # -- loop side ---------------------------------------------------------------------
     def feed(self, record) -> None:
@@ -70,8 +72,9 @@ class PeerLink:
             self._queued += len(record)
             over = self._queued > self.max_inbound_bytes
         if over:
-            self._end(ProtocolError(f"miner {self.peer}: more than {self.max_inbound_bytes} bytes "
-                                    f"queued unread (MAX_INBOUND_BYTES): aborting"))
+            self._fatal = ProtocolError(f"miner {self.peer}: more than {self.max_inbound_bytes} bytes "
+                                        f"queued unread (MAX_INBOUND_BYTES): aborting")
+            self._end(self._fatal)
             self.loop.create_task(self._close())
             return
         self._inbox.put(record)
@@ -84,9 +87,12 @@ class PeerLink:
         if not self._ended:
             self._ended = True
             self._inbox.put(error)
+            self.ended.set()
 
     # -- engine side -------------------------------------------------------------------
     def next_record(self, timeout: float) -> tuple[int, bytes]:
+        if self._fatal is not None:
+            raise ProtocolError(*self._fatal.args)
         try:
             item = self._inbox.get(timeout=timeout)
         except queue.Empty:
