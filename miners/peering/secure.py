@@ -114,25 +114,25 @@ def _prefix(kind: int, version: int) -> bytes:
     return _PREFIX.pack(HANDSHAKE_MAGIC, kind, version)
 
 
-def _split(message, peer: int, expect: tuple[int, ...], version: int):
-    """Check magic, kind and version; returns (kind, body). Errors name the peer."""
+def _split(message, who: str, expect: tuple[int, ...], version: int):
+    """Check magic, kind and version; returns (kind, body). Errors name the peer (`who`)."""
     message = bytes(message) if message is not None else b""
     if len(message) < _PREFIX.size:
-        raise HandshakeError(f"miner {peer}: malformed handshake message")
+        raise HandshakeError(f"{who}: malformed handshake message")
     magic, kind, their_version = _PREFIX.unpack_from(message)
     if magic != HANDSHAKE_MAGIC:
-        raise HandshakeError(f"miner {peer}: malformed handshake message")
+        raise HandshakeError(f"{who}: malformed handshake message")
     if kind == REFUSE:
         (reason,) = struct.unpack_from(">B", message, _PREFIX.size) if len(message) > _PREFIX.size else (0,)
         if reason == REFUSED_VERSION:
-            raise VersionMismatch(f"miner {peer} speaks peer protocol version {their_version}, "
+            raise VersionMismatch(f"{who} speaks peer protocol version {their_version}, "
                                   f"this miner speaks version {version}")
-        raise HandshakeError(f"miner {peer} refused this miner's identity (check both configurations)")
+        raise HandshakeError(f"{who} refused this miner's identity (check both configurations)")
     if their_version != version:
-        raise VersionMismatch(f"miner {peer} speaks peer protocol version {their_version}, "
+        raise VersionMismatch(f"{who} speaks peer protocol version {their_version}, "
                               f"this miner speaks version {version}")
     if kind not in expect:
-        raise HandshakeError(f"miner {peer}: unexpected handshake message")
+        raise HandshakeError(f"{who}: unexpected handshake message")
     return kind, message[_PREFIX.size:]
 
 
@@ -187,7 +187,7 @@ class Initiator(_Handshake):
 
     def on_reply(self, message) -> bytes:
         """Check the responder's reply; returns CONFIRM. Raises naming the peer."""
-        _, body = _split(message, self.peer, (REPLY,), self.version)
+        _, body = _split(message, f"miner {self.peer}", (REPLY,), self.version)
         if len(body) != _ROUTE.size + _KEY_BYTES + _SIG_BYTES:
             raise HandshakeError(f"miner {self.peer}: malformed handshake reply")
         sender, receiver, run_id = _ROUTE.unpack_from(body)
@@ -206,7 +206,7 @@ class Initiator(_Handshake):
         return _prefix(CONFIRM, self.version) + self.identity.sign(b"initiator" + t)
 
     def on_ready(self, message) -> Session:
-        _split(message, self.peer, (READY,), self.version)
+        _split(message, f"miner {self.peer}", (READY,), self.version)
         return self._pending
 
 
@@ -222,9 +222,12 @@ class Responder:
 
     def on_hello(self, message) -> bytes:
         """Returns REPLY. Raises HandshakeError (answer it with `refusal_for`)."""
-        _, body = _split(message, self._who(), (HELLO,), self.version)
+        # before it is authenticated, a peer is named by the index it claims
+        claimed = message[_PREFIX.size] if message is not None and len(message) > _PREFIX.size else None
+        who = f"miner {claimed}" if claimed in (0, 1, 2) else "a peer"
+        _, body = _split(message, who, (HELLO,), self.version)
         if len(body) != _ROUTE.size + _KEY_BYTES:
-            raise HandshakeError("a peer sent a malformed hello")
+            raise HandshakeError(f"{who}: malformed hello")
         sender, receiver, run_id = _ROUTE.unpack_from(body)
         if receiver != self.me or sender not in self.peer_keys or sender >= self.me:
             # only a configured peer with a lower index dials us
