@@ -16,9 +16,10 @@ on a slow link does not time out as long as it keeps moving.
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
+import collections
 import queue
 import threading
+import time
 
 import numpy as np
 
@@ -42,6 +43,9 @@ MAX_RECORD_BYTES = CHUNK_BYTES + HEADER_BYTES + RECORD_OVERHEAD  # the websocket
 # ~530 MB (division's B2A at n = 10^6, k = 64), so 1 GiB queued from one peer means something is wrong
 MAX_INBOUND_BYTES = 1 << 30
 MAX_PAYLOAD_BYTES = 1 << 30  # a frame header announcing more is refused before any allocation
+# sends do not wait for the socket: up to this much may be queued before a send waits (and times
+# out if the peer stops reading): a few chunks, enough to keep the socket busy while we encrypt
+MAX_OUTBOUND_BYTES = 8 << 20
 CLOSE_SECONDS = 2.0  # how long close() waits to hand the END record and the close frame over
 
 
@@ -59,6 +63,12 @@ class PeerLink:
         self._ended = False
         self.ended = threading.Event()  # set once the peer closed, disconnected or was cut off
         self._fatal: ProtocolError | None = None  # jumps the queue: the run aborts at the next receive
+        # outbound: the engine thread seals, one task on the loop sends in order
+        self._pending: collections.deque = collections.deque()  # touched on the loop only
+        self._sender: asyncio.Task | None = None
+        self._out_bytes = 0
+        self._out_cond = threading.Condition()
+        self._send_error: BaseException | None = None
 
     # -- loop side ---------------------------------------------------------------------
     def feed(self, record) -> None:
@@ -109,23 +119,66 @@ class PeerLink:
         return kind, plain
 
     def send_record(self, kind: int, data, timeout: float) -> None:
+        """Seal and queue a record for the loop's sender; waits only while `MAX_OUTBOUND_BYTES`
+        are still unsent (the peer is not reading), at most `timeout`."""
         record = self.session.seal(kind, data)
-        future = asyncio.run_coroutine_threadsafe(self._send(record), self.loop)
+        deadline = time.monotonic() + timeout
+        with self._out_cond:
+            while self._out_bytes > MAX_OUTBOUND_BYTES and self._send_error is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise PeerTimeout(f"miner {self.peer} accepted no data for {timeout:g} s")
+                self._out_cond.wait(left)
+            self._raise_send_error()
+            self._out_bytes += len(record)
         try:
-            future.result(timeout)
-        except (concurrent.futures.TimeoutError, TimeoutError):
-            future.cancel()
-            raise PeerTimeout(f"miner {self.peer} accepted no data for {timeout:g} s") from None
-        except Exception as exc:  # the websocket libraries' ConnectionClosed and OSError
+            self.loop.call_soon_threadsafe(self._enqueue, record)
+        except RuntimeError:  # the loop is closed
+            raise PeerDisconnected(f"miner {self.peer} disconnected mid-run") from None
+
+    def _raise_send_error(self) -> None:
+        if self._send_error is not None:
             raise PeerDisconnected(f"miner {self.peer} disconnected mid-run "
-                                   f"({type(exc).__name__})") from None
+                                   f"({type(self._send_error).__name__})")
+
+    def _enqueue(self, record: bytes) -> None:  # on the loop: one sender task keeps the order
+        self._pending.append(record)
+        if self._sender is None or self._sender.done():
+            self._sender = self.loop.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        while self._pending:
+            record = self._pending.popleft()
+            try:
+                await self._send(record)
+            except Exception as exc:  # the websocket libraries' ConnectionClosed and OSError
+                with self._out_cond:
+                    self._send_error = exc
+                    self._pending.clear()
+                    self._out_cond.notify_all()
+                return
+            with self._out_cond:
+                self._out_bytes -= len(record)
+                self._out_cond.notify_all()
+
+    def flush(self, timeout: float) -> None:
+        """Wait until every queued record was handed to the socket."""
+        deadline = time.monotonic() + timeout
+        with self._out_cond:
+            while self._out_bytes > 0 and self._send_error is None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise PeerTimeout(f"miner {self.peer} accepted no data for {timeout:g} s")
+                self._out_cond.wait(left)
+            self._raise_send_error()
 
     def close(self, timeout: float = CLOSE_SECONDS) -> None:
-        """Send END (best effort) and close the websocket."""
+        """Send END (best effort), let the queue drain, and close the websocket."""
         if self.loop.is_closed():
             return
         try:
             self.send_record(END, b"", timeout)
+            self.flush(timeout)
         except ProtocolError:
             pass
         future = asyncio.run_coroutine_threadsafe(self._close(), self.loop)
