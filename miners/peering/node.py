@@ -42,6 +42,15 @@ HANDSHAKE_SECONDS = 10.0  # a connection that has not finished its handshake by 
 UNCLAIMED_SECONDS = 120.0  # a served link no local run claims is closed after this
 
 
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """uvloop when installed (uvicorn[standard] brings it, and serves on it too)."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 @dataclass(frozen=True)
 class PeerInfo:
     """A peer from configuration: where to dial it (if we dial it) and its identity key."""
@@ -120,7 +129,7 @@ class PeerNode:
         """
         if len(run_id) != RUN_ID_BYTES:
             raise ValueError(f"a run id has {RUN_ID_BYTES} bytes")
-        loop = self._ensure_loop()
+        loop = self.loop()
         deadline = time.monotonic() + connect_timeout
         dials = {j: asyncio.run_coroutine_threadsafe(self._dial(j, run_id, deadline, connect_timeout), loop)
                  for j in self.peers if j > self.index}
@@ -195,10 +204,11 @@ class PeerNode:
             link.feed_closed()
 
     # -- the loop thread ---------------------------------------------------------------
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The loop (in a thread of its own) that carries this miner's peer links; started once."""
         with self._start_lock:
             if self._loop is None:
-                self._loop = asyncio.new_event_loop()
+                self._loop = _new_loop()
                 self._thread = threading.Thread(target=self._loop.run_forever, daemon=True,
                                                 name=f"peer-node-{self.index}")
                 self._thread.start()

@@ -1,14 +1,15 @@
-"""Serve the peer endpoint with uvicorn in a background thread of this process.
+"""Serve the peer endpoint with uvicorn on the node's own loop, inside this process.
 
 For the tests, the benchmark and a miner process that runs the protocol itself: the run's
-thread and the served links then share one process (see node.py).  Loopback by default.
+thread, the links it dials and the links it serves then share one process and one loop
+(see node.py).  Loopback by default.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import socket
-import threading
 
 import uvicorn
 from channels.routing import ProtocolTypeRouter, URLRouter
@@ -16,6 +17,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter
 from .consumer import PEER_PATH, peer_websocket_urlpatterns, uvicorn_options
 
 START_SECONDS = 10.0
+STOP_SECONDS = 10.0
 
 
 def listen_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -32,35 +34,35 @@ def url_of(sock: socket.socket) -> str:
 
 
 class PeerServer:
-    """uvicorn serving only /peer/ws for `node`; `url` is ready once the constructor returns."""
+    """uvicorn serving only /peer/ws for `node`; listening once the constructor returns."""
 
     def __init__(self, node, sock: socket.socket | None = None):
         app = ProtocolTypeRouter({"websocket": URLRouter(peer_websocket_urlpatterns(node))})
         self._sock = sock or listen_socket()
-        config = uvicorn.Config(app, log_level="warning", lifespan="off",
-                                **uvicorn_options())
-        self._server = uvicorn.Server(config)
-        self._started = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True, name=f"peer-server-{node.index}")
-        self._thread.start()
-        if not self._started.wait(START_SECONDS) or not self._server.started:
-            self.stop()
-            raise RuntimeError("the peer server did not start")
         self.url = url_of(self._sock)
-
-    def _run(self) -> None:
-        async def main():
-            serving = asyncio.ensure_future(self._server.serve(sockets=[self._sock]))
-            while not self._server.started and not serving.done():
-                await asyncio.sleep(0.005)
-            self._started.set()
-            await serving
-
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", **uvicorn_options())
+        self._server = uvicorn.Server(config)
+        self._started: concurrent.futures.Future = concurrent.futures.Future()
+        self._serving = asyncio.run_coroutine_threadsafe(self._serve(), node.loop())
         try:
-            asyncio.run(main())
-        finally:
-            self._started.set()
+            self._started.result(START_SECONDS)
+        except BaseException:
+            self.stop()
+            raise RuntimeError("the peer server did not start") from None
+
+    async def _serve(self) -> None:
+        serving = asyncio.ensure_future(self._server.serve(sockets=[self._sock]))
+        while not self._server.started and not serving.done():
+            await asyncio.sleep(0.005)  # uvicorn has no "started" event to wait on
+        if self._server.started:
+            self._started.set_result(None)
+        await serving
+        if not self._started.done():
+            self._started.set_exception(RuntimeError("uvicorn stopped before it started"))
 
     def stop(self) -> None:
         self._server.should_exit = True
-        self._thread.join(10)
+        try:
+            self._serving.result(STOP_SECONDS)
+        except BaseException:  # noqa: S110 - stopping: a failed start was already reported
+            pass
