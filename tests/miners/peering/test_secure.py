@@ -198,3 +198,15 @@ def test_configured_public_keys_are_parsed_strictly():
         parse_public_key("not base64!", "miner 2")
     with pytest.raises(ValueError, match="^miner 2: public key must be 32 raw bytes"):
         parse_public_key(base64.b64encode(b"short").decode(), "miner 2")
+
+
+def test_the_core_imports_no_django_or_channels():
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3] / "miners" / "peering"
+    for name in ("__init__.py", "secure.py", "transport.py", "node.py"):
+        tree = ast.parse((root / name).read_text())
+        modules = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        modules |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        assert not {m for m in modules if m.split(".")[0] in ("django", "channels", "consortium")}, name

@@ -22,12 +22,17 @@ def sessions(low, high, run_id):
     return init.on_ready(ready), high_session
 
 
+OPEN = []  # transports made by a test, closed before its loop stops
+
+
 @pytest.fixture
 def loop():
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     yield loop
+    while OPEN:
+        OPEN.pop().close()
     loop.call_soon_threadsafe(loop.stop)
     thread.join(5)
     loop.close()
@@ -60,7 +65,9 @@ def transports(loop, timeout=2.0, run_id=None):
     links = {i: {} for i in range(3)}
     for (a, b), wire in wires.items():
         links[a][b], links[b][a] = wire.links[a], wire.links[b]
-    return [PeerTransport(i, run_id, links[i], timeout) for i in range(3)], wires
+    made = [PeerTransport(i, run_id, links[i], timeout) for i in range(3)]
+    OPEN.extend(made)
+    return made, wires
 
 
 def test_a_large_message_goes_in_chunks_and_comes_back_whole(loop):

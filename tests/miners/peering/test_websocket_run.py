@@ -132,3 +132,23 @@ def test_ring64_multiplication(network, ring):
     assert errors == [None] * 3
     for out in outputs:
         np.testing.assert_array_equal(out, x * y)
+
+
+def test_the_server_negotiates_no_compression_even_when_offered(network):
+    from websockets.sync.client import connect
+
+    with connect(network.urls[1], compression="deflate", open_timeout=5) as ws:  # offers deflate
+        assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
+
+
+def test_the_server_refuses_a_message_over_one_record(network):
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from miners.peering.transport import MAX_RECORD_BYTES
+
+    with connect(network.urls[2], compression=None, open_timeout=5) as ws:
+        ws.send(b"\0" * (MAX_RECORD_BYTES + 1))
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd.code == 1009  # message too big
