@@ -76,6 +76,8 @@ class PeerConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, exc: HandshakeError) -> None:
         logger.warning("peer handshake refused: %s", exc)  # the message names a miner, no secret
+        if self._responder.claimed in (0, 1, 2):
+            self.node.registry.note_refusal(self._responder.claimed, str(exc))
         self._timer.cancel()
         await self.send(bytes_data=self._responder.refusal_for(exc))
         await self.close(code=REFUSED_CLOSE_CODE)

@@ -65,7 +65,14 @@ class LinkRegistry:
     def __init__(self, unclaimed_seconds: float = UNCLAIMED_SECONDS):
         self.unclaimed_seconds = unclaimed_seconds
         self._links: dict[tuple[bytes, int], tuple[float, PeerLink]] = {}
+        self._refusals: dict[int, str] = {}  # peer -> why its last attempt was refused (for the timeout)
         self._cond = threading.Condition()
+
+    def note_refusal(self, peer: int, reason: str) -> None:
+        """Remember why a connection claiming to be `peer` was refused.  Unauthenticated, so it only
+        explains a later timeout and never aborts a run by itself."""
+        with self._cond:
+            self._refusals[peer] = reason
 
     def offer(self, run_id: bytes, peer: int, link: PeerLink) -> bool:
         """False if that peer already has a link waiting for that run (the newcomer is refused)."""
@@ -81,13 +88,17 @@ class LinkRegistry:
             self._cond.notify_all()
             return True
 
-    def claim(self, run_id: bytes, peer: int, timeout: float) -> PeerLink:
+    def claim(self, run_id: bytes, peer: int, timeout: float, *, budget: float | None = None) -> PeerLink:
+        """The link `peer` opened for `run_id`; PeerTimeout after `timeout` (the message says `budget`,
+        the run's whole connect time, when given)."""
         deadline = time.monotonic() + timeout
         with self._cond:
             while (run_id, peer) not in self._links:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    raise PeerTimeout(f"miner {peer} did not connect within {timeout:g} s")
+                    refused = self._refusals.get(peer)
+                    note = f" (last attempt refused: {refused})" if refused else ""
+                    raise PeerTimeout(f"miner {peer} did not connect within {budget or timeout:g} s{note}")
                 self._cond.wait(left)
             return self._links.pop((run_id, peer))[1]
 
@@ -136,7 +147,8 @@ class PeerNode:
         links: dict[int, PeerLink] = {}
         try:
             for j in sorted(j for j in self.peers if j < self.index):
-                links[j] = self.registry.claim(run_id, j, max(deadline - time.monotonic(), 0.0))
+                links[j] = self.registry.claim(run_id, j, max(deadline - time.monotonic(), 0.0),
+                                               budget=connect_timeout)
             for j, future in dials.items():
                 links[j] = future.result(max(deadline - time.monotonic(), 0.0) + HANDSHAKE_SECONDS)
         except BaseException:

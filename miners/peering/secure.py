@@ -217,6 +217,7 @@ class Responder:
                  version: int = PROTOCOL_VERSION):
         self.me, self.identity, self.peer_keys, self.version = me, identity, peer_keys, version
         self.peer: int | None = None  # known after HELLO; errors before that say "a peer"
+        self.claimed: int | None = None  # the index a HELLO claims, authenticated or not
         self.run_id: bytes | None = None
         self._hs: _Handshake | None = None
 
@@ -225,6 +226,7 @@ class Responder:
         # before it is authenticated, a peer is named by the index it claims
         claimed = message[_PREFIX.size] if message is not None and len(message) > _PREFIX.size else None
         who = f"miner {claimed}" if claimed in (0, 1, 2) else "a peer"
+        self.claimed = claimed
         _, body = _split(message, who, (HELLO,), self.version)
         if len(body) != _ROUTE.size + _KEY_BYTES:
             raise HandshakeError(f"{who}: malformed hello")

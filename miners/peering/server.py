@@ -34,13 +34,18 @@ def url_of(sock: socket.socket) -> str:
 
 
 class PeerServer:
-    """uvicorn serving only /peer/ws for `node`; listening once the constructor returns."""
+    """uvicorn serving only /peer/ws for `node`; listening once the constructor returns.
 
-    def __init__(self, node, sock: socket.socket | None = None):
+    `uvicorn_config` goes to `uvicorn.Config`, e.g. ssl_certfile / ssl_keyfile for wss:// when
+    no reverse proxy terminates TLS in front of the miner.
+    """
+
+    def __init__(self, node, sock: socket.socket | None = None, **uvicorn_config):
         app = ProtocolTypeRouter({"websocket": URLRouter(peer_websocket_urlpatterns(node))})
         self._sock = sock or listen_socket()
         self.url = url_of(self._sock)
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", **uvicorn_options())
+        options = {"log_level": "warning", "lifespan": "off", **uvicorn_options(), **uvicorn_config}
+        config = uvicorn.Config(app, **options)
         self._server = uvicorn.Server(config)
         self._started: concurrent.futures.Future = concurrent.futures.Future()
         self._serving = asyncio.run_coroutine_threadsafe(self._serve(), node.loop())
