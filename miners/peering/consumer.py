@@ -17,9 +17,12 @@ import logging
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import path
 
+from mpc_engine.transport.framing import ProtocolError
+
+from .link import PeerLink, parse_resume, resume_message
 from .node import HANDSHAKE_SECONDS
 from .secure import HandshakeError
-from .transport import MAX_RECORD_BYTES, PeerLink
+from .transport import MAX_RECORD_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,8 @@ class PeerConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         self._responder = self.node.responder()
         self._link: PeerLink | None = None
+        self._gen = 0
+        self._resuming: tuple[PeerLink, int] | None = None  # (link, generation) until RESUME arrives
         await self.accept()
         # a stranger that connects and says nothing is not kept around
         self._timer = asyncio.get_running_loop().call_later(
@@ -51,9 +56,12 @@ class PeerConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data=None, bytes_data=None):
         if self._link is not None:
-            self._link.feed(bytes_data if bytes_data is not None else text_data)
+            self._link.feed(bytes_data if bytes_data is not None else text_data, self._gen)
             return
         try:
+            if self._resuming is not None:
+                await self._resume(bytes_data)
+                return
             if self._responder.run_id is None:
                 await self.send(bytes_data=self._responder.on_hello(bytes_data))
                 return
@@ -61,14 +69,35 @@ class PeerConsumer(AsyncWebsocketConsumer):
         except HandshakeError as exc:
             await self._refuse(exc)
             return
+        except ProtocolError as exc:  # a malformed resume message
+            logger.warning("peer resumption refused: %s", exc)
+            await self.close(code=REFUSED_CLOSE_CODE)
+            return
+        existing = self.node.registry.find(session.run_id, session.peer)
+        if existing is not None:  # the peer dialed again after a drop: carry on where we were
+            gen, expected = existing.begin_resume()
+            self._resuming = (existing, gen)
+            await self.send(bytes_data=ready)
+            await self.send(bytes_data=resume_message(expected))
+            return
         self._timer.cancel()
         await self.send(bytes_data=ready)
         link = PeerLink(session, asyncio.get_running_loop(), self._send_record, self.close,
-                        max_inbound_bytes=self.node.max_inbound_bytes)
+                        max_inbound_bytes=self.node.max_inbound_bytes,
+                        reconnect_timeout=self.node.reconnect_timeout)
         self._link = link  # before any await: the next record must reach the link
         if not self.node.registry.offer(session.run_id, session.peer, link):
             logger.warning("miner %s opened a second link for the same run: refused", session.peer)
             self._link = None
+            await self.close(code=REFUSED_CLOSE_CODE)
+
+    async def _resume(self, message) -> None:
+        link, gen = self._resuming
+        self._resuming = None
+        if link.resume(gen, self._send_record, self.close, parse_resume(message, link.peer)):
+            self._timer.cancel()
+            self._link, self._gen = link, gen
+        else:
             await self.close(code=REFUSED_CLOSE_CODE)
 
     async def _send_record(self, record: bytes) -> None:
@@ -92,7 +121,7 @@ class PeerConsumer(AsyncWebsocketConsumer):
             timer.cancel()
         link = getattr(self, "_link", None)
         if link is not None:
-            link.feed_closed(f" (close code {code})")
+            link.connection_lost(self._gen, f" (close code {code})")
 
 
 def peer_websocket_urlpatterns(node) -> list:

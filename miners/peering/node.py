@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import ssl as ssl_module
 import threading
 import time
@@ -25,8 +26,9 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 from mpc_engine.transport.base import DEFAULT_TIMEOUT
-from mpc_engine.transport.framing import RUN_ID_BYTES, PeerTimeout
+from mpc_engine.transport.framing import RUN_ID_BYTES, PeerTimeout, ProtocolError
 
+from .link import parse_resume, resume_message
 from .secure import (
     PROTOCOL_VERSION,
     HandshakeError,
@@ -37,9 +39,15 @@ from .secure import (
 )
 from .transport import MAX_INBOUND_BYTES, MAX_RECORD_BYTES, PeerLink, PeerTransport
 
+logger = logging.getLogger(__name__)
+
 CONNECT_SECONDS = 30.0  # how long a run waits for both peers to connect
+RECONNECT_SECONDS = 30.0  # how long a run waits for a peer whose connection dropped
 HANDSHAKE_SECONDS = 10.0  # a connection that has not finished its handshake by then is dropped
 UNCLAIMED_SECONDS = 120.0  # a served link no local run claims is closed after this
+RElogger = logging.getLogger(__name__)
+
+CONNECT_SECONDS = 30.0  # how long a run waits for a peer whose connection dropped
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -66,6 +74,7 @@ class LinkRegistry:
         self.unclaimed_seconds = unclaimed_seconds
         self._links: dict[tuple[bytes, int], tuple[float, PeerLink]] = {}
         self._refusals: dict[int, str] = {}  # peer -> why its last attempt was refused (for the timeout)
+        self._live: dict[tuple[bytes, int], PeerLink] = {}  # every link of a running run: for resumption
         self._cond = threading.Condition()
 
     def note_refusal(self, peer: int, reason: str) -> None:
@@ -85,8 +94,24 @@ class LinkRegistry:
             if (run_id, peer) in self._links:
                 return False
             self._links[(run_id, peer)] = (now, link)
+            self._track(run_id, peer, link)
             self._cond.notify_all()
             return True
+
+    def track(self, run_id: bytes, peer: int, link: PeerLink) -> None:
+        with self._cond:
+            self._track(run_id, peer, link)
+
+    def _track(self, run_id: bytes, peer: int, link: PeerLink) -> None:
+        for key in [k for k, old in self._live.items() if old._ended or old._closing]:
+            del self._live[key]
+        self._live[(run_id, peer)] = link
+
+    def find(self, run_id: bytes, peer: int) -> PeerLink | None:
+        """The live link of `peer` for `run_id`, which a new connection from it resumes."""
+        with self._cond:
+            link = self._live.get((run_id, peer))
+        return None if link is None or link._ended or link._closing else link
 
     def claim(self, run_id: bytes, peer: int, timeout: float, *, budget: float | None = None) -> PeerLink:
         """The link `peer` opened for `run_id`; PeerTimeout after `timeout` (the message says `budget`,
@@ -108,11 +133,15 @@ class PeerNode:
 
     def __init__(self, index: int, identity: Ed25519PrivateKey, peers: Mapping[int, PeerInfo], *,
                  ssl_context: ssl_module.SSLContext | None = None,
-                 max_inbound_bytes: int = MAX_INBOUND_BYTES, version: int = PROTOCOL_VERSION):
+                 max_inbound_bytes: int = MAX_INBOUND_BYTES, version: int = PROTOCOL_VERSION,
+                 reconnect_timeout: float = RECONNECT_SECONDS):
         if index not in (0, 1, 2) or set(peers) != {0, 1, 2} - {index}:
             raise ValueError(f"miner {index} needs exactly the two other miners as peers")
         self.index, self.identity, self.peers = index, identity, dict(peers)
         self.ssl_context, self.max_inbound_bytes, self.version = ssl_context, max_inbound_bytes, version
+        # how long a run waits for a peer whose connection dropped (0: fail at once); a node-wide
+        # setting because a served link may drop before its run has claimed it
+        self.reconnect_timeout = reconnect_timeout
         self.registry = LinkRegistry()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -136,13 +165,15 @@ class PeerNode:
         """Both authenticated links of run `run_id` as an engine transport (blocks).
 
         `timeout` is the per-chunk idle timeout of the run; `connect_timeout` bounds the wait for
-        the peers to connect.  Raises PeerTimeout / HandshakeError naming the peer.
+        the peers to connect; a peer whose connection drops is waited for the node's
+        `reconnect_timeout`.  Raises PeerTimeout / HandshakeError naming the peer.
         """
         if len(run_id) != RUN_ID_BYTES:
             raise ValueError(f"a run id has {RUN_ID_BYTES} bytes")
         loop = self.loop()
         deadline = time.monotonic() + connect_timeout
-        dials = {j: asyncio.run_coroutine_threadsafe(self._dial(j, run_id, deadline, connect_timeout), loop)
+        dials = {j: asyncio.run_coroutine_threadsafe(
+                     self._dial(j, run_id, deadline, connect_timeout), loop)
                  for j in self.peers if j > self.index}
         links: dict[int, PeerLink] = {}
         try:
@@ -162,6 +193,21 @@ class PeerNode:
         return PeerTransport(self.index, run_id, links, timeout)
 
     async def _dial(self, j: int, run_id: bytes, deadline: float, budget: float) -> PeerLink:
+        ws = await self._connect(j, deadline, budget)
+        try:
+            session = await self._authenticate(ws, j, run_id)
+        except BaseException:
+            await ws.close()
+            raise
+        loop = asyncio.get_running_loop()
+        link = PeerLink(session, loop, ws.send, ws.close, max_inbound_bytes=self.max_inbound_bytes,
+                        reconnect_timeout=self.reconnect_timeout)
+        link.on_lost = lambda lost: self._spawn(self._redial(lost, j, run_id))
+        self.registry.track(run_id, j, link)
+        self._spawn(self._pump(ws, link, 0))
+        return link
+
+    async def _connect(self, j: int, deadline: float, budget: float):
         peer, delay, last = self.peers[j], 0.02, "no attempt"
         while True:
             left = deadline - time.monotonic()
@@ -169,51 +215,65 @@ class PeerNode:
                 raise PeerTimeout(f"miner {j} at {peer.url} could not be reached within {budget:g} s "
                                   f"({last})")
             try:
-                ws = await connect(peer.url, compression=None, max_size=MAX_RECORD_BYTES,
-                                   open_timeout=min(left, HANDSHAKE_SECONDS), ssl=self._ssl_for(peer.url),
-                                   user_agent_header=None)
-                break
+                return await connect(peer.url, compression=None, max_size=MAX_RECORD_BYTES,
+                                     open_timeout=min(left, HANDSHAKE_SECONDS),
+                                     ssl=self._ssl_for(peer.url), user_agent_header=None)
             except (OSError, InvalidHandshake, TimeoutError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 await asyncio.sleep(min(delay, max(left, 0)))
                 delay = min(delay * 2, 0.5)
-        try:
-            return await self._handshake(ws, j, run_id)
-        except BaseException:
-            await ws.close()
-            raise
 
     def _ssl_for(self, url: str):
         return (self.ssl_context or True) if url.startswith("wss://") else None
 
-    async def _handshake(self, ws, j: int, run_id: bytes) -> PeerLink:
+    async def _authenticate(self, ws, j: int, run_id: bytes):
         hs = Initiator(self.index, j, run_id, self.identity, self.peers[j].public_key, self.version)
         try:
             await ws.send(hs.hello())
             confirm = hs.on_reply(await asyncio.wait_for(ws.recv(), HANDSHAKE_SECONDS))
             await ws.send(confirm)
-            session = hs.on_ready(await asyncio.wait_for(ws.recv(), HANDSHAKE_SECONDS))
+            return hs.on_ready(await asyncio.wait_for(ws.recv(), HANDSHAKE_SECONDS))
         except ConnectionClosed:
             raise HandshakeError(f"miner {j} closed the connection during the handshake") from None
         except TimeoutError:
             raise PeerTimeout(f"miner {j} did not finish the handshake within "
                               f"{HANDSHAKE_SECONDS:g} s") from None
-        link = PeerLink(session, asyncio.get_running_loop(), ws.send, ws.close,
-                        max_inbound_bytes=self.max_inbound_bytes)
-        task = asyncio.get_running_loop().create_task(self._pump(ws, link))
+
+    async def _redial(self, link: PeerLink, j: int, run_id: bytes) -> None:
+        """Dial a dropped peer again until it is back or the link gives up (link.py)."""
+        deadline = time.monotonic() + link.reconnect_timeout
+        while link.down and time.monotonic() < deadline:
+            try:
+                ws = await self._connect(j, deadline, link.reconnect_timeout)
+            except PeerTimeout:
+                return  # the link's own timer reports it
+            try:
+                await self._authenticate(ws, j, run_id)
+                gen, expected = link.begin_resume()
+                await ws.send(resume_message(expected))
+                peer_expects = parse_resume(await asyncio.wait_for(ws.recv(), HANDSHAKE_SECONDS), j)
+                if link.resume(gen, ws.send, ws.close, peer_expects):
+                    self._spawn(self._pump(ws, link, gen))
+                    return
+            except (ProtocolError, ConnectionClosed, TimeoutError, OSError) as exc:
+                logger.warning("reconnecting to miner %s failed: %s", j, type(exc).__name__)
+            await ws.close()
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return link
 
     @staticmethod
-    async def _pump(ws, link: PeerLink) -> None:
+    async def _pump(ws, link: PeerLink, gen: int) -> None:
+        detail = ""
         try:
             async for message in ws:
-                link.feed(message)
-        except ConnectionClosed:
-            pass
+                link.feed(message, gen)
+        except ConnectionClosed as exc:
+            detail = f" (close code {exc.rcvd.code if exc.rcvd else 'none'})"
         finally:
-            link.feed_closed()
+            link.connection_lost(gen, detail)
 
     # -- the loop thread ---------------------------------------------------------------
     def loop(self) -> asyncio.AbstractEventLoop:

@@ -1,11 +1,7 @@
 """The engine's `Transport` over established peer links: sync engine, asyncio websockets.
 
-The engine runs in its own (synchronous) thread; each websocket lives on an asyncio loop
-(the node's loop for links we dialed, the ASGI server's loop for links we served).  A
-`PeerLink` bridges the two: the loop feeds it the peer's records into a thread-safe queue
-whose bytes are bounded (`max_inbound_bytes`: over it, the run aborts, so a peer cannot fill
-our memory), and the engine thread sends by scheduling the websocket's send on its loop.
-Encryption and decryption happen on the engine thread.
+The engine runs in its own (synchronous) thread; each websocket lives on an asyncio loop.
+A `PeerLink` (link.py) bridges the two; encryption and decryption happen on the engine thread.
 
 An engine frame (framing.py) travels as records of at most `CHUNK_BYTES`: a FRAME_START
 record with the 40-byte header (and a small payload), then FRAME_MORE records.  Every record
@@ -15,19 +11,11 @@ on a slow link does not time out as long as it keeps moving.
 
 from __future__ import annotations
 
-import asyncio
-import collections
-import queue
-import threading
-import time
-
 import numpy as np
 
 from mpc_engine.transport.base import DEFAULT_TIMEOUT, Transport
 from mpc_engine.transport.framing import (
     HEADER_BYTES,
-    PeerDisconnected,
-    PeerTimeout,
     ProtocolError,
     check_frame,
     decode_header,
@@ -35,157 +23,14 @@ from mpc_engine.transport.framing import (
     payload_array,
 )
 
-from .secure import END, FRAME_MORE, FRAME_START, RECORD_OVERHEAD, Session, pairwise_keys
+from .link import MAX_INBOUND_BYTES, MAX_OUTBOUND_BYTES, MAX_RETAINED_BYTES, PeerLink
+from .secure import FRAME_MORE, FRAME_START, RECORD_OVERHEAD, pairwise_keys
 
 CHUNK_BYTES = 1 << 20  # PROTOCOLS.md 7: 256 KiB-4 MiB are within 25% of the best
 MAX_RECORD_BYTES = CHUNK_BYTES + HEADER_BYTES + RECORD_OVERHEAD  # the websocket max_size on both sides
-# a peer may run ahead of us by about one round; the largest honest message in the benchmarks is
-# ~530 MB (division's B2A at n = 10^6, k = 64), so 1 GiB queued from one peer means something is wrong
-MAX_INBOUND_BYTES = 1 << 30
 MAX_PAYLOAD_BYTES = 1 << 30  # a frame header announcing more is refused before any allocation
-# sends do not wait for the socket: up to this much may be queued before a send waits (and times
-# out if the peer stops reading): a few chunks, enough to keep the socket busy while we encrypt
-MAX_OUTBOUND_BYTES = 8 << 20
-CLOSE_SECONDS = 2.0  # how long close() waits to hand the END record and the close frame over
-
-
-class PeerLink:
-    """One authenticated connection to one peer, as seen from both threads."""
-
-    def __init__(self, session: Session, loop: asyncio.AbstractEventLoop, send, close, *,
-                 max_inbound_bytes: int = MAX_INBOUND_BYTES):
-        self.session, self.peer, self.loop = session, session.peer, loop
-        self._send, self._close = send, close  # coroutine functions, run on `loop`
-        self.max_inbound_bytes = max_inbound_bytes
-        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
-        self._queued = 0
-        self._lock = threading.Lock()
-        self._ended = False
-        self.ended = threading.Event()  # set once the peer closed, disconnected or was cut off
-        self._fatal: ProtocolError | None = None  # jumps the queue: the run aborts at the next receive
-        # outbound: the engine thread seals, one task on the loop sends in order
-        self._pending: collections.deque = collections.deque()  # touched on the loop only
-        self._sender: asyncio.Task | None = None
-        self._out_bytes = 0
-        self._out_cond = threading.Condition()
-        self._send_error: BaseException | None = None
-
-    # -- loop side ---------------------------------------------------------------------
-    def feed(self, record) -> None:
-        """A record arrived (called on the loop). Never blocks."""
-        if self._ended:
-            return
-        if not isinstance(record, bytes | bytearray):
-            self._end(ProtocolError(f"miner {self.peer}: a text message on the peer channel"))
-            return
-        with self._lock:
-            self._queued += len(record)
-            over = self._queued > self.max_inbound_bytes
-        if over:
-            self._fatal = ProtocolError(f"miner {self.peer}: more than {self.max_inbound_bytes} bytes "
-                                        f"queued unread (MAX_INBOUND_BYTES): aborting")
-            self._end(self._fatal)
-            self.loop.create_task(self._close())
-            return
-        self._inbox.put(record)
-
-    def feed_closed(self, detail: str = "") -> None:
-        """The connection closed (called on the loop); records already queued stay readable."""
-        self._end(PeerDisconnected(f"miner {self.peer} disconnected mid-run{detail}"))
-
-    def _end(self, error: ProtocolError) -> None:
-        if not self._ended:
-            self._ended = True
-            self._inbox.put(error)
-            self.ended.set()
-
-    # -- engine side -------------------------------------------------------------------
-    def next_record(self, timeout: float) -> tuple[int, bytes]:
-        if self._fatal is not None:
-            raise ProtocolError(*self._fatal.args)
-        try:
-            item = self._inbox.get(timeout=timeout)
-        except queue.Empty:
-            raise PeerTimeout(f"miner {self.peer} sent nothing for {timeout:g} s") from None
-        if isinstance(item, ProtocolError):
-            self._inbox.put(item)  # every later receive fails the same way
-            raise type(item)(*item.args)
-        with self._lock:
-            self._queued -= len(item)
-        kind, plain = self.session.open(item)
-        if kind == END:
-            self._end(PeerDisconnected(f"miner {self.peer} closed the channel"))
-            raise PeerDisconnected(f"miner {self.peer} closed the channel")
-        return kind, plain
-
-    def send_record(self, kind: int, data, timeout: float) -> None:
-        """Seal and queue a record for the loop's sender; waits only while `MAX_OUTBOUND_BYTES`
-        are still unsent (the peer is not reading), at most `timeout`."""
-        record = self.session.seal(kind, data)
-        deadline = time.monotonic() + timeout
-        with self._out_cond:
-            while self._out_bytes > MAX_OUTBOUND_BYTES and self._send_error is None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise PeerTimeout(f"miner {self.peer} accepted no data for {timeout:g} s")
-                self._out_cond.wait(left)
-            self._raise_send_error()
-            self._out_bytes += len(record)
-        try:
-            self.loop.call_soon_threadsafe(self._enqueue, record)
-        except RuntimeError:  # the loop is closed
-            raise PeerDisconnected(f"miner {self.peer} disconnected mid-run") from None
-
-    def _raise_send_error(self) -> None:
-        if self._send_error is not None:
-            raise PeerDisconnected(f"miner {self.peer} disconnected mid-run "
-                                   f"({type(self._send_error).__name__})")
-
-    def _enqueue(self, record: bytes) -> None:  # on the loop: one sender task keeps the order
-        self._pending.append(record)
-        if self._sender is None or self._sender.done():
-            self._sender = self.loop.create_task(self._drain())
-
-    async def _drain(self) -> None:
-        while self._pending:
-            record = self._pending.popleft()
-            try:
-                await self._send(record)
-            except Exception as exc:  # the websocket libraries' ConnectionClosed and OSError
-                with self._out_cond:
-                    self._send_error = exc
-                    self._pending.clear()
-                    self._out_cond.notify_all()
-                return
-            with self._out_cond:
-                self._out_bytes -= len(record)
-                self._out_cond.notify_all()
-
-    def flush(self, timeout: float) -> None:
-        """Wait until every queued record was handed to the socket."""
-        deadline = time.monotonic() + timeout
-        with self._out_cond:
-            while self._out_bytes > 0 and self._send_error is None:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    raise PeerTimeout(f"miner {self.peer} accepted no data for {timeout:g} s")
-                self._out_cond.wait(left)
-            self._raise_send_error()
-
-    def close(self, timeout: float = CLOSE_SECONDS) -> None:
-        """Send END (best effort), let the queue drain, and close the websocket."""
-        if self.loop.is_closed():
-            return
-        try:
-            self.send_record(END, b"", timeout)
-            self.flush(timeout)
-        except ProtocolError:
-            pass
-        future = asyncio.run_coroutine_threadsafe(self._close(), self.loop)
-        try:
-            future.result(timeout)
-        except Exception:  # noqa: S110 - already closed or the loop is stopping: nothing to release
-            pass
+__all__ = ["CHUNK_BYTES", "MAX_INBOUND_BYTES", "MAX_OUTBOUND_BYTES", "MAX_PAYLOAD_BYTES",
+           "MAX_RECORD_BYTES", "MAX_RETAINED_BYTES", "PeerLink", "PeerTransport"]
 
 
 class PeerTransport(Transport):

@@ -37,10 +37,12 @@ class Network:
         for i in (1, 2):
             self.servers.append(PeerServer(self.nodes[i], self.socks[i]))
 
-    def run(self, program, timeout=10.0, connect_timeout=10.0, run_id=None):
+    def run(self, program, timeout=10.0, connect_timeout=10.0, run_id=None, reconnect_timeout=5.0):
         """program(transport) at each miner in its own thread; returns (outputs, errors)."""
         run_id = run_id or new_run_id()
         outputs, errors = [None] * 3, [None] * 3
+        for node in self.nodes:
+            node.reconnect_timeout = reconnect_timeout
 
         def body(i):
             transport = None

@@ -86,18 +86,51 @@ def test_another_protocol_version_is_refused_saying_which(network_factory):
                               "peer protocol version 2, this miner speaks version 1)")
 
 
-def test_a_peer_that_drops_mid_run_fails_the_run_naming_it(network):
+def test_a_peer_that_drops_and_stays_away_fails_the_run_naming_it(network):
     def program(i, transport):
         if i == 1:
-            for link in transport.links.values():  # vanish without the END record
+            for link in transport.links.values():  # vanish without the END record, for good
+                link._closing = True
                 asyncio.run_coroutine_threadsafe(link._close(), link.loop).result(5)
             return None
         return transport.recv(1, 1, np.uint32, 4)
 
-    _, errors = network.run(program, timeout=20)
+    _, errors = network.run(program, timeout=20, reconnect_timeout=0.5)
     for i in (0, 2):
         assert isinstance(errors[i], PeerDisconnected)
-        assert "miner 1" in str(errors[i])
+        assert str(errors[i]).startswith("miner 1 disconnected mid-run")
+        assert str(errors[i]).endswith("and did not come back within 0.5 s")
+
+
+def cut(link):
+    """Drop a dialed link's TCP connection under it, as a network failure would."""
+    ws = link._send.__self__
+    link.loop.call_soon_threadsafe(ws.transport.abort)
+
+
+def test_a_dropped_connection_is_dialed_again_and_the_run_carries_on(network):
+    rounds, n = 30, 2000
+
+    def program(i, transport):
+        total = 0
+        for r in range(1, rounds + 1):
+            if i == 0 and r in (5, 17):
+                cut(transport.links[1 if r == 5 else 2])  # miner 0 dialed both
+            if i == 1 and r == 11:
+                cut(transport.links[2])  # and miner 1 dialed miner 2
+            for j in ((i + 1) % 3, (i + 2) % 3):
+                transport.send(j, np.full(n, 1000 * r + i, dtype=np.uint32), r)
+            for j in ((i + 1) % 3, (i + 2) % 3):
+                got = transport.recv(j, r, np.uint32, n)
+                assert (got == 1000 * r + j).all()
+                total += int(got[0])
+        return total, {j: link._gen for j, link in transport.links.items()}  # connections resumed
+
+    outputs, errors = network.run(program, timeout=10, reconnect_timeout=5)
+    assert errors == [None] * 3
+    expected = [sum(1000 * r * 2 + (i + 1) % 3 + (i + 2) % 3 for r in range(1, rounds + 1)) for i in range(3)]
+    assert [total for total, _ in outputs] == expected
+    assert outputs[0][1] == {1: 1, 2: 1} and outputs[1][1] == {0: 1, 2: 1} and outputs[2][1] == {0: 1, 1: 1}
 
 
 def test_a_peer_that_never_connects_times_out_naming_it(network):
