@@ -2,7 +2,8 @@
 
 Django-free core (configuration comes in as arguments):
     secure     identities, the signed X25519 handshake, AEAD records, `pairwise_keys`
-    transport  `PeerLink` (async websocket <-> sync engine bridge), `PeerTransport`
+    link       `PeerLink`: async websocket <-> sync engine bridge, bounded queues, resumption
+    transport  `PeerTransport`: engine frames as chunked records
     node       `PeerNode`: this miner's identity and peers, dialing, `open_run`
 The served side (Channels, uvicorn):
     consumer   `PeerConsumer` at /peer/ws, `peer_websocket_urlpatterns(node)`, `uvicorn_options()`
@@ -19,7 +20,7 @@ A run, in the process that serves /peer/ws:
     transport.close()
 """
 
-from .node import CONNECT_SECONDS, HANDSHAKE_SECONDS, LinkRegistry, PeerInfo, PeerNode
+from .node import CONNECT_SECONDS, HANDSHAKE_SECONDS, RECONNECT_SECONDS, LinkRegistry, PeerInfo, PeerNode
 from .secure import (
     PROTOCOL_VERSION,
     AuthenticationFailed,
@@ -31,7 +32,14 @@ from .secure import (
     parse_public_key,
     public_key_b64,
 )
-from .transport import CHUNK_BYTES, MAX_INBOUND_BYTES, MAX_OUTBOUND_BYTES, PeerLink, PeerTransport
+from .transport import (
+    CHUNK_BYTES,
+    MAX_INBOUND_BYTES,
+    MAX_OUTBOUND_BYTES,
+    MAX_RETAINED_BYTES,
+    PeerLink,
+    PeerTransport,
+)
 
 __all__ = [
     "CHUNK_BYTES",
@@ -39,7 +47,9 @@ __all__ = [
     "HANDSHAKE_SECONDS",
     "MAX_INBOUND_BYTES",
     "MAX_OUTBOUND_BYTES",
+    "MAX_RETAINED_BYTES",
     "PROTOCOL_VERSION",
+    "RECONNECT_SECONDS",
     "AuthenticationFailed",
     "HandshakeError",
     "LinkRegistry",

@@ -1,13 +1,20 @@
 """One miner's end of the peer network: identity, peers, dialing, served links, runs.
 
 Who dials: the lower index dials the higher (0 -> 1, 0 -> 2, 1 -> 2), so miner 0 only
-dials, miner 2 only serves, and two miners never race to open the same pair twice.  Served
-links land in the `LinkRegistry`, keyed by (run id, peer), until the local run claims them;
-a link nobody claims within `UNCLAIMED_SECONDS` is closed.
+dials, miner 2 only serves, and two miners never race to open the same pair twice; after a
+drop, the same side dials again (link.py).  Served links land in the `LinkRegistry`, keyed
+by (run id, peer), until the local run claims them; one nobody claims within
+`UNCLAIMED_SECONDS` is closed.
 
-The protocol must run in the process that serves the peer endpoint (the served links live
-on its ASGI loop), in a thread of its own: `open_run` blocks.  Django-free: the miner app
-passes its settings in.
+Where the protocol runs: in the process that serves /peer/ws, because a served link lives on
+that process's loop and cannot be handed to another process without relaying every message
+(through Redis: ~7x the round trip, PROTOCOLS.md 7).  One `PeerNode` per miner process owns
+one loop thread that carries the dialed links and (with `PeerServer`) the served endpoint;
+the run itself blocks in a thread of its own (`open_run`, then the engine).  For Celery:
+one worker process per miner with one run at a time (`--pool solo` or threads,
+concurrency 1) starts the node and its `PeerServer` on the peer port when it boots, and the
+reverse proxy routes /peer/ws (wss) to that port; the intake API stays in the ASGI process.
+Django-free: the miner app passes its settings in.
 """
 
 from __future__ import annotations

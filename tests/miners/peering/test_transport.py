@@ -133,3 +133,26 @@ def test_end_of_stream_is_reported_naming_the_peer(loop):
         ts[0].recv(2, 1, np.uint32, 1)
     with pytest.raises(PeerDisconnected, match="^miner 2"):  # and keeps saying so
         ts[0].recv(2, 1, np.uint32, 1)
+
+
+def test_a_resume_from_a_point_this_miner_cannot_resend_from_fails_naming_the_peer(loop):
+    ts, _ = transports(loop)
+    link = ts[1].links[0]  # miner 1's end of the pair (0, 1)
+    link.reconnect_timeout = 5.0
+    for op in (1, 2, 3):
+        ts[1].send(0, np.zeros(2, np.uint32), op)
+    link.flush(2)
+
+    def drop_and_resume():
+        link.connection_lost(0)
+        gen, _ = link.begin_resume()
+        return link.resume(gen, link._send, link._close, 7)  # miner 0 claims it expects record 7
+
+    assert asyncio.run_coroutine_threadsafe(_call(drop_and_resume), loop).result(5) is False
+    with pytest.raises(PeerDisconnected, match="^miner 0 disconnected mid-run and cannot resume: it "
+                                               "expects record 7, this miner can resend from 3"):
+        ts[1].recv(0, 1, np.uint32, 2)
+
+
+async def _call(function):
+    return function()
