@@ -9,7 +9,6 @@ from miners.peering.node import PeerInfo, PeerNode
 from miners.peering.secure import new_run_id
 from miners.peering.server import PeerServer, listen_socket, url_of
 from mpc_engine.party import Party
-from mpc_engine.randomness import KeyedStream
 
 UNUSED_URL = "ws://127.0.0.1:9/peer/ws"  # miner 0 is never dialed: the lower index dials
 
@@ -91,9 +90,5 @@ def network(network_factory):
 def party_with_channel_keys(transport, ring) -> Party:
     """A Party whose pairwise keys come from the channels' key agreement, not from a message."""
     party = Party(transport, ring)
-    own, next_key = transport.pairwise_keys()
-    if hasattr(party, "set_pairwise_keys"):
-        party.set_pairwise_keys(own, next_key)
-    else:  # until the engine's set_pairwise_keys lands: the same two streams it installs
-        party._stream_prev, party._stream_next = KeyedStream(own), KeyedStream(next_key)
+    party.set_pairwise_keys(*transport.pairwise_keys())
     return party
