@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 # target reinstalls; otherwise `make install` is a no-op.
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install test lint demo clean system-packages test-postgres
+.PHONY: install test lint demo clean system-packages js-packages test-postgres
 
 install: $(STAMP)
 
@@ -23,10 +23,18 @@ lint: install
 system-packages:
 	scripts/ensure-system-packages.sh
 
+# The test suite's JavaScript packages (package.json: axe-core for the accessibility checks), from the
+# npm registry at the versions of package-lock.json. npm ci writes node_modules/.package-lock.json, so
+# this runs again only when the lock file changes.
+js-packages: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package-lock.json | system-packages
+	npm ci --no-audit --no-fund
+
 # The browser-side JavaScript's unit tests (node), the whole Python suite on the embedded
 # defaults (SQLite, in-memory channel layer), then the
 # portal's tests again on a throwaway PostgreSQL + Redis (started and stopped by the script).
-test: lint system-packages
+test: lint system-packages js-packages
 	node --test tests/js/
 	$(VPY) -m pytest -q tests
 	$(MAKE) --no-print-directory test-postgres

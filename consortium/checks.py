@@ -6,6 +6,7 @@ a forgeable key or a miner reached over plain http.
 """
 
 import base64
+import binascii
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -89,3 +90,60 @@ def check_miner_settings(app_configs=None, **kwargs):
                             hint="Each miner signs with its own key, or one could sign as the other.",
                             id="consortium.E006") for i, j in _shared(keys)]
     return errors
+
+
+# --- A miner's own settings: its portal, its identity key, its two peers --------------------------------
+
+PORTAL_SECRET_MIN_LENGTH = MINER_SECRET_MIN_LENGTH  # the same secret, seen from the miner's side
+
+
+def _identity_key_problem(encoded: str | None) -> str | None:
+    if not encoded:
+        return "is not set"
+    try:
+        raw = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return "is not base64"
+    return None if len(raw) == 32 else "does not decode to 32 bytes"
+
+
+def _miner_setting_problems():
+    """(setting, problem, hint) for every missing or unusable setting of this miner."""
+    dev = settings.DEPLOYMENT_ENV == "dev"
+    schemes = ("https", "http") if dev else ("https",)
+    portal = urlsplit(settings.PORTAL_URL or "")
+    if portal.scheme not in schemes or not portal.netloc:
+        yield ("PORTAL_URL", "is not an https:// address" if settings.PORTAL_URL else "is not set",
+               "The portal's base URL, e.g. https://portal.example.org: the miner checks every access token "
+               "there and pushes its results there, with its secret.")
+    if len(settings.PORTAL_SECRET or "") < PORTAL_SECRET_MIN_LENGTH:
+        yield ("PORTAL_SECRET", f"is missing or shorter than {PORTAL_SECRET_MIN_LENGTH} characters",
+               "Set PORTAL_SECRET or PORTAL_SECRET_FILE to the secret the portal has as MINER_<i>_SECRET "
+               "for this miner.")
+    problem = _identity_key_problem(settings.MINER_IDENTITY_KEY)
+    if problem:
+        yield ("MINER_IDENTITY_KEY", problem,
+               "Run `manage.py create_identity /path/to/key` and set MINER_IDENTITY_KEY_FILE to that file.")
+    for j, peer in sorted(settings.MINER_PEERS.items()):
+        url = urlsplit(peer.get("url") or "")
+        if url.scheme not in schemes or not url.netloc:
+            yield (f"MINER_PEER_{j}_URL", "is not an https:// address" if peer.get("url") else "is not set",
+                   f"Miner {j}'s base URL, as its operator gives it.")
+        key = peer.get("public_key") or ""
+        key_problem = ed25519_key_problem(key) if key else "is not set"
+        if key_problem:
+            yield (f"MINER_PEER_{j}_PUBLIC_KEY", key_problem,
+                   f"Miner {j}'s public key as its `manage.py create_identity` printed it; compare the "
+                   "fingerprints by phone (`manage.py show_fingerprints`).")
+
+
+def check_miner_own_settings(app_configs=None, **kwargs):
+    """A miner refuses to start without its portal, its key and its peers. On a development machine
+    (DEPLOYMENT_ENV=dev) the same findings are warnings, so tests and demos can run a partial miner."""
+    if settings.DEPLOYMENT_MODE != "miner":
+        return []
+    dev = settings.DEPLOYMENT_ENV == "dev"
+    level, check_id = (checks.Warning, "consortium.W010") if dev else (checks.Error, "consortium.E010")
+    return [level(f"{name} {problem}." + (" Allowed on a development machine only." if dev else ""),
+                  hint=hint, id=check_id)
+            for name, problem, hint in _miner_setting_problems()]

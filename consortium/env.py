@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -48,6 +48,19 @@ def envint(name: str, default: int | None, *, lo: int | None = None, hi: int | N
 def envstr(name: str, default: str | None) -> str | None:
     raw = _raw(name)
     return default if raw is None else raw
+
+
+def envemail(name: str, default: str) -> str:
+    """An e-mail address (checked as Django's EmailValidator does), or `default`."""
+    from django.core.validators import validate_email
+
+    value = envstr(name, default)
+    if value:
+        try:
+            validate_email(value)
+        except ValidationError:
+            raise ImproperlyConfigured(f"{name} must be an e-mail address") from None
+    return value
 
 
 def envchoice(name: str, choices: tuple[str, ...], default: str) -> str:

@@ -11,12 +11,14 @@ Two switches shape everything:
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
 from consortium.env import (
     envbool,
     envchoice,
+    envemail,
     envint,
     envlist,
     envsecret,
@@ -96,34 +98,42 @@ _MODE_APPS = {
         "consortium.portal.reports",
         "consortium.portal.overview",
     ],
-    "miner": ["miners.apps.MinersConfig"],
+    # the share store, the identity key and its commands, and cross-origin POSTs from the portal's pages
+    "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "corsheaders"],
 }
 INSTALLED_APPS = _COMMON_APPS + _MODE_APPS[DEPLOYMENT_MODE]
 
 # Each with the modes it runs in: a miner has no people, so no sessions, logins, languages or messages.
-MIDDLEWARE = [
-    name
-    for name, modes in [
-        ("django.middleware.security.SecurityMiddleware", "portal miner"),
-        # second, so that every portal response (redirects, lock-out and error pages too) carries it
-        ("consortium.security_headers.ContentSecurityPolicyMiddleware", "portal"),
-        ("django.contrib.sessions.middleware.SessionMiddleware", "portal"),
-        ("django.middleware.locale.LocaleMiddleware", "portal"),
-        ("django.middleware.common.CommonMiddleware", "portal miner"),
-        ("django.middleware.csrf.CsrfViewMiddleware", "portal miner"),
-        ("django.contrib.auth.middleware.AuthenticationMiddleware", "portal"),
-        ("django_otp.middleware.OTPMiddleware", "portal"),
-        ("consortium.portal.accounts.middleware.SessionLimitsMiddleware", "portal"),
-        # until the second factor (and a reset password's change) is done, nothing else is reachable
-        ("consortium.portal.accounts.middleware.AccessGateMiddleware", "portal"),
-        ("consortium.portal.accounts.middleware.UserLanguageMiddleware", "portal"),
-        ("django.contrib.messages.middleware.MessageMiddleware", "portal"),
-        ("django.middleware.clickjacking.XFrameOptionsMiddleware", "portal miner"),
-        # last, as django-axes asks: it turns a lock-out into the lock-out response
-        ("axes.middleware.AxesMiddleware", "portal"),
-    ]
-    if DEPLOYMENT_MODE in modes.split()
+_MIDDLEWARE_MODES = [
+    ("django.middleware.security.SecurityMiddleware", "portal miner"),
+    # right after it, as WhiteNoise asks: /static/ is answered before sessions, languages and logins
+    ("whitenoise.middleware.WhiteNoiseMiddleware", "portal"),
+    # before CommonMiddleware, as django-cors-headers asks: answers the browser's preflight itself
+    ("corsheaders.middleware.CorsMiddleware", "miner"),
+    # early, so that every portal response (redirects, lock-out and error pages too) carries it
+    ("consortium.security_headers.ContentSecurityPolicyMiddleware", "portal"),
+    ("django.contrib.sessions.middleware.SessionMiddleware", "portal"),
+    ("django.middleware.locale.LocaleMiddleware", "portal"),
+    ("django.middleware.common.CommonMiddleware", "portal miner"),
+    ("django.middleware.csrf.CsrfViewMiddleware", "portal miner"),
+    ("django.contrib.auth.middleware.AuthenticationMiddleware", "portal"),
+    ("django_otp.middleware.OTPMiddleware", "portal"),
+    ("consortium.portal.accounts.middleware.SessionLimitsMiddleware", "portal"),
+    # until the second factor (and a reset password's change) is done, nothing else is reachable
+    ("consortium.portal.accounts.middleware.AccessGateMiddleware", "portal"),
+    ("consortium.portal.accounts.middleware.UserLanguageMiddleware", "portal"),
+    ("django.contrib.messages.middleware.MessageMiddleware", "portal"),
+    ("django.middleware.clickjacking.XFrameOptionsMiddleware", "portal miner"),
+    # last, as django-axes asks: it turns a lock-out into the lock-out response
+    ("axes.middleware.AxesMiddleware", "portal"),
 ]
+
+
+def middleware_for(mode: str) -> list[str]:
+    return [name for name, modes in _MIDDLEWARE_MODES if mode in modes.split()]
+
+
+MIDDLEWARE = middleware_for(DEPLOYMENT_MODE)
 
 ROOT_URLCONF = "consortium.urls"
 WSGI_APPLICATION = "consortium.wsgi.application"
@@ -135,6 +145,7 @@ if DEPLOYMENT_MODE == "portal":
         "django.template.context_processors.i18n",
         "django.contrib.auth.context_processors.auth",
         "django.contrib.messages.context_processors.messages",
+        "consortium.portal.overview.context_processors.consortium",
     ]
 TEMPLATES = [
     {
@@ -190,6 +201,10 @@ SESSION_COOKIE_SAMESITE = "Lax"
 REQUIRE_2FA_FOR_STAFF = envbool("REQUIRE_2FA_FOR_STAFF", True)
 REQUIRE_2FA_FOR_BOARD = envbool("REQUIRE_2FA_FOR_BOARD", True)
 OTP_TOTP_ISSUER = envstr("OTP_TOTP_ISSUER", "Consortium benchmarking")
+# The consortium's name where the portal names it to the outside: the spreadsheet (its file name too).
+CONSORTIUM_NAME = envstr("CONSORTIUM_NAME", "Consortium")
+# Where members write with questions (the pages' footer, the explanation page); none: not shown.
+CONSORTIUM_CONTACT_EMAIL = envemail("CONSORTIUM_CONTACT_EMAIL", "")
 # Nobody, staff included, sees a device's secret (key, otpauth URL, QR code) in admin: with it, staff
 # could pass a board member's second factor.
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
@@ -229,6 +244,47 @@ RUN_TIMEOUT_SECONDS = envint("RUN_TIMEOUT_SECONDS", 2 * 3600, lo=60)
 # script or a stuck reload loop cannot fill the tables; 20 is far beyond what filling in a form takes.
 ACCESS_TOKENS_PER_USER_PER_HOUR = envint("ACCESS_TOKENS_PER_USER_PER_HOUR", 20, lo=1)
 
+# --- Miner: its portal, identity, peers and limits (read in both modes, used by a miner) ----------
+
+# The portal this miner serves: its base URL (https in production) and the secret of the (portal, this
+# miner) pair, which the portal knows as MINER_<i>_SECRET. System checks refuse a miner without them.
+PORTAL_URL = (envstr("PORTAL_URL", "") or "").rstrip("/")
+PORTAL_SECRET = envsecret("PORTAL_SECRET")
+# The browser posts shares from the portal's pages: only that origin may (CORS, /api/shares only).
+_PORTAL_PARTS = urlsplit(PORTAL_URL)
+CORS_ALLOWED_ORIGINS = ([f"{_PORTAL_PARTS.scheme}://{_PORTAL_PARTS.netloc}"]
+                        if _PORTAL_PARTS.scheme in ("https", "http") and _PORTAL_PARTS.netloc else [])
+CORS_URLS_REGEX = r"^/api/shares$"
+CORS_ALLOW_METHODS = ["POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["content-type"]
+# A member waits for the token check while submitting: 5 s, a healthy portal answers in milliseconds; a
+# slower one gets a clear 503 (nothing stored, the member can retry) instead of a hanging form.
+PORTAL_TIMEOUT_SECONDS = envint("PORTAL_TIMEOUT_SECONDS", 5, lo=1, hi=60)
+# This miner's Ed25519 identity key: base64 of the 32-byte private key, written by
+# `manage.py create_identity` (MINER_IDENTITY_KEY_FILE names that file, as for every secret).
+MINER_IDENTITY_KEY = envsecret("MINER_IDENTITY_KEY")
+# The two other miners: base URL (their health, and the peer channel) and Ed25519 public key.
+MINER_PEERS = {
+    j: {"url": (envstr(f"MINER_PEER_{j}_URL", "") or "").rstrip("/"),
+        "public_key": envstr(f"MINER_PEER_{j}_PUBLIC_KEY", "")}
+    for j in range(3) if j != MINER_INDEX
+}
+# How a run's party reaches its two peers: the dotted path of `connect_peers(run_id, index) -> Transport`
+# (miners/runs/peers.py). The default refuses until the encrypted peer channel is configured.
+MINER_CONNECT_PEERS = envstr("MINER_CONNECT_PEERS", "miners.runs.peers.no_peer_channel")
+# A share intake body: 64 KiB. A period has 7 fields of two 20-digit shares each (under 1 KiB);
+# MINER_MAX_FIELDS = 50 fields leave room for larger forms, and nothing bigger is parsed at all.
+MINER_SHARES_MAX_BODY_BYTES = envint("MINER_SHARES_MAX_BODY_BYTES", 64 * 1024, lo=1024, hi=2 * 1024 * 1024)
+MINER_MAX_FIELDS = envint("MINER_MAX_FIELDS", 50, lo=1, hi=1000)
+# A run request: 8 MiB, enough for MAX_COLUMNS (100,000) submission ids in columns and 3 series rows.
+MINER_RUN_MAX_BODY_BYTES = envint("MINER_RUN_MAX_BODY_BYTES", 8 * 1024 * 1024, lo=64 * 1024)
+if DEPLOYMENT_MODE == "miner":
+    DATA_UPLOAD_MAX_MEMORY_SIZE = MINER_RUN_MAX_BODY_BYTES  # Django's own cap (2.5 MB) would cut it short
+# Health checks of the peers (run in parallel): 2 s, so the portal's own 3 s health call still gets an answer.
+MINER_PEER_HEALTH_TIMEOUT_SECONDS = envint("MINER_PEER_HEALTH_TIMEOUT_SECONDS", 2, lo=1, hi=30)
+# A party waits this long for a peer's message before the run fails (mpc_engine's receive time-out).
+MINER_PEER_TIMEOUT_SECONDS = envint("MINER_PEER_TIMEOUT_SECONDS", 60, lo=1)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "consortium-mpc API",
     "DESCRIPTION": "The portal <-> miner contract (see docs/api.md).",
@@ -253,6 +309,18 @@ DATABASES = {
         envsecret("DATABASE_URL", f"sqlite:///{BASE_DIR / f'{_ROLE}.sqlite3'}")
     )
 }
+# SQLite, the embedded default, serving concurrent requests (several threads or processes): WAL lets
+# readers run beside the one writer; a writer waits up to SQLITE_BUSY_TIMEOUT_SECONDS for the lock instead
+# of failing with "database is locked"; IMMEDIATE transactions take the write lock at BEGIN, because two
+# transactions that read and then write would otherwise deadlock on upgrading their locks, and SQLite
+# fails one of them at once whatever the timeout. (8 simultaneous checks of one token: 6 of 8 were 500.)
+SQLITE_BUSY_TIMEOUT_SECONDS = envint("SQLITE_BUSY_TIMEOUT_SECONDS", 20, lo=1)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",  # NORMAL is durable in WAL
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envsecret("REDIS_URL")
@@ -291,7 +359,9 @@ if DEPLOYMENT_MODE == "portal":
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("et", "Eesti")]
-TIME_ZONE = envstr("TIME_ZONE", "UTC")
+# The consortium's time zone: every date and time people read (pages, admin, the spreadsheet) is in it.
+# Stored times stay in UTC (USE_TZ). Django refuses a name that is not in the time zone database.
+TIME_ZONE = envstr("TIME_ZONE", "Europe/Tallinn")
 USE_I18N = True
 # Dates and numbers per language (consortium/formats/<lang>/formats.py, ahead of Django's locales):
 # English with a European day-month-year and 24-hour clock; what Django's Estonian locale lacks.
@@ -301,6 +371,17 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles"))
+# The portal serves its own static files (WhiteNoise), so every way of running it has its styles and
+# scripts. dev: straight from static/ and the apps (no collectstatic; an edited file is served at once).
+# production: from STATIC_ROOT, written by `collectstatic` (the Docker image runs it at build time),
+# under content-hashed names that browsers may cache for ever, with gzip/brotli copies.
+WHITENOISE_USE_FINDERS = IS_DEV
+WHITENOISE_AUTOREFRESH = IS_DEV
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if IS_DEV
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

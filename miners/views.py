@@ -1,14 +1,30 @@
-from django.conf import settings
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from consortium.decorators import miner_only
+from miners.health import health
 
 
-@require_safe
-@never_cache
-@miner_only
-def health(request):
-    """The miner's health as the portal sees it: which share of the inputs it holds."""
-    return JsonResponse({"status": "ok", "mode": "miner", "miner_index": settings.MINER_INDEX})
+class HealthView(APIView):
+    """The miner's health as the portal sees it (no credential: it tells nothing secret)."""
+
+    authentication_classes = []
+    permission_classes = []
+
+    @extend_schema(
+        operation_id="miner_health", summary="This miner's index, version, key fingerprint and peers.",
+        responses={200: inline_serializer("MinerHealth", {
+            "status": serializers.ChoiceField(choices=["ok", "degraded"]),
+            "miner_index": serializers.IntegerField(),
+            "peers": serializers.DictField(child=serializers.ChoiceField(
+                choices=["ok", "unreachable", "not_configured"])),
+            "version": serializers.CharField(),
+            "key_fingerprint": serializers.CharField(
+                help_text="SHA-256 of the public key, 8 groups of 4 hex digits; empty without a key"),
+        })},
+        tags=["portal -> miner"])
+    def get(self, request):
+        response = Response(health())
+        response["Cache-Control"] = "no-cache, no-store, must-revalidate, max-age=0"
+        return response

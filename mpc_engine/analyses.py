@@ -74,6 +74,37 @@ def sorted_indicators(party: Party, columns: list[Column], descending: bool = Fa
             for (count, values, _), bad in zip(done, rejected, strict=True)]
 
 
+def ratio_fits(ring_bits: int, num_lo: int, num_hi: int, frac_bits: int) -> bool:
+    """Whether every quotient num * 2^f / den, num in [num_lo, num_hi], den a nonzero integer,
+    fits the signed ring Z_2^ring_bits.
+
+    The largest |quotient| is max|num| * 2^f (den = +-1), and it must be at most
+    2^(k-1) - 1: -2^(k-1) alone would fit, but den = -1 turns it into +2^(k-1).
+    Public: only the configured bounds enter, never a value.
+    """
+    if frac_bits < 0:
+        raise ValueError("frac_bits must be >= 0")
+    largest = max(abs(int(num_lo)), abs(int(num_hi)))
+    return largest << frac_bits <= (1 << (ring_bits - 1)) - 1
+
+
+def check_ratio_config(ring_bits: int, num_lo: int, num_hi: int, frac_bits: int) -> None:
+    """Raise ValueError, with the largest frac_bits that would fit, unless `ratio_fits`.
+
+    Without this check 100000 / 1 with 16 fractional bits in Z_2^32 wraps and is
+    published as -31072 (a fixed-point overflow, not an error the protocol can see).
+    """
+    if ratio_fits(ring_bits, num_lo, num_hi, frac_bits):
+        return
+    largest = max(abs(int(num_lo)), abs(int(num_hi)))
+    limit = (1 << (ring_bits - 1)) - 1
+    fitting = [f for f in range(frac_bits) if largest << f <= limit]
+    advice = (f"use at most {fitting[-1]} fractional bits or the 64-bit ring" if fitting
+              else "the numerator's range does not fit this ring even as an integer quotient")
+    raise ValueError(f"ratio overflow: a numerator up to |{largest}| times 2^{frac_bits} does not fit "
+                     f"the signed {ring_bits}-bit ring (largest {limit}); {advice}")
+
+
 def ratio_indicator(party: Party, numerator: Column, denominator: Column, frac_bits: int = 0,
                     descending: bool = False, algorithm: str = "auto") -> SortedIndicator:
     """numerator / denominator per company (e.g. added value per employee), sorted.
@@ -81,8 +112,11 @@ def ratio_indicator(party: Party, numerator: Column, denominator: Column, frac_b
     A company counts when both figures are valid and the denominator is not zero.
     frac_bits = 0 gives the integer quotient truncated toward zero; f > 0 a fixed-point
     quotient with f fractional bits (error below 2^-f, see `division.div_fixed`).
+    The configuration is checked first (`check_ratio_config`, ValueError before any
+    round): the numerator's bounds times 2^f must fit the signed ring.
     `rejected` is the number of figures (numerator and denominator) submitted but out of range.
     """
+    check_ratio_config(party.ring.bits, numerator.bounds.lo, numerator.bounds.hi, frac_bits)
     (valid_num, valid_den), (rejected_num, rejected_den) = validate_many(
         party, [(c.values, c.submitted, c.bounds) for c in (numerator, denominator)])
     quotient, nonzero = div_or_flag(party, numerator.values, denominator.values, frac_bits=frac_bits)
@@ -99,8 +133,9 @@ def time_series(party: Party, periods: list[Column], key_period: int = -1,
 
     A company appears when its key-period value is valid; its other cells travel with
     it as payload, each with its own 0/1 validity (an invalid cell is zeroed before it
-    is ever revealed, so only "missing" shows).  Reveals the count and the per-period
-    numbers of rejected values.
+    is ever revealed, so only "missing" shows).  Companies tied in the key period come
+    out in a secret random order, never in the input (`columns`) order, which the portal
+    knows (see `sorting`).  Reveals the count and the per-period numbers of rejected values.
     """
     valids, rejected = validate_many(party, [(c.values, c.submitted, c.bounds) for c in periods])
     n = len(valids[0])

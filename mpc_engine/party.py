@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .randomness import KeyedStream, new_key
+from .randomness import STREAM_KEY_SIZES, KeyedStream, new_key
 from .ring import RING32, Ring
 from .sharing import ArithShares, BoolShares
 from .transport.base import Transport
@@ -37,12 +37,36 @@ class Party:
 
     # -- set-up ----------------------------------------------------------------------
     def setup_keys(self) -> None:
-        """Agree the pairwise keys: send a fresh k_i to party i-1, get k_{i+1}. One round, 16 bytes."""
+        """Agree the pairwise keys: send a fresh k_i to party i-1, get k_{i+1}. One round, 16 bytes.
+
+        In clear: fine in-process and on loopback; between machines use `set_pairwise_keys`.
+        """
         own = new_key()
         (got,) = self.exchange(to_prev=np.frombuffer(own, dtype=np.uint8),
                                from_next=(np.uint8, 16))
         self._stream_prev = KeyedStream(own)
         self._stream_next = KeyedStream(got.tobytes())
+
+    def set_pairwise_keys(self, own: bytes, next_key: bytes) -> None:
+        """Install the pairwise PRF keys agreed elsewhere, instead of `setup_keys`.
+
+        `own` is k_i, shared with party i-1; `next_key` is k_{i+1}, shared with party i+1.
+        For the peer channel: derive them from an authenticated key agreement (HKDF over
+        the X25519 secret, the identities and the run id: miners/peering) so that no key
+        ever crosses the wire, as `setup_keys` (a clear-text test convenience) does.
+        Keys of 16 or 32 bytes (AES-128 / AES-256); the two must differ.  No communication.
+        """
+        for name, key in (("own", own), ("next_key", next_key)):
+            if not isinstance(key, (bytes, bytearray)):
+                raise TypeError(f"{name} must be bytes, got {type(key).__name__}")
+            if len(key) not in STREAM_KEY_SIZES:
+                raise ValueError(f"{name} must be 16 or 32 bytes, got {len(key)}")
+            if not any(key):
+                raise ValueError(f"{name} is all zero bytes: not a derived key")
+        if bytes(own) == bytes(next_key):
+            raise ValueError("own and next_key must differ: each key is shared by one pair only")
+        self._stream_prev = KeyedStream(bytes(own))
+        self._stream_next = KeyedStream(bytes(next_key))
 
     # -- communication ---------------------------------------------------------------
     def exchange(self, to_next=None, to_prev=None, from_next=None, from_prev=None):

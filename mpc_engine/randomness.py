@@ -14,7 +14,8 @@ import os
 import numpy as np
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-KEY_BYTES = 16
+KEY_BYTES = 16  # what `new_key` draws (AES-128)
+STREAM_KEY_SIZES = (16, 32)  # AES-128 or AES-256 keys for a `KeyedStream`
 
 
 def random_array(dtype, shape) -> np.ndarray:
@@ -29,11 +30,12 @@ def new_key() -> bytes:
 
 
 class KeyedStream:
-    """AES-128-CTR keyed pseudorandom function: (tag, size) -> uniform array."""
+    """AES-CTR keyed pseudorandom function (AES-128 or AES-256 by the key's length):
+    (tag, size) -> uniform array."""
 
     def __init__(self, key: bytes):
-        if len(key) != KEY_BYTES:
-            raise ValueError(f"a stream key has {KEY_BYTES} bytes")
+        if not isinstance(key, (bytes, bytearray)) or len(key) not in STREAM_KEY_SIZES:
+            raise ValueError("a stream key is 16 or 32 bytes")
         self._algorithm = algorithms.AES(key)
 
     def array(self, tag: int, dtype, shape) -> np.ndarray:
@@ -45,24 +47,17 @@ class KeyedStream:
         out = np.empty(nbytes + 15, dtype=np.uint8)  # update_into wants room for a block
         if nbytes:
             encryptor = Cipher(self._algorithm, modes.CTR((tag << 64).to_bytes(16, "big"))).encryptor()
-            # out is uninitialised memory: a short write must never pass as keystream
-            if encryptor.update_into(_zeros(nbytes), out) != nbytes:
-                raise RuntimeError("AES-CTR produced fewer bytes than asked for")
+            # CTR over the fixed zero block, piece by piece: one encryptor, so the counter runs
+            # on across pieces and the result is the one-shot keystream
+            for at in range(0, nbytes, ZERO_BLOCK_BYTES):
+                size = min(ZERO_BLOCK_BYTES, nbytes - at)
+                # out is uninitialised memory: a short write must never pass as keystream
+                if encryptor.update_into(_ZEROS[:size], out[at:at + size + 15]) != size:
+                    raise RuntimeError("AES-CTR produced fewer bytes than asked for")
         return out[:nbytes].view(dtype).reshape(shape)
 
 
-_ZEROS = memoryview(bytes(1 << 20))
-
-
-def _zeros(nbytes: int) -> memoryview:
-    """A read-only all-zero buffer of exactly nbytes, kept between calls (the plaintext of CTR).
-
-    Parties run as threads (`runner.run_local`), so the global is read once into a local:
-    re-reading it after growing could return another thread's smaller buffer.
-    """
-    global _ZEROS
-    zeros = _ZEROS
-    if len(zeros) < nbytes:
-        zeros = memoryview(bytes(max(nbytes, 2 * len(zeros))))
-        _ZEROS = zeros
-    return zeros[:nbytes]
+# The plaintext of CTR: a fixed, read-only 1 MiB of zeros, shared by every stream and thread
+# and never grown, so a large draw costs no buffer that outlives it.
+ZERO_BLOCK_BYTES = 1 << 20
+_ZEROS = memoryview(bytes(ZERO_BLOCK_BYTES))

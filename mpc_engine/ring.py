@@ -50,9 +50,22 @@ class Ring:
     def zeros(self, shape) -> np.ndarray:
         return np.zeros(shape, dtype=self.dtype)
 
-    def constant(self, value: int) -> np.integer:
-        """A public integer (signed or unsigned) as a scalar of this ring."""
-        return self.dtype.type(value % self.modulus)
+    def constant(self, value, signed: bool | None = None) -> np.integer:
+        """A public integer (Python or numpy) as a scalar of this ring.
+
+        `signed` None accepts either reading, [-2^(k-1), 2^k - 1]; True the signed range,
+        False the unsigned one.  Outside it: RingValueError (a ValueError), never a silent
+        wrap-around or numpy's OverflowError.
+        """
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"a public ring constant is an integer, got {type(value).__name__}")
+        v = int(value)  # numpy integers would overflow in `% self.modulus`
+        lo = 0 if signed is False else self.signed_min
+        hi = self.signed_max if signed else self.modulus - 1
+        if not lo <= v <= hi:
+            raise RingValueError(f"public value {v} is outside [{lo}, {hi}], the "
+                                 f"{_reading(signed)} range of Z_2^{self.bits}")
+        return self.dtype.type(v % self.modulus)
 
     def encode(self, values: Iterable[int], signed: bool = True) -> np.ndarray:
         """Python integers to ring elements; a value out of range raises, naming its index."""
@@ -77,6 +90,10 @@ class Ring:
             got = getattr(array, "dtype", type(array).__name__)
             raise RingValueError(f"{name} must be a {self.dtype} array for Z_2^{self.bits}, got {got}")
         return array
+
+
+def _reading(signed: bool | None) -> str:
+    return {None: "signed or unsigned", True: "signed", False: "unsigned"}[signed]
 
 
 RING32 = Ring(32)

@@ -28,6 +28,14 @@ class Bounds:
         if self.lo > self.hi:
             raise ValueError(f"empty range: lo {self.lo} > hi {self.hi}")
 
+    def check_fits(self, ring) -> None:
+        """ValueError unless both bounds lie in the ring's signed range: values are compared
+        as signed, so a bound outside it would wrap (Bounds(0, 2^31) at k = 32 became
+        [0, -2^31] and rejected every value)."""
+        if not ring.signed_min <= self.lo <= self.hi <= ring.signed_max:
+            raise ValueError(f"bounds [{self.lo}, {self.hi}] do not fit the signed {ring.bits}-bit "
+                             f"ring [{ring.signed_min}, {ring.signed_max}]")
+
 
 def validate(party: Party, values: ArithShares, submitted: ArithShares, bounds: Bounds):
     """(valid, rejected) of one column; see `validate_many`."""
@@ -42,10 +50,11 @@ def validate_many(party: Party, columns):
     A submitted flag other than exactly 1 counts as not submitted (a browser could send
     anything).  valid = (flag == 1) & (lo <= v) & (v <= hi).  Both range tests run as
     one batched `lt` of 2N elements (N = all columns' elements).
-    Rounds: (3 + L) for lt and (1 + L) for eq (L = log2 k), 2 ANDs, 2 B2A rounds, 1
-    reveal: 2L + 9 (19 for k = 32).  Reveals per column only sum(flag == 1) - sum(valid).
+    Cost: `costs.validate_cost`.  Reveals per column only sum(flag == 1) - sum(valid).
     """
     ring = party.ring
+    for _, _, bounds in columns:
+        bounds.check_fits(ring)  # before any round: every party raises alike
     sizes = [len(values) for values, _, _ in columns]
     values = concat([c[0] for c in columns])
     submitted = concat([c[1] for c in columns])

@@ -6,6 +6,7 @@ pass silently there.
 """
 
 import os
+import pathlib
 import shutil
 
 import pytest
@@ -13,6 +14,8 @@ import pytest
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # Without the background-networking flags Chromium tries to reach Google's hosts at every
 # start, and this workplace's closed network refuses each connection.
+# axe-core, from the npm registry (package.json; `make test` runs npm ci).
+AXE_JS = pathlib.Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -29,6 +32,15 @@ def require_chromium():
             pytest.fail(f"{missing} is missing; run `make test`, which installs it", pytrace=False)
         pytest.skip(f"{missing} is missing on this machine")
     return sync_api, CHROMIUM
+
+
+def require_axe() -> pathlib.Path:
+    """The path of axe.min.js, or skip (fail under CI), as for the browser."""
+    if not AXE_JS.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail("axe-core is missing; run `make test`, which installs it", pytrace=False)
+        pytest.skip("axe-core is missing on this machine (npm ci installs it)")
+    return AXE_JS
 
 
 def launch(playwright, executable):

@@ -51,8 +51,8 @@ def portal_header(secret: str) -> str:
     return f"{PORTAL_SCHEME} {secret}"
 
 
-def secret_matches(presented: str, expected: str) -> bool:
+def secret_matches(presented_secret: str, expected_secret: str) -> bool:
     """Constant-time comparison. An unconfigured (empty) secret is compared with a random one, so
     nothing ever matches it and the time taken does not tell a caller which secrets are configured."""
-    reference = expected.encode() if expected else secrets.token_bytes(32)
-    return hmac.compare_digest(presented.encode(), reference) and bool(expected)
+    reference_secret = expected_secret.encode() if expected_secret else secrets.token_bytes(32)
+    return hmac.compare_digest(presented_secret.encode(), reference_secret) and bool(expected_secret)

@@ -5,6 +5,7 @@ A configured key is checked before it is trusted: canonical encoding, on the cur
 
 import base64
 import binascii
+import hashlib
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -80,3 +81,11 @@ def signature_is_valid(key: Ed25519PublicKey, message: bytes, signature_b64: str
     except (binascii.Error, ValueError, TypeError, InvalidSignature):
         return False
     return True
+
+
+def fingerprint(encoded: str) -> str:
+    """A public key (base64 of 32 bytes) as people compare it over the phone: the first 128 bits of its
+    SHA-256 in eight groups of four hex digits, e.g. `3F2A 91C0 ...`. Two hosts that read out the same
+    groups hold the same key; finding another key with the same 128 bits is out of reach."""
+    digest = hashlib.sha256(base64.b64decode(encoded, validate=True)).hexdigest()[:32].upper()
+    return " ".join(digest[k:k + 4] for k in range(0, 32, 4))

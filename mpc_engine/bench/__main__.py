@@ -4,7 +4,8 @@
         --algorithm auto --vs mpyc --json
 
 prints one JSON object on stdout (progress goes to stderr): our seconds, rounds and
-bytes per party (the maximum over the three), and with `--vs mpyc` MPyC's seconds and
+bytes per party (the maximum over the three), with `--memory` each party process's
+peak RSS (`peak_rss_mib_per_party`, tcp only), and with `--vs mpyc` MPyC's seconds and
 the speedup.  `--peer-n M` runs MPyC at M < n elements when it is too slow at n; its
 time is then also scaled to n (rule in `peer_scaling`) and the speedup is an estimate.
 Every run's revealed result is checked against numpy; a wrong one exits with status 1.
@@ -44,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=1, help="seed of the (non-secret) benchmark inputs")
     p.add_argument("--timeout", type=float, default=600.0, help="seconds a party waits for a peer")
     p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--memory", action="store_true",
+                   help="report each party process's peak RSS (tcp only: one process per party)")
     return p
 
 
@@ -160,6 +163,10 @@ def run(args: argparse.Namespace, argv: list[str]) -> dict:
                      args.timeout)
     progress.finish()
     report = m.as_json()
+    if not args.memory:
+        report.pop("peak_rss_mib_per_party", None)
+    elif args.transport != "tcp":
+        report["peak_rss_mib_per_party"] = None  # the three parties share one process
     report.update(check="passed", seed=args.seed, date=started, machine=machine, timing=TIMING,
                   code=code_version(), command="python -m mpc_engine.bench " + shlex.join(argv))
     if args.vs == "mpyc":

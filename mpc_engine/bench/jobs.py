@@ -12,6 +12,7 @@ garbage fast fails loudly.
 from __future__ import annotations
 
 import hashlib
+import resource
 import time
 from dataclasses import dataclass, field
 
@@ -186,7 +187,16 @@ def bench_program(party: Party, op: str, n: int, seed: int, algorithm: str = "au
     opened = opened.view(party.ring.signed_dtype)
     return {"seconds": seconds, "rounds": rounds, "bytes_sent": sent,
             "digest": hashlib.sha256(opened.tobytes()).hexdigest(),
-            "output": opened if party.pid == 0 else None}
+            "output": opened if party.pid == 0 else None, "peak_rss_mib": peak_rss_mib()}
+
+
+def peak_rss_mib() -> float:
+    """This process's peak resident set size so far (Linux reports ru_maxrss in KiB).
+
+    Over TCP each party is its own process, so this is that party's peak for the whole
+    run (inputs, protocol, reveal); with the local transport the three parties share one.
+    """
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 # -- the launcher side -------------------------------------------------------------------------
@@ -203,6 +213,7 @@ class Measurement:
     bytes_sent: int
     algorithm: str | None = None
     output: np.ndarray | None = field(default=None, repr=False)
+    peak_rss_mib: list[float] | None = None  # per party process (tcp), see `peak_rss_mib`
 
     def as_json(self) -> dict:
         out = {"op": self.op, "n": self.n, "ring": self.ring, "transport": self.transport,
@@ -212,6 +223,8 @@ class Measurement:
                "timing": TIMING}
         if self.algorithm is not None:
             out["algorithm"] = self.algorithm
+        if self.peak_rss_mib is not None:
+            out["peak_rss_mib_per_party"] = self.peak_rss_mib
         return out
 
 
@@ -238,7 +251,8 @@ def run_ours(op: str, n: int, bits: int = 32, transport: str = "local", algorith
                        rounds=max(f["rounds"] for f in figures),
                        bytes_sent=max(f["bytes_sent"] for f in figures),
                        algorithm=_resolved(algorithm, n, bits) if op == "sort" else None,
-                       output=figures[0]["output"])
+                       output=figures[0]["output"],
+                       peak_rss_mib=[f["peak_rss_mib"] for f in figures] if transport == "tcp" else None)
 
 
 def _resolved(algorithm: str, n: int, bits: int) -> str:

@@ -1,7 +1,7 @@
 """Arithmetic over replicated shares: input, resharing, multiplication, reveal.
 
-Costs are per party for a vector of n elements of the ring's word size w bytes
-(4 for Z_2^32, 8 for Z_2^64); every protocol costs the same rounds for any n.
+Costs (`mpc_engine.costs`) are per party for a vector of n elements of the ring's word
+size (4 bytes for Z_2^32, 8 for Z_2^64); every protocol costs the same rounds for any n.
 Araki, Furukawa, Lindell, Nof, Ohara, CCS 2016, sections 2-3.
 """
 
@@ -21,7 +21,7 @@ def reshare(party: Party, z: np.ndarray, boolean: bool = False):
     """Turn additive 3-out-of-3 shares z_i into replicated shares.
 
     Masks z_i with a zero-sharing, sends it to party i-1, receives z_{i+1} from
-    party i+1.  1 round, n*w bytes sent by each party.
+    party i+1.  Cost: `costs.mul_cost`.
     """
     plus, _ = _ops(boolean)
     z = plus(z, party.zero_sharing(z.shape, boolean, z.dtype))
@@ -39,8 +39,8 @@ def input_known(party: Party, owner: int, value, shape, boolean: bool = False, d
 
     Components: c_{o+1} = F(k_{o+1}) (owner and party o+1 derive it), c_{o+2} = 0,
     c_o = value - c_{o+1}, sent by the owner to party o-1.  Party o+1 sees (r, 0) and
-    party o-1 sees (0, value - r): both uniform.  1 round; the owner sends n*w bytes,
-    the others nothing.
+    party o-1 sees (0, value - r): both uniform.  Cost: `costs.input_cost` (only the owner
+    sends; the cost function is for owner 0).
     """
     dtype = np.dtype(dtype or party.ring.dtype)
     shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(shape)
@@ -64,7 +64,7 @@ def mul(party: Party, x, y):
     """Elementwise product (AND for `BoolShares`) of two shared arrays, broadcasting.
 
     z_i = x_i*y_i + x_i*y_{i+1} + x_{i+1}*y_i + alpha_i, then reshared.
-    1 round, n*w bytes per party (n = the broadcast size).
+    Cost: `costs.mul_cost` (n = the broadcast size).
     """
     boolean = isinstance(x, BoolShares)
     if boolean != isinstance(y, BoolShares):
@@ -79,12 +79,13 @@ def mul(party: Party, x, y):
 
 
 def and_(party: Party, x: BoolShares, y: BoolShares) -> BoolShares:
-    """Bitwise AND of two XOR-shared word arrays. 1 round, n*w bytes per party."""
+    """Bitwise AND of two XOR-shared word arrays.  Cost: `costs.mul_cost`."""
     return mul(party, x, y)
 
 
 def reveal(party: Party, x):
-    """Open x to all three parties: party i-1 sends its x_{i-1} to party i. 1 round, n*w bytes."""
+    """Open x to all three parties: party i-1 sends its x_{i-1} to party i.
+    Cost: `costs.reveal_cost`."""
     (missing,) = party.exchange(to_next=x.a, from_prev=(x.a.dtype, x.a.shape))
     if isinstance(x, BoolShares):
         return x.a ^ x.b ^ missing
@@ -99,5 +100,5 @@ def output_pair(x) -> tuple[np.ndarray, np.ndarray]:
 
 
 def select(party: Party, c: ArithShares, x: ArithShares, y: ArithShares) -> ArithShares:
-    """c ? x : y for a shared arithmetic bit c: y + c*(x - y). 1 round, n*w bytes."""
+    """c ? x : y for a shared arithmetic bit c: y + c*(x - y).  Cost: `costs.mul_cost`."""
     return y + mul(party, c, x - y)

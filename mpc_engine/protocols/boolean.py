@@ -17,8 +17,7 @@ def a2b(party: Party, x: ArithShares) -> BoolShares:
     Party 0 knows x_0 + x_1 and inputs it as boolean shares (1 round, party 0 only
     sends n words); x_2 is boolean-shared locally; a Kogge-Stone adder adds the two:
     g = y & x2 (1 round), then the L rounds of `carries`.
-    Rounds: 2 + L (7 for k = 32, 8 for k = 64).
-    Words sent per party per element: 2L (+1 for party 0); bytes = words * k/8.
+    Cost: `costs.a2b_cost` (2 + L rounds).
     x must have at least one dimension (batch several inputs with `sharing.concat`).
     """
     dtype, shape = x.dtype, x.shape
@@ -46,7 +45,7 @@ def carries(party: Party, g: BoolShares, p: BoolShares) -> BoolShares:
 
 
 def msb(party: Party, x: ArithShares) -> BoolShares:
-    """The most significant bit of x as a boolean share in bit 0 of a word. Cost of `a2b`."""
+    """The most significant bit of x as a boolean share in bit 0 of a word.  Cost: `costs.a2b_cost`."""
     bits = x.dtype.itemsize * 8
     return (a2b(party, x) >> (bits - 1)) & 1
 
@@ -56,7 +55,7 @@ def bit_to_arith(party: Party, b: BoolShares) -> ArithShares:
 
     b = b0 ^ b1 ^ b2; party 0 knows u = b0 ^ b1 and inputs it (1 round, party 0 sends
     n words); b2 is arithmetic-shared locally; b = u + b2 - 2*u*b2 (1 round).
-    2 rounds, about 1 word per party per element (+1 for party 0).
+    Cost: `costs.bit_to_arith_cost` (2 rounds).
     """
     dtype, shape = b.dtype, b.shape
     u = input_known(party, 0, (b.a ^ b.b) & 1 if party.pid == 0 else None, shape, dtype=dtype)

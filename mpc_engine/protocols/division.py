@@ -1,4 +1,4 @@
-"""Integer and fixed-point division on replicated shares (PROTOCOLS.md section 5).
+"""Integer and fixed-point division on replicated shares (Catrina, Saxena, FC 2010; restoring long division).
 
 k = ring bits, L = log2(k), w = k/8 bytes per word, n elements; every cost below is
 per party and independent of the data.
@@ -15,14 +15,14 @@ per party and independent of the data.
 Rounding differs on purpose: `div_public` floors (as `>>` and Python's `//`: what an
 average of fixed-point values wants), the secret / secret ones truncate toward zero
 (as C, and as the "added value per employee" rows expect).
-Measured, 100,000 signed divisions, k = 32, loopback TCP, 2 cores: 203 rounds,
-161 MB sent per party (176 MB party 0), about 2.2 s.
+Costs: `costs.div_cost`, `costs.div_public_cost`; measured figures in docs/performance.md.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import costs
 from ..party import Party
 from ..sharing import ArithShares, BoolShares, component2, concat, public_shares, stack
 from .arithmetic import and_, input_known, reshare
@@ -78,7 +78,8 @@ def _long_division(party: Party, ax: BoolShares, ay: BoolShares, frac_bits: int)
     may not be: the sum taken mod 2^k has the right sign bit.  The quotient bit is
     [new r >= 0], the same bits as restoring division (Knuth 4.3.1; Hennessy-Patterson
     App. J).  Subtracting is adding ~|y| with carry-in 1, so the choice is an XOR with
-    the sign: local.  Per step 1 + L rounds (one AND round, the carry chain), 2L words.
+    the sign: local.  Per step 1 + L rounds (one AND round, the carry chain), 2L words
+    (see `costs.div_cost`).
     """
     k = ax.dtype.itemsize * 8
     zeros = public_shares(BoolShares, np.zeros(ax.shape, dtype=ax.dtype), party.pid)
@@ -120,49 +121,116 @@ def _to_signed_arith(party: Party, q: BoolShares, sign: BoolShares, zero: BoolSh
     """ok ? (sign ? -q : q) : 0 and ok = [divisor != 0], arithmetic.
 
     -q = ~q + 1, so the value is sum_j 2^j ((q ^ sign)_j & ok) + (sign & ok): one AND round
-    (2 words), then B2A of the k + 2 bits (2 rounds, k + 2 words, + k + 2 at party 0).
+    (2 words), then B2A of the k + 2 bits (`_bits_to_weighted_arith`: 2 rounds, 2 words,
+    + k + 2 at party 0).
     """
     k, n = q.dtype.itemsize * 8, len(q)
     ok = zero ^ 1
     masked = and_(party, concat([q ^ _mask(sign), sign]), concat([_mask(ok), ok]))
-    rows = [(masked[:n] >> j) & 1 for j in range(k)] + [masked[n:], ok]
-    arith = bit_to_arith(party, stack(rows))
-    weights = np.array([1 << j for j in range(k)], dtype=q.dtype).reshape(k, 1)
-    return (arith[:k] * weights).sum(axis=0) + arith[k], arith[k + 1]
+    rows = [(masked[:n] >> j) & 1 for j in range(k)] + [masked[n:]]
+    value_weights = [1 << j for j in range(k)] + [1, 0]
+    return _bits_to_weighted_arith(party, rows + [ok & 1], [value_weights, [0] * (k + 1) + [1]])
 
 
-def _divide(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool):
+def _bits_to_weighted_arith(party: Party, rows: list, weights: list) -> tuple:
+    """For boolean bits b_j (bit 0 of each word; rows of n) and public weight vectors w,
+    the arithmetic sum_j w_j b_j for every w.
+
+    B2A per bit as `boolean.bit_to_arith` (party 0 inputs u_j = b_j0 ^ b_j1, b_j2 is a
+    component: b_j = u_j + b_j2 - 2 u_j b_j2), but the products u_j b_j2 are summed with
+    their weights BEFORE the one resharing (the local part of `mul` is linear), so the
+    second round carries one word per weight vector, not one per bit, and the rows are
+    processed one at a time (memory: a few rows, not a dozen (k + 2)-row temporaries).
+    2 rounds; party 0 sends len(rows) words per element, then every party len(weights).
+    """
+    dtype, n = rows[0].dtype, len(rows[0])
+    bits = stack(rows)
+    u = input_known(party, 0, (bits.a ^ bits.b) & 1 if party.pid == 0 else None, bits.shape, dtype=dtype)
+    del bits
+    sums = [np.zeros(n, dtype=dtype) for _ in weights]  # the linear part u_j + b_j2, this party's a
+    sums_b = [np.zeros(n, dtype=dtype) for _ in weights]
+    products = np.zeros((len(weights), n), dtype=dtype)  # local part of sum_j w_j u_j b_j2
+    for j, row in enumerate(rows):
+        b2 = component2(row & 1, ArithShares)
+        uj = u[j]
+        local = uj.a * b2.a + uj.a * b2.b + uj.b * b2.a
+        for m, w in enumerate(weights):
+            if w[j]:
+                c = dtype.type(w[j])
+                sums[m] += (uj.a + b2.a) * c
+                sums_b[m] += (uj.b + b2.b) * c
+                products[m] += local * c
+    products = reshare(party, products)
+    return tuple(ArithShares(a, b, party.pid) - products[m] * 2
+                 for m, (a, b) in enumerate(zip(sums, sums_b, strict=True)))
+
+
+# Memory: the last step converts k + 2 bits per element to arithmetic shares, (k + 2) words
+# per element in party 0's input message and its masks: with `_bits_to_weighted_arith`
+# about 3.3 kB per element at k = 64 (474 MiB peak per party at n = 131,072, measured;
+# 7.7 kB before it summed the products ahead of the resharing).  Longer vectors are
+# divided in chunks of DIVISION_CHUNK_ELEMENTS (262,144), one after another, so a party's
+# peak stays under about 1 GiB at k = 64 whatever n; each chunk costs the rounds of one.
+DIVISION_CHUNK_ELEMENTS = costs.DIVISION_CHUNK_ELEMENTS
+
+
+def check_unsigned_divisor_max(ring_bits: int, divisor_max: int) -> None:
+    """ValueError unless an unsigned divisor bounded by `divisor_max` meets the precondition
+    y <= 2^(k-1) of unsigned division (a larger divisor gives a wrong quotient, silently:
+    the long division's remainder would leave the signed range its sign test relies on)."""
+    limit = 1 << (ring_bits - 1)
+    if not 0 <= int(divisor_max) <= limit:
+        raise ValueError(f"unsigned division needs divisors in [1, 2^{ring_bits - 1}] = [1, {limit}]; "
+                         f"the divisor's bound {int(divisor_max)} allows more")
+
+
+def _divide(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool,
+            divisor_max: int | None = None):
     if x.shape != y.shape:
         raise ValueError("dividend and divisor must have the same shape")
     if frac_bits < 0:
         raise ValueError("frac_bits must be >= 0")
+    if divisor_max is not None and not signed:
+        check_unsigned_divisor_max(party.ring.bits, divisor_max)
     shape = x.shape
     x, y = x.reshape(-1), y.reshape(-1)
-    ax, ay, sign, zero = _operand_bits(party, x, y, signed)
-    q = _long_division(party, ax, ay, frac_bits)
-    quotient, ok = _to_signed_arith(party, q, sign, zero)
+    step = DIVISION_CHUNK_ELEMENTS
+    parts = [_divide_flat(party, x[lo:lo + step], y[lo:lo + step], frac_bits, signed)
+             for lo in range(0, max(len(x), 1), step)]
+    quotient = parts[0][0] if len(parts) == 1 else concat([q for q, _ in parts])
+    ok = parts[0][1] if len(parts) == 1 else concat([o for _, o in parts])
     return quotient.reshape(shape), ok.reshape(shape)
 
 
+def _divide_flat(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool):
+    ax, ay, sign, zero = _operand_bits(party, x, y, signed)
+    q = _long_division(party, ax, ay, frac_bits)
+    return _to_signed_arith(party, q, sign, zero)
+
+
 def div_or_flag(party: Party, x: ArithShares, y: ArithShares, signed: bool = True,
-                frac_bits: int = 0) -> tuple[ArithShares, ArithShares]:
+                frac_bits: int = 0, divisor_max: int | None = None) -> tuple[ArithShares, ArithShares]:
     """(x * 2^f / y truncated toward zero, ok = [y != 0]) as arithmetic shares; 0 where y == 0.
 
     Signed: the whole range |x|, |y| <= 2^(k-1); -2^(k-1) / -1 wraps to -2^(k-1) (as C on
-    two's complement).  Unsigned (`signed=False`): 0 <= x < 2^k and 1 <= y <= 2^(k-1).
+    two's complement).  Unsigned (`signed=False`): 0 <= x < 2^k and 1 <= y <= 2^(k-1): a
+    larger divisor gives a wrong quotient, which the parties cannot see (y is secret).
+    Pass the divisor's known upper bound (e.g. its indicator's `Bounds.hi`) as
+    `divisor_max` and an unsigned division that could break the precondition raises
+    ValueError before any round (`check_unsigned_divisor_max`).
     A zero divisor raises nothing and leaks nothing: the quotient is 0 and ok is 0.
     Long division (Knuth 4.3.1) on boolean shares, K = k + f steps:
-    Rounds: K(1 + L) + L + 6 signed, K(1 + L) + L + 5 unsigned
-    (k = 32, f = 0: 203; k = 64: 460).
-    Words per element: 2LK + 9L + k + 6 signed (k = 32: 403, i.e. 1612 bytes),
-    2LK + 5L + k + 4 unsigned; party 0 sends k + 6 more (k + 4 unsigned).
+    Cost: `costs.div_cost` (per chunk of DIVISION_CHUNK_ELEMENTS about K(1 + L) rounds;
+    O(L K) words per element).
     """
-    return _divide(party, x, y, frac_bits, signed)
+    return _divide(party, x, y, frac_bits, signed, divisor_max)
 
 
-def div(party: Party, x: ArithShares, y: ArithShares, signed: bool = True) -> ArithShares:
-    """x / y truncated toward zero (0 where y == 0); the cost of `div_or_flag` with f = 0."""
-    return _divide(party, x, y, 0, signed)[0]
+def div(party: Party, x: ArithShares, y: ArithShares, signed: bool = True,
+        divisor_max: int | None = None) -> ArithShares:
+    """x / y truncated toward zero (0 where y == 0); preconditions and `divisor_max` as
+    `div_or_flag`.  Cost: `costs.div_cost`."""
+    return _divide(party, x, y, 0, signed, divisor_max)[0]
 
 
 def div_fixed(party: Party, x: ArithShares, y: ArithShares, frac_bits: int = 16,
@@ -171,7 +239,7 @@ def div_fixed(party: Party, x: ArithShares, y: ArithShares, frac_bits: int = 16,
 
     Exact long division over k + f steps (f zero bits shifted in), so |q * 2^-f - x/y|
     < 2^-f, truncated toward zero.  Valid while |x/y| * 2^f < 2^(k-1) (else the result
-    wraps).  The cost of `div_or_flag` with K = k + f.
+    wraps).  Cost: `costs.div_cost` with frac_bits = f.
     """
     return _divide(party, x, y, frac_bits, signed)[0]
 
@@ -233,12 +301,15 @@ def div_public(party: Party, x: ArithShares, d: int, signed: bool = True) -> Ari
     one adder gives the carries of a + c and of the six comparisons (both w) (1 + L
     rounds); select by w (1 round); B2A of 4 bits (2 rounds).  Cf. ABY3 sec. 5.1.1:
     exact truncation in replicated sharing needs these carries.
-    Rounds: L + 5 (10 for k = 32, 11 for k = 64).
-    Words per element: 14L + 7 (k = 32: 77, i.e. 308 bytes); party 0 sends 7 more.
+    Cost: `costs.div_public_cost` (L + 5 rounds).
     """
     k = party.ring.bits
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+        raise TypeError(f"the public divisor must be an integer, got {type(d).__name__}")
+    d = int(d)  # a numpy integer would overflow in the 2^k arithmetic below
     if not 1 <= d <= 1 << (k - 1):
-        raise ValueError(f"the public divisor must be in [1, 2^{k - 1}]")
+        raise ValueError(f"the public divisor must be in [1, 2^{k - 1}] (unsigned division "
+                         f"by more than 2^{k - 1} is not supported), got {d}")
     dd, pid, shape = party.ring.dtype.type(d), party.pid, x.shape
     u = (x + (1 << (k - 1)) if signed else x).reshape(-1)
     q_b, r_b = divmod((1 << (k - 1)) if signed else 0, d)

@@ -17,8 +17,8 @@ uniform, independent and unknown to C, so (pi(u) + z - R, pi(v) - z) is a unifor
 independent of x and pi.  The new shares are fresh, so the next stage's C (a different
 party) learns nothing either from what it held before.
 
-Cost: 3 rounds; each party sends in two of the stages (as A and as B), n words per row
-each time: 2*n*rows words per party in all (w = 4 or 8 bytes per word), 2 messages.
+Cost: `costs.shuffle_cost`: each party sends in two of the stages (as A and as B), one
+word per element and row each time, 2 messages in all.
 
 `shuffle_many` shuffles several groups at once, each by its own permutation (a
 block-diagonal permutation: every group onto itself), in the 3 rounds of one shuffle.
@@ -151,8 +151,8 @@ def shuffle_many(party: Party, groups) -> list[list]:
 
     A group is a list of ArithShares and BoolShares sharing the last dimension n_g (and
     the ring's dtype); the arrays of a group get the same permutation, the groups
-    independent ones (see the module docstring).  Rounds: 3.  Per party: 2 messages,
-    2 * sum_g n_g * rows_g words.  Leakage: none.
+    independent ones (see the module docstring).  Cost: `costs.shuffle_cost` with
+    n * rows = sum_g n_g * rows_g.  Leakage: none.
     """
     groups = [_Group(g) for g in groups]
     if not groups:
@@ -170,7 +170,7 @@ def shuffle(party: Party, arrays):
 
     Every array gets the same secret permutation (so rows of a table stay together).
     All arrays must share the ring's dtype and the last dimension n.
-    Rounds: 3.  Per party: 2 messages, 2*n*rows words (rows = all rows of all arrays).
+    Cost: `costs.shuffle_cost` (rows = all rows of all arrays).
     Leakage: none (see the module docstring).
     """
     arrays = list(arrays)

@@ -2,8 +2,13 @@
 
 Two algorithms, both leaking nothing but n (and, for `filter_sort`, the count it returns):
 - "batcher": Batcher's odd-even merge network (`batcher`): t(t+1)/2 layers for
-  t = ceil(log2 n), A + 4 rounds each (A + 5 when stable or filtering; A = 2 + log2 k);
+  t = ceil(log2 n), A + 4 rounds each (A + 5 with a tie key or filtering; A = 2 + log2 k);
 - "radix": shuffle-and-reveal radix sort (`radix`): A + 7k rounds whatever n, O(n k) words.
+Ties: when payload travels with the key (`sort_by_key`, `sort_many`, `filter_sort` with
+payload), equal keys come out in the order of a secret random permutation, never in the
+input order (which the portal chose): batcher compares a secret tie key after the key,
+radix shuffles the rows first; either costs 3 rounds more, once per sort.  A bare key
+needs neither (equal keys are equal).
 "auto" takes the one with fewer rounds for this n, by the cost formulas, radix on a tie.
 Why rounds: at small n both send few bytes (n = 64, k = 32: batcher 231 rounds and 80 kB
 per party, radix 231 rounds and 84 kB) and a round costs 0.06 ms (TCP) to 2 ms (websocket
@@ -13,7 +18,7 @@ n = 10,000: batcher 1,155 rounds, 63 MB, 0.7-0.9 s; radix 231 rounds, 13 MB, 0.1
 n = 100,000: radix 1.7 s, 132 MB; n = 1,000,000: radix 23 s, 1.3 GB.  (k = 64,
 n = 10,000: batcher 1,260 rounds, 146 MB, 1.1 s; radix 456 rounds, 52 MB, 0.4 s.)
 Crossover: batcher for n <= 32 at k = 32 (33..64 tie in rounds), n <= 256 at k = 64
-(n <= 128 for the stable and filtering sorts).
+(n <= 128 for the sorts with payload and the filtering sorts).
 
 Batched: `sort_many` and `filter_sort_many` run several independent problems (e.g. every
 indicator of a report, each over its own companies) in the rounds of ONE sort of the
@@ -36,14 +41,14 @@ from .radix import radix_cost, radix_sort_many
 ALGORITHMS = ("auto", "batcher", "radix")
 
 
-def choose_algorithm(n: int, bits: int, rows: int = 1, stable: bool = False,
-                     valid: bool = False, algorithm: str = "auto") -> str:
+def choose_algorithm(n: int, bits: int, rows: int = 1, valid: bool = False,
+                     algorithm: str = "auto") -> str:
     """'batcher' or 'radix': the one asked for, or for "auto" the one with fewer rounds."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
     if algorithm != "auto":
         return algorithm
-    batcher_rounds = network_cost(n, rows, bits, stable, valid)[0] + (1 if valid else 0)
+    batcher_rounds = network_cost(n, rows, bits, rows > 1, valid)[0] + (1 if valid else 0)
     return "batcher" if batcher_rounds < radix_cost(n, rows, bits, valid)[0] else "radix"
 
 
@@ -57,11 +62,17 @@ def _rows(key: ArithShares, payload) -> ArithShares:
     return concat([key.reshape(1, n)] + [row.reshape(1, n) for row in payload])
 
 
-def _sort_rows(party: Party, matrices: list, descending: bool, stable: bool, algorithm: str):
-    """Every (r, n) matrix sorted by its row 0, all in one batched run of `algorithm`."""
+def _sort_rows(party: Party, matrices: list, descending: bool, algorithm: str):
+    """Every (r, n) matrix sorted by its row 0, all in one batched run of `algorithm`;
+    with payload (some r > 1), equal keys in a secret random order."""
     if algorithm == "radix":
         return [rows for rows, _ in radix_sort_many(party, matrices, descending)]
-    return [rows for rows, _ in sort_network_many(party, matrices, descending, stable=stable)]
+    tie_break = _has_payload(matrices)
+    return [rows for rows, _ in sort_network_many(party, matrices, descending, tie_break=tie_break)]
+
+
+def _has_payload(matrices) -> bool:
+    return any(m.shape[0] > 1 for m in matrices)
 
 
 def _largest(matrices) -> tuple[int, int]:
@@ -75,7 +86,7 @@ def sort_values(party: Party, x: ArithShares, descending: bool = False,
     """x sorted (signed order).  Cost: `network_cost` or `radix_cost` with rows = 1."""
     rows = _rows(x, ())
     chosen = choose_algorithm(len(x), party.ring.bits, 1, algorithm=algorithm)
-    return _sort_rows(party, [rows], descending, False, chosen)[0][0]
+    return _sort_rows(party, [rows], descending, chosen)[0][0]
 
 
 def _sort_problem(problem) -> tuple[ArithShares, list]:
@@ -97,16 +108,17 @@ def sort_many(party: Party, problems, descending: bool = False,
     problems = [_sort_problem(p) for p in problems]
     matrices = [_rows(key, payload) for key, payload in problems]
     n, rows = _largest(matrices)
-    chosen = choose_algorithm(n, party.ring.bits, rows, stable=True, algorithm=algorithm)
-    done = _sort_rows(party, matrices, descending, True, chosen)
+    chosen = choose_algorithm(n, party.ring.bits, rows, algorithm=algorithm)
+    done = _sort_rows(party, matrices, descending, chosen)
     return [(m[0], [m[i] for i in range(1, len(m))]) for m in done]
 
 
 def sort_by_key(party: Party, key: ArithShares, payload=(), descending: bool = False,
                 algorithm: str = "auto") -> tuple[ArithShares, list[ArithShares]]:
-    """Columns of (key; payload rows) sorted by key, stably (equal keys keep their order).
+    """Columns of (key; payload rows) sorted by key; equal keys in a secret random order,
+    independent of the input order (see the module docstring).
 
-    Cost: `network_cost(stable=True)` or `radix_cost`, rows = 1 + len(payload).
+    Cost: `network_cost(tie_break=rows > 1)` or `radix_cost`, rows = 1 + len(payload).
     """
     return sort_many(party, [(key, payload)], descending, algorithm)[0]
 
@@ -132,17 +144,18 @@ def filter_sort_many(party: Party, problems, descending: bool = False, algorithm
     checked = [_filter_problem(p) for p in problems]
     matrices = [m for m, _ in checked]
     n, rows = _largest(matrices)
-    chosen = choose_algorithm(n, party.ring.bits, rows, stable=True, valid=True, algorithm=algorithm)
+    chosen = choose_algorithm(n, party.ring.bits, rows, valid=True, algorithm=algorithm)
     done = filter_rows_many(party, matrices, [v for _, v in checked], descending, chosen)
     return [(count, m[0], [m[i] for i in range(1, len(m))]) for count, m in done]
 
 
 def filter_sort(party: Party, x: ArithShares, valid: ArithShares, payload=(),
                 descending: bool = False, algorithm: str = "auto"):
-    """The elements of x whose shared flag `valid` (0/1) is 1, sorted stably, with their payload.
+    """The elements of x whose shared flag `valid` (0/1) is 1, sorted, with their payload
+    (equal keys in a secret random order, independent of the input order).
 
     Returns (count, keys of length count, payload rows of length count); reveals count only.
-    Cost: `radix_cost(flag=True)`, or `network_cost(stable=True, valid=True)` + 1 round.
+    Cost: `radix_cost(flag=True)`, or `network_cost(tie_break=rows > 1, valid=True)` + 1 round.
     """
     return filter_sort_many(party, [(x, valid, payload)], descending, algorithm)[0]
 

@@ -13,12 +13,18 @@ One layer (L = log2 k, A = rounds of `boolean.a2b` = 2 + L):
   2. B2A of the swap bit c (2 rounds);
   3. the exchange d = c*(b - a); a' = a + d; b' = b - d for the key and every payload row
      in one multiplication round.
-  Rounds per layer: A + 4 (11 for k = 32), or A + 5 with a tie-break (stable or valid).
+  Rounds per layer: A + 4 (11 for k = 32), or A + 5 with a tie-break (tie_break or valid);
+  + 3 rounds once for the tie key's shuffle.  Exactly: `costs.network_cost`.
 Leakage: none; the network and the message sizes depend on n only.
 
-Stability: the bare network is not stable; `stable=True` sorts on (key, original index)
-lexicographically (the index is carried as one more row), so equal keys keep their input
-order, as `sort_by_key` and `filter_sort` promise.  `valid` (a boolean 0/1 per element)
+Ties: the bare network is not stable (equal keys may come out in any order, a function of
+the input order).  When payload travels with the key, that order would show the portal,
+which chose the input order, which company is which.  `tie_break=True`
+sorts on (key, t) lexicographically with a secret tie key t: a shuffled 0..n-1 (the public
+indices through `shuffle_many`, 3 rounds once per sort, before the first layer), carried as
+one more row.  Equal keys then come out in the order of a secret uniform permutation,
+independent of the input order; the t are distinct and below n, so the MSB of t_b - t_a
+is their order.  `valid` (a boolean 0/1 per element)
 puts valid elements first whatever their key (for filtering), comparing (not valid, key,
 index): the validity bits are sorted with the AND round's va & vb (a' = va | vb,
 b' = va & vb), so they cost no exchange.
@@ -32,9 +38,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..costs import layer_sizes, network_cost  # noqa: F401 - the cost is part of this module's API
 from ..party import Party
 from ..protocols.arithmetic import and_, mul
 from ..protocols.boolean import a2b, bit_to_arith
+from ..protocols.shuffle import shuffle_many
 from ..sharing import ArithShares, BoolShares, concat, public_shares
 
 
@@ -60,29 +68,6 @@ def layers(n: int) -> list[tuple[np.ndarray, np.ndarray]]:
     return out
 
 
-def _and_count(stable: bool, valid: bool) -> tuple[int, int]:
-    """ANDs per comparator in the first and the second (tie-break) AND round."""
-    return 1 + stable + 2 * valid + (stable and valid), stable + valid
-
-
-def network_cost(n: int, rows: int, bits: int, stable: bool = False, valid: bool = False):
-    """(rounds, words sent by party 0, words sent by party 1 or 2) of `sort_network`.
-
-    `rows` counts the key and payload rows (not the index row that `stable` adds).
-    Words per comparator: q = 3 (5 with `stable`) words through `a2b` at 2L words each,
-    the ANDs of `_and_count`, 1 for the B2A multiplication, one per exchanged row; party 0
-    also inputs the q words of `a2b` and the B2A bit (q + 1 more).
-    """
-    big_l = (bits - 1).bit_length()
-    net = layers(n)
-    comparators = sum(len(i) for i, _ in net)
-    first, second = _and_count(stable, valid)
-    q = 5 if stable else 3
-    per_layer = (2 + big_l) + 1 + (1 if second else 0) + 2 + 1
-    words = q * 2 * big_l + first + second + 1 + rows + stable
-    return len(net) * per_layer, comparators * (words + q + 1), comparators * words
-
-
 def _and_many(party: Party, named: dict) -> dict:
     """AND of named (x, y) pairs of equal-length boolean shares, all in one round."""
     if not named:
@@ -100,32 +85,32 @@ def _swap_bits(party: Party, ka, kb, descending, ia=None, ib=None, va=None, vb=N
     "equal" is 1 ^ lt ^ gt (never both), so each tie-break is one more AND.
     """
     m = len(ka)
-    stable, valid = ia is not None, va is not None
+    tie_break, valid = ia is not None, va is not None
     x, y = (ka, kb) if descending else (kb, ka)  # `before` (b ahead of a by key) = x < y
-    parts = [ka, kb, x - y] + ([y - x, ib - ia] if stable else [])
+    parts = [ka, kb, x - y] + ([y - x, ib - ia] if tie_break else [])
     bits = (a2b(party, concat(parts)) >> party.ring.msb_shift) & 1
     col = [bits[j * m:(j + 1) * m] for j in range(len(parts))]
     m_x, m_y = (col[0], col[1]) if descending else (col[1], col[0])
     m_xy = col[0] ^ col[1]
     first = {"before": (m_xy, m_x ^ col[2])}
-    if stable:  # the indices differ by less than n: the MSB of ib - ia is their order
+    if tie_break:  # the tie keys differ by less than n: the MSB of ib - ia is their order
         first["after"] = (m_xy, m_y ^ col[3])
     if valid:
         eq_v = va ^ vb ^ 1
         first["lt_v"], first["vab"] = (vb, va ^ 1), (va, vb)
-    if stable and valid:
+    if tie_break and valid:
         first["eq_v_lt_i"] = (eq_v, col[4])
     p = _and_many(party, first)
     before = col[2] ^ p["before"]
     second = {}
-    if stable:
+    if tie_break:
         eq_k = before ^ col[3] ^ p["after"] ^ 1
         second["tie"] = (eq_k, p["eq_v_lt_i"] if valid else col[4])
     if valid:
         second["key"] = (eq_v, before)
     q = _and_many(party, second)
     swap = before if not valid else p["lt_v"] ^ q["key"]
-    if stable:
+    if tie_break:
         swap = swap ^ q["tie"]
     return swap, (p["vab"] if valid else None)
 
@@ -160,15 +145,15 @@ def _deltas(party: Party, c: ArithShares, ra: list, rb: list) -> list:
     return [flat[lo:hi].reshape(x.shape) for (lo, hi), x in zip(_spans(sizes), ra, strict=True)]
 
 
-def _layer(party: Party, rows: list, valid, active, descending, stable):
+def _layer(party: Party, rows: list, valid, active, descending, tie_break):
     """One batched layer: the comparators (i, j) of problem s for (s, i, j) in `active`.
 
     Rows of problem s are an (r_s, n_s) matrix; row 0 is the key, the last the index
-    when `stable`; `valid` is None or the problems' boolean flags.  Updates in place.
+    when `tie_break`; `valid` is None or the problems' boolean flags.  Updates in place.
     """
     ra = [rows[s][:, i] for s, i, _ in active]
     rb = [rows[s][:, j] for s, _, j in active]
-    idx = (_join([x[-1] for x in ra]), _join([x[-1] for x in rb])) if stable else (None, None)
+    idx = (_join([x[-1] for x in ra]), _join([x[-1] for x in rb])) if tie_break else (None, None)
     vv = (None, None)
     if valid is not None:
         vv = (_join([valid[s][i] for s, i, _ in active]), _join([valid[s][j] for s, _, j in active]))
@@ -183,7 +168,21 @@ def _layer(party: Party, rows: list, valid, active, descending, stable):
             valid[s] = _set_columns(valid[s], i, j, va ^ vb ^ both, both)
 
 
-def sort_network_many(party: Party, problems, descending: bool = False, stable: bool = False,
+def _with_tie_keys(party: Party, rows: list) -> list:
+    """Each (r, n) matrix with one more row: a secret uniform permutation of 0..n-1 (its own
+    per problem, one `shuffle_many` for all; 3 rounds, 2n words per party)."""
+    sized = [i for i, r in enumerate(rows) if r.shape[-1] > 1]
+    index = [[public_shares(ArithShares, np.arange(rows[i].shape[-1], dtype=rows[i].dtype), party.pid)]
+             for i in sized]
+    tie = dict(zip(sized, (g[0] for g in shuffle_many(party, index)), strict=True))
+    out = []
+    for i, r in enumerate(rows):
+        t = tie[i] if i in tie else public_shares(ArithShares, np.zeros(r.shape[-1], r.dtype), party.pid)
+        out.append(concat([r, t.reshape(1, r.shape[-1])], axis=0))
+    return out
+
+
+def sort_network_many(party: Party, problems, descending: bool = False, tie_break: bool = False,
                       valid=None) -> list:
     """`sort_network` on several (r_s, n_s) matrices at once: layer j of all in one batched layer.
 
@@ -192,26 +191,25 @@ def sort_network_many(party: Party, problems, descending: bool = False, stable: 
     """
     rows = list(problems)
     valid = list(valid) if valid is not None else None
-    if stable:
-        rows = [concat([r, public_shares(ArithShares, np.arange(r.shape[-1], dtype=r.dtype)[None, :],
-                                         party.pid)], axis=0) for r in rows]
+    if tie_break:
+        rows = _with_tie_keys(party, rows)
     nets = [layers(r.shape[-1]) for r in rows]
     for depth in range(max((len(net) for net in nets), default=0)):
         active = [(s, *net[depth]) for s, net in enumerate(nets) if depth < len(net)]
-        _layer(party, rows, valid, active, descending, stable)
-    if stable:
+        _layer(party, rows, valid, active, descending, tie_break)
+    if tie_break:
         rows = [r[:-1] for r in rows]
     return [(r, valid[s] if valid is not None else None) for s, r in enumerate(rows)]
 
 
-def sort_network(party: Party, rows: ArithShares, descending: bool = False, stable: bool = False,
+def sort_network(party: Party, rows: ArithShares, descending: bool = False, tie_break: bool = False,
                  valid: BoolShares | None = None):
     """Sort the columns of the (r, n) shared matrix `rows` by row 0 (signed order).
 
-    `stable`: equal keys keep their order.  `valid`: bit-0 boolean flags per column;
-    valid columns come first, and the flags are returned sorted with the rows.
-    Cost: `network_cost` (rounds = layers(n) * (A + 4), or A + 5 with a tie-break).
+    `tie_break`: equal keys in a secret random order (see the module docstring).
+    `valid`: bit-0 boolean flags per column; valid columns come first, and the flags are
+    returned sorted with the rows.  Cost: `network_cost`.
     Returns (rows, valid).
     """
-    return sort_network_many(party, [rows], descending, stable,
+    return sort_network_many(party, [rows], descending, tie_break,
                              None if valid is None else [valid])[0]

@@ -1,10 +1,10 @@
 """Filtering: keep only the elements whose shared flag is 1, sorted; reveal only how many.
 
-The order is (not valid, key, original index): every valid element comes before every
-invalid one whatever its value, so no sentinel value is needed and a valid value equal to
-an invalid one cannot let the invalid element's payload into the output.  Only the count
-is revealed; which elements were valid is not (the sorts are oblivious, and the invalid
-elements are dropped from the end of the sorted order).
+The order is (not valid, key, secret random tie key when there is payload): every valid
+element comes before every invalid one whatever its value, so no sentinel value is needed
+and a valid value equal to an invalid one cannot let the invalid element's payload into
+the output.  Only the count is revealed; which elements were valid is not (the sorts are
+oblivious, and the invalid elements are dropped from the end of the sorted order).
 - radix: one more, most significant pass on 1 - valid (already arithmetic, so no B2A);
   the count is revealed with that pass's destinations: + 5 rounds over `radix_sort`.
 - batcher: the flag's boolean form is its least significant bit, local (the LSB of a sum
@@ -41,7 +41,9 @@ def filter_rows_many(party: Party, problems, valids, descending: bool,
         sums = [valids[s].sum().reshape(1) for s in live]
         counts = [int(c) for c in reveal(party, sums[0] if len(sums) == 1 else concat(sums))]
         flags = [BoolShares(valids[s].a & 1, valids[s].b & 1, party.pid) for s in live]
-        rows = [r for r, _ in sort_network_many(party, rows, descending, stable=True, valid=flags)]
+        tie_break = any(r.shape[0] > 1 for r in rows)  # payload: equal keys in a secret random order
+        rows = [r for r, _ in sort_network_many(party, rows, descending, tie_break=tie_break,
+                                                valid=flags)]
     for s, r, count in zip(live, rows, counts, strict=True):
         if count > r.shape[-1]:
             raise ValueError("the revealed count exceeds n: the validity flags are not 0/1")

@@ -1,8 +1,8 @@
-"""Radix sort by shuffle-and-reveal of each pass's destinations (stable, O(k) rounds).
+"""Radix sort by shuffle-and-reveal of each pass's destinations (O(k) rounds).
 
 Hamada, Kikuchi, Ikarashi, Chida, Takahashi, "Practically efficient multi-party sorting
 protocols from comparison sort algorithms", ICISC 2012; Hamada, Ikarashi, Chida, Takahashi,
-"Oblivious radix sort", IACR ePrint 2014/121; PROTOCOLS.md sec. 4.  The keys are
+"Oblivious radix sort", IACR ePrint 2014/121.  The keys are
 decomposed once (`a2b`, with the sign bit flipped so that unsigned bit order is signed
 order; complemented for descending order); then one stable pass per bit, from the least
 significant, on the bit b (0/1) of every element:
@@ -11,13 +11,18 @@ significant, on the bit b (0/1) of every element:
      n0 = sum(1 - b): zeros keep their order in front, ones after them (1 round);
   3. shuffle the rows (key, payload), the key words and d together (3 rounds);
   4. reveal the shuffled d (1 round) and move every column to its destination (local).
-Rounds: A + 7k (A = 2 + log2 k rounds of `a2b`: 231 for k = 32, 456 for k = 64), + 5 for
-the validity pass of `filter_sort` (its bit is already arithmetic).
+Rounds: A + 7k (A = 2 + log2 k rounds of `a2b`: 231 for k = 32, 456 for k = 64), + 3 for
+the tie-breaking shuffle of a problem with payload, + 5 for the validity pass of
+`filter_sort` (its bit is already arithmetic).
 Words per element per pass, per party: 2 (B2A) + 1 (d) + 2R (shuffle, R rows shuffled)
-+ 1 (reveal), one less for parties 1 and 2; see `radix_cost`.
++ 1 (reveal), one less for parties 1 and 2; exactly: `costs.radix_cost`.
 Leakage: none.  The revealed d is sigma(pi) for the secret uniform shuffle sigma, i.e. a
 uniformly random permutation whatever the keys; the round and byte trace depends on n only.
-Stable: each pass keeps the order of equal bits, so equal keys keep their input order.
+Ties: each pass is stable, so equal keys would keep their input order,
+which the portal chose and can link to the companies.  So a problem that carries payload
+(more than one row) is first shuffled obliviously (`shuffle_many`, 3 rounds, its own
+permutation): equal keys then come out in the order of a secret uniform permutation,
+whatever the input order.  A bare key (one row) needs no shuffle: equal keys are equal.
 
 Batched (`radix_sort_many`): m independent problems, of lengths n_1..n_m, are concatenated
 as segments and sorted in the rounds of one sort (A + 7k whatever the n_i), bytes the sum.
@@ -35,6 +40,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..costs import radix_cost  # noqa: F401 - the cost is part of this module's API
 from ..party import Party
 from ..protocols.arithmetic import mul, reveal
 from ..protocols.boolean import a2b, bit_to_arith
@@ -44,24 +50,6 @@ from ..sharing import ArithShares, BoolShares, concat
 
 class NotAPermutation(ValueError):
     """The revealed destinations are not a permutation of 0..n-1: a party deviated."""
-
-
-def radix_cost(n: int, rows: int, bits: int, flag: bool = False):
-    """(rounds, words sent by party 0, words sent by party 1 or 2) of `radix_sort`.
-
-    `rows` counts the key and payload rows; with `flag` the flag row is carried too.
-    """
-    if n == 0:
-        return 0, 0, 0
-    big_l = (bits - 1).bit_length()
-    carried = rows + flag
-    rounds = 2 + big_l + 7 * bits + (5 if flag else 0)
-    other = 2 * big_l + 3 * bits + 2 * (carried + 1) * bits + 2 * (bits - 1)
-    party0 = other + 1 + bits
-    if flag:  # d, shuffle of the rows and d, reveal of d (+ the count word)
-        other += 2 * (rows + 1) + 2
-        party0 += 2 * (rows + 1) + 2
-    return rounds, n * party0 + flag, n * other + flag
 
 
 def key_words(party: Party, key: ArithShares, descending: bool) -> BoolShares:
@@ -135,12 +123,26 @@ def radix_pass(party: Party, rows: list[ArithShares], b: ArithShares, words: Boo
     return out_rows, (_join(out_words) if words is not None else None), counts
 
 
+def _shuffle_payload_problems(party: Party, rows: list, has_payload: list) -> list:
+    """Every problem with payload shuffled by its own secret permutation (one `shuffle_many`):
+    the stable passes then order equal keys by that permutation, not by the input order."""
+    chosen = [i for i, yes in enumerate(has_payload) if yes]
+    if not chosen:
+        return rows
+    moved = shuffle_many(party, [[rows[i]] for i in chosen])
+    rows = list(rows)
+    for i, (m,) in zip(chosen, moved, strict=True):
+        rows[i] = m
+    return rows
+
+
 def radix_sort_many(party: Party, problems, descending: bool = False, flags=None):
-    """Stable sorts of several (r_i, n_i) matrices, each by its row 0, in the rounds of one.
+    """Sorts of several (r_i, n_i) matrices, each by its row 0, in the rounds of one; a
+    problem with payload is shuffled first (equal keys in a secret random order).
 
     `flags`: None, or one arithmetic 0/1 vector per problem (as `radix_sort`'s `flag`).
-    Returns [(rows, count or None)] in the problems' order.  Rounds: `radix_cost` of
-    any nonempty problem (0 if all are empty); words: the sum of their `radix_cost`.
+    Returns [(rows, count or None)] in the problems' order.  Rounds: the largest
+    `radix_cost` of the problems (0 if all are empty); words: the sum of their `radix_cost`.
     """
     problems = list(problems)
     flags = list(flags) if flags is not None else None
@@ -150,9 +152,10 @@ def radix_sort_many(party: Party, problems, descending: bool = False, flags=None
         return out
     rows = [problems[i] for i in live]
     bits = party.ring.bits
-    words = key_words(party, _join([r[0] for r in rows]), descending)
     if flags is not None:
         rows = [concat([r, flags[i].reshape(1, r.shape[-1])]) for r, i in zip(rows, live, strict=True)]
+    rows = _shuffle_payload_problems(party, rows, [problems[i].shape[0] > 1 for i in live])
+    words = key_words(party, _join([r[0] for r in rows]), descending)
     for j in range(bits):
         b = bit_to_arith(party, (words >> j) & 1)
         rows, words, _ = radix_pass(party, rows, b, words if j < bits - 1 else None)
@@ -167,7 +170,8 @@ def radix_sort_many(party: Party, problems, descending: bool = False, flags=None
 
 def radix_sort(party: Party, rows: ArithShares, descending: bool = False,
                flag: ArithShares | None = None):
-    """Stable sort of the columns of the (r, n) matrix `rows` by row 0 (signed order).
+    """Sort the columns of the (r, n) matrix `rows` by row 0 (signed order); equal keys in a
+    secret random order when there is payload (r > 1).
 
     `flag` (arithmetic 0/1 per column, optional): a last, most significant pass puts the
     columns with flag 0 first and reveals their count.  Returns (rows, count or None).

@@ -5,8 +5,10 @@ party i connects to each j < i and accepts each j > i.  Both ends of a new
 connection send a *hello*, an empty frame of operation 0 naming the sender and the
 run; a hello from an unexpected party or run is refused (that connection is closed,
 the listener keeps waiting for the right peer until `timeout`).  Peers are not
-authenticated here: this is the loopback carrier of tests, benchmarks and the demo;
-a deployment between machines needs the authenticated channels of PROTOCOLS.md 6.
+authenticated and nothing is encrypted: this is the loopback carrier of tests,
+benchmarks and the demo, so it refuses to listen on, dial or accept from anything but
+a loopback address (`require_loopback`); a deployment between machines needs the
+authenticated, encrypted peer channel of the miners (miners/peering).
 
 Data: a receiver thread per peer reads whole frames continuously into a queue, so
 two parties that send each other large messages never deadlock on full socket
@@ -15,11 +17,16 @@ buffers, and a closed or malformed connection is surfaced to the next `recv`
 `sendall` of header + payload (large payloads: of a memoryview, no copy).  The
 receiver thread allocates a payload before the protocol says what it expects, so a
 header announcing more than `max_payload_bytes` is refused before any allocation.
+The queue of frames read ahead of the protocol is bounded (MAX_QUEUED_FRAMES frames,
+MAX_QUEUED_BYTES bytes per peer): a peer that sends more than that unasked stops being
+read and the next receive from it raises `ProtocolError` naming the limit.  Socket
+buffers are left to the kernel's autotuning (a fixed size disables it).
 """
 
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import queue
 import socket
 import threading
@@ -41,18 +48,42 @@ from .framing import (
 )
 
 HELLO_OP = 0  # Party.exchange numbers operations from 1, so 0 is free for the hello
-SOCKET_BUFFER_BYTES = 4 << 20  # large kernel buffers: fewer wake-ups on MB-sized messages
 SMALL_PAYLOAD_BYTES = 64 << 10  # below this, copying header + payload into one send is cheaper
 CLOSE_GRACE_SECONDS = 2.0  # how long close() waits for the peers' end-of-stream
 HELLO_SECONDS = 5.0  # a connection silent this long is dropped, not waited for until `timeout`
 # a peer's header must not make us allocate up to the framing's 4 GiB; the largest honest
 # message in the benchmarks is division's B2A at n = 10^6, k = 64 (about 530 MB)
 MAX_PAYLOAD_BYTES = 1 << 30
+# Frames a peer may have sent beyond what we have asked for.  Honest parties run at most
+# a few rounds apart (every protocol waits on a neighbour within a round or two), at most
+# 2 frames per round per peer; far more is a flood, held back instead of buffered.
+MAX_QUEUED_FRAMES = 256
+MAX_QUEUED_BYTES = 2 << 30  # and their payload: two of the largest frames allowed
 _EMPTY = np.empty(0, dtype=np.uint8)
 
 
+def require_loopback(host: str) -> None:
+    """ValueError unless `host` is a loopback address, or a name that resolves only to them.
+
+    The transport is unauthenticated and unencrypted: between machines, anyone on the
+    path could read the shares or pose as a party.
+    """
+    try:
+        addresses = [ipaddress.ip_address(host)]
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except OSError:
+            infos = []
+        addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+    if not addresses or not all(a.is_loopback for a in addresses):
+        raise ValueError(f"the TCP transport is unauthenticated and unencrypted: loopback "
+                         f"addresses only, got {host!r}")
+
+
 def listen(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
-    """A listening socket for one party; read the real port with `getsockname()[1]`."""
+    """A listening socket for one party (loopback only); read the real port with `getsockname()[1]`."""
+    require_loopback(host)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
@@ -76,11 +107,20 @@ class TcpTransport(Transport):
 
     def __init__(self, party_id: int, run_id: bytes, listener: socket.socket,
                  addresses: dict, timeout: float = DEFAULT_TIMEOUT, *,
-                 max_payload_bytes: int = MAX_PAYLOAD_BYTES):
+                 max_payload_bytes: int = MAX_PAYLOAD_BYTES,
+                 max_queued_frames: int = MAX_QUEUED_FRAMES,
+                 max_queued_bytes: int = MAX_QUEUED_BYTES):
         super().__init__(party_id, run_id, timeout)
+        for j in range(party_id):
+            require_loopback(addresses[j][0])
         self.max_payload_bytes = max_payload_bytes
+        self.max_queued_frames = max_queued_frames
+        self.max_queued_bytes = max_queued_bytes
         self._socks: dict[int, socket.socket] = {}
         self._inbox = {j: queue.SimpleQueue() for j in range(3) if j != party_id}
+        self._queued_bytes = dict.fromkeys(self._inbox, 0)
+        self._queue_lock = threading.Lock()
+        self._overflow: dict[int, ProtocolError] = {}
         self._closing = False
         try:
             self._connect_lower(addresses)
@@ -139,6 +179,11 @@ class TcpTransport(Transport):
                 sock, _ = listener.accept()
             except TimeoutError:
                 continue  # the next _deadline_left raises, naming who is missing
+            try:
+                require_loopback(sock.getpeername()[0])
+            except (ValueError, OSError):
+                sock.close()
+                continue
             self._tune(sock)
             try:
                 peer = self._read_hello(sock, min(deadline, time.monotonic() + HELLO_SECONDS))
@@ -167,9 +212,9 @@ class TcpTransport(Transport):
         return header.sender
 
     def _tune(self, sock: socket.socket) -> None:
+        # no SO_SNDBUF / SO_RCVBUF: setting them turns off the kernel's buffer autotuning
+        # (measured on loopback: no slower without the former fixed 4 MiB, docs/performance.md)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        for opt in (socket.SO_SNDBUF, socket.SO_RCVBUF):
-            sock.setsockopt(socket.SOL_SOCKET, opt, SOCKET_BUFFER_BYTES)
 
     # -- data --------------------------------------------------------------------------
     def send(self, to: int, array: np.ndarray, op_id: int) -> None:
@@ -189,6 +234,9 @@ class TcpTransport(Transport):
         self._count(array, HEADER_BYTES)
 
     def recv(self, frm: int, op_id: int, dtype, count: int) -> np.ndarray:
+        overflow = self._overflow.get(frm)
+        if overflow is not None:
+            raise ProtocolError(*overflow.args)
         try:
             item = self._inbox[frm].get(timeout=self.timeout)
         except queue.Empty:
@@ -197,6 +245,8 @@ class TcpTransport(Transport):
             self._inbox[frm].put(item)  # every later receive from this peer fails the same way
             raise type(item)(*item.args)
         header, payload = item
+        with self._queue_lock:
+            self._queued_bytes[frm] -= payload.nbytes
         check_frame(header, expect_sender=frm, run_id=self.run_id, op_id=op_id, dtype=dtype,
                     count=count)
         return payload_array(payload, dtype, count)
@@ -214,6 +264,8 @@ class TcpTransport(Transport):
                 if header.length > self.max_payload_bytes:
                     raise ProtocolError(f"frame of {header.length} bytes is over this transport's "
                                         f"limit of {self.max_payload_bytes}")
+                if not self._may_queue(peer, header.length):
+                    return  # stop reading: the peer's further frames wait in the kernel
                 payload = np.empty(header.length, dtype=np.uint8)
                 if not self._read_frame_part(sock, memoryview(payload)):
                     inbox.put(PeerDisconnected(f"party {peer} closed the connection mid-message"))
@@ -224,6 +276,19 @@ class TcpTransport(Transport):
         except OSError as exc:
             reason = "connection closed locally" if self._closing else exc.strerror
             inbox.put(PeerDisconnected(f"party {peer} closed the connection ({reason})"))
+
+    def _may_queue(self, peer: int, length: int) -> bool:
+        """Count a frame of `length` bytes into `peer`'s queue, or record the overflow error."""
+        with self._queue_lock:
+            frames, queued = self._inbox[peer].qsize(), self._queued_bytes[peer]
+            if frames < self.max_queued_frames and queued + length <= self.max_queued_bytes:
+                self._queued_bytes[peer] = queued + length
+                return True
+        self._overflow[peer] = ProtocolError(
+            f"party {peer} sent more than we asked for: {frames} frames, {queued + length} bytes "
+            f"queued, over the limit of {self.max_queued_frames} frames (MAX_QUEUED_FRAMES) or "
+            f"{self.max_queued_bytes} bytes (MAX_QUEUED_BYTES)")
+        return False
 
     def _read_frame_part(self, sock: socket.socket, view: memoryview) -> bool:
         # an idle peer is the waiting recv's business (PeerTimeout there), not ours

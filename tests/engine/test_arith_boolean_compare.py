@@ -139,3 +139,45 @@ def test_input_known_shares_a_value_only_its_owner_has():
 def test_mismatched_lengths_are_a_clear_error(protocol):
     with pytest.raises(ValueError, match=r"shapes \(3,\) and \(2,\) do not match"):
         run_with_inputs(lambda p, X, Y: protocol(p, X, Y), [RING32.encode([1, 2, 3]), RING32.encode([1, 2])])
+
+
+# -- public comparands: the whole documented range, Python and numpy integers -------------------
+def compare_public(ring, xs, y, op, signed):
+    def program(p, x):
+        bit = op(p, x, y) if signed is None else op(p, x, y, signed=signed)
+        return reveal(p, bit) & ring.dtype.type(1)
+
+    return run_with_inputs(program, [xs], ring).outputs[0].tolist()
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_public_comparands_cover_the_documented_range_as_int_and_numpy(bits):
+    ring = RINGS[bits]
+    top = 2 ** (bits - 1)
+    raw = [0, 1, top - 1, top, top + 1, 2**bits - 1]  # as unsigned ring elements
+    xs = np.array(raw, dtype=ring.dtype)
+    unsigned, signed = np.array(raw, dtype=object), ring.to_signed(xs).astype(object)
+    udt, sdt = ring.dtype.type, ring.signed_dtype.type
+    for y in (top, top + 1, 2**bits - 1, udt(top), udt(2**bits - 1), np.uint8(200), 0):
+        assert compare_public(ring, xs, y, lt, False) == [int(v < int(y)) for v in unsigned], y
+        assert compare_public(ring, xs, y, gt, False) == [int(v > int(y)) for v in unsigned], y
+    for y in (-top, top - 1, -1, sdt(-top), sdt(top - 1), np.int16(-5), np.int64(7)):
+        assert compare_public(ring, xs, y, lt, True) == [int(v < int(y)) for v in signed], y
+        assert compare_public(ring, xs, y, le, True) == [int(v <= int(y)) for v in signed], y
+    for y in (top, 2**bits - 1, -1, udt(top), sdt(-1)):  # equality: either reading
+        want = [int(v == int(y) % 2**bits) for v in unsigned]
+        assert compare_public(ring, xs, y, eq, None) == want, y
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+def test_a_public_comparand_outside_its_range_is_a_clear_value_error(bits):
+    ring = RINGS[bits]
+    top = 2 ** (bits - 1)
+    xs = np.zeros(2, dtype=ring.dtype)
+    cases = [(lt, top, True), (lt, -top - 1, True), (gt, -1, False), (lt, 2**bits, False),
+             (eq, 2**bits, None), (eq, -top - 1, None), (le, np.uint64(2**63), True if bits == 64 else None)]
+    for op, y, signed in cases:
+        if signed is None and op is not eq:
+            continue
+        with pytest.raises(ValueError, match="outside"):
+            compare_public(ring, xs, y, op, signed)

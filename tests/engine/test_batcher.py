@@ -10,8 +10,10 @@ from hypothesis import strategies as st
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.runner import run_with_inputs
 from mpc_engine.sharing import BoolShares, reconstruct_replicated
-from mpc_engine.sorting.batcher import layers, network_cost, sort_network
+from mpc_engine.sorting.batcher import layer_sizes, layers, network_cost, sort_network
 from mpc_engine.transport.recording import RecordingTransport
+
+from .ordering import assert_sorted_up_to_ties
 
 EDGES32 = [0, 1, -1, 2**31 - 1, -(2**31), 5, 5, -7]
 EDGES64 = [0, 1, -1, 2**63 - 1, -(2**63), 2**31 - 1, -(2**31), 3, 3]
@@ -26,12 +28,12 @@ def apply_plain(n, columns):
     return x
 
 
-def sort_shared(ring, matrix, descending=False, stable=False, flags=None, wrap=None):
+def sort_shared(ring, matrix, descending=False, tie_break=False, flags=None, wrap=None):
     """Run `sort_network` on the shared (r, n) matrix; returns (rows, flags or None, run)."""
 
     def body(party, rows, *valid):
         bits = BoolShares(valid[0].a & 1, valid[0].b & 1, party.pid) if valid else None
-        out, moved = sort_network(party, rows, descending, stable, bits)
+        out, moved = sort_network(party, rows, descending, tie_break, bits)
         return (out.a, out.b), (None if moved is None else (moved.a, moved.b))
 
     secrets = [matrix] + ([flags] if flags is not None else [])
@@ -107,45 +109,57 @@ def test_shared_sort_matches_numpy_on_any_values(values, descending):
 
 
 @pytest.mark.parametrize("descending", [False, True])
-def test_stable_sort_keeps_the_input_order_of_equal_keys(descending):
+def test_tie_break_sort_carries_the_payload_with_its_key(descending):
     rng = np.random.default_rng(3)
     signed = rng.integers(-2, 3, 40)
     keys = RING32.encode(signed)
     payload = np.arange(40, dtype=np.uint32) * 10
-    rows, _, _ = sort_shared(RING32, np.stack([keys, payload]), descending, stable=True)
+    rows, _, _ = sort_shared(RING32, np.stack([keys, payload]), descending, tie_break=True)
     order = expected_order(signed, descending)
-    assert np.array_equal(RING32.to_signed(rows[0]), signed[order])
-    assert np.array_equal(rows[1], payload[order])
+    assert_sorted_up_to_ties([RING32.to_signed(rows[0]), rows[1]], [signed[order], payload[order]])
 
 
-@pytest.mark.parametrize("stable", [False, True])
-def test_valid_flags_put_valid_elements_first_and_move_with_them(stable):
+def test_tie_break_puts_equal_keys_in_a_random_order():
+    # 8 equal keys: the input order (0..7) would come back every time from a stable sort
+    keys = np.zeros(8, dtype=np.uint32)
+    seen = {tuple(sort_shared(RING32, np.stack([keys, np.arange(8, dtype=np.uint32)]),
+                              tie_break=True)[0][1].tolist()) for _ in range(6)}
+    assert len(seen) >= 5  # 8! orders: a repeat has probability < 6^2 / 2 / 40320
+
+
+@pytest.mark.parametrize("tie_break", [False, True])
+def test_valid_flags_put_valid_elements_first_and_move_with_them(tie_break):
     rng = np.random.default_rng(11)
     signed = np.array([3, 3, -1, 2**31 - 1, -(2**31), 0, 3, 1, -1, 7, 3, 3, 2])
     keys = RING32.encode(signed)
     valid = rng.integers(0, 2, len(keys)).astype(np.uint32)
     payload = np.arange(len(keys), dtype=np.uint32)
-    rows, moved, _ = sort_shared(RING32, np.stack([keys, payload]), False, stable, valid)
+    rows, moved, _ = sort_shared(RING32, np.stack([keys, payload]), False, tie_break, valid)
     count = int(valid.sum())
     order = expected_order(signed, False, valid)
     assert np.array_equal(moved, valid[order])
     assert np.array_equal(RING32.to_signed(rows[0])[:count], signed[order][:count])
-    if stable:
-        assert np.array_equal(rows[1], payload[order])
+    if tie_break:
+        assert_sorted_up_to_ties([RING32.to_signed(rows[0]), rows[1]], [signed[order], payload[order]])
     assert set(rows[1][:count].tolist()) == set(np.flatnonzero(valid).tolist())
 
 
 @pytest.mark.parametrize("ring", [RING32, RING64])
 @pytest.mark.parametrize("n", [2, 5, 16, 33])
-@pytest.mark.parametrize("stable,use_valid", [(False, False), (True, False), (False, True), (True, True)])
-def test_measured_rounds_and_bytes_equal_network_cost(ring, n, stable, use_valid):
+@pytest.mark.parametrize("tie_break,use_valid", [(False, False), (True, False), (False, True), (True, True)])
+def test_measured_rounds_and_bytes_equal_network_cost(ring, n, tie_break, use_valid):
     matrix = np.zeros((2, n), dtype=ring.dtype)
     flags = np.ones(n, dtype=ring.dtype) if use_valid else None
-    _, _, run = sort_shared(ring, matrix, False, stable, flags)
-    rounds, words0, words = network_cost(n, 2, ring.bits, stable, use_valid)
+    _, _, run = sort_shared(ring, matrix, False, tie_break, flags)
+    rounds, words0, words = network_cost(n, 2, ring.bits, tie_break, use_valid)
     w = ring.dtype.itemsize
     assert [s.rounds for s in run.stats] == [rounds] * 3
     assert [s.bytes_sent for s in run.stats] == [words0 * w, words * w, words * w]
+
+
+def test_layer_sizes_count_the_network_without_building_it():
+    for n in [*range(0, 70), 100, 257, 1000, 4097]:
+        assert layer_sizes(n) == [len(i) for i, _ in layers(n)], n
 
 
 def test_rounds_per_layer_are_eleven_for_ring32():

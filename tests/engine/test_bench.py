@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from mpc_engine import costs
 from mpc_engine.bench import __main__ as cli
 from mpc_engine.bench import jobs
 from mpc_engine.bench.jobs import BenchCheckFailed, check, expected, make_inputs, measure_ours
@@ -23,6 +24,14 @@ def test_cli_prints_one_json_object_with_the_required_fields(op, capsys):
     assert {"cores", "cpu_model", "python", "numpy"} <= report["machine"].keys()
     assert ("algorithm" in report) == (op == "sort")
     assert report["command"].startswith(f"python -m mpc_engine.bench --op {op} --n 100")
+
+
+def test_memory_flag_reports_each_party_process_peak_rss(capsys):
+    assert cli.main(["--op", "mul", "--n", "1000", "--transport", "tcp", "--memory", "--json"]) == 0
+    peaks = json.loads(capsys.readouterr().out)["peak_rss_mib_per_party"]
+    assert len(peaks) == 3 and all(10 < p < 2048 for p in peaks)  # a numpy process: tens of MiB
+    assert cli.main(["--op", "mul", "--n", "10", "--transport", "tcp", "--json"]) == 0
+    assert "peak_rss_mib_per_party" not in json.loads(capsys.readouterr().out)
 
 
 @pytest.mark.parametrize("bits", [32, 64])
@@ -53,13 +62,13 @@ def test_check_catches_a_single_wrong_element_and_a_wrong_length():
         check("lt", inputs, good[:-1])
 
 
-def test_mul_and_lt_cost_what_their_docstrings_state():
+def test_mul_lt_and_div_cost_what_their_cost_functions_state():
     n = 100
-    mul32 = measure_ours("mul", n, 32)
-    assert (mul32.rounds, mul32.bytes_sent) == (1, 4 * n)
-    lt32, lt64 = measure_ours("lt", n, 32), measure_ours("lt", n, 64)
-    assert (lt32.rounds, lt32.bytes_sent) == (8, (6 * 5 + 1 + 3) * 4 * n)  # party 0's, 3 + L rounds
-    assert (lt64.rounds, lt64.bytes_sent) == (9, (6 * 6 + 1 + 3) * 8 * n)
+    for op, bits, want in [("mul", 32, costs.mul_cost(n)), ("lt", 32, costs.lt_cost(n, 32)),
+                           ("lt", 64, costs.lt_cost(n, 64)), ("div", 32, costs.div_cost(n, 32))]:
+        m = measure_ours(op, n, bits)  # the maximum over the parties: party 0's bytes
+        assert (m.rounds, m.bytes_sent) == (want.rounds, want.per_party_bytes(bits)[0]), (op, bits)
+    assert costs.lt_cost(n, 32).rounds == 8 and costs.mul_cost(n).rounds == 1
 
 
 def test_tcp_run_counts_the_same_rounds_and_bytes_as_local():

@@ -1,6 +1,5 @@
 """Division: secret / public (floor), secret / secret (toward zero), fixed point, zero divisors, costs."""
 
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -8,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mpc_engine import costs
 from mpc_engine.protocols.arithmetic import reveal
 from mpc_engine.protocols.division import div, div_fixed, div_or_flag, div_public
 from mpc_engine.ring import RING32, RING64
@@ -114,6 +114,22 @@ def test_div_keeps_the_shape_of_a_matrix():
     assert RING32.to_signed(run.outputs[0]).tolist() == [[3, -4, -3], [0, 0, -1]]
 
 
+def test_long_vectors_are_divided_in_chunks_with_the_same_results(monkeypatch):
+    from mpc_engine.protocols import division
+
+    monkeypatch.setattr(division, "DIVISION_CHUNK_ELEMENTS", 4)
+    xs, ys = [7, -9, 10, 11, 0, -1, 2**31 - 1, -(2**31), 5, 100], [2, 2, -3, 0, 5, 1, 7, -1, 0, 9]
+    arrays = [RING32.encode(xs), RING32.encode(ys)]
+    run = run_with_inputs(lambda p, x, y: [reveal(p, v) for v in div_or_flag(p, x, y)], arrays)
+    q, ok = (RING32.to_signed(v).tolist() for v in run.outputs[0])
+    assert q == [wrap(trunc_div(a, b), 32) for a, b in zip(xs, ys, strict=True)]
+    assert ok == [int(b != 0) for b in ys]
+    want = costs.div_cost(len(xs), 32, chunk=4) + costs.reveal_cost(len(xs)) + costs.reveal_cost(len(xs))
+    assert want.rounds == 3 * 203 + 2  # 4 + 4 + 2 elements: three chunks, then the two reveals
+    assert [(s.rounds, s.bytes_sent) for s in run.stats] == list(zip([want.rounds] * 3,
+                                                                      want.per_party_bytes(32), strict=True))
+
+
 # -- fixed point --------------------------------------------------------------------------------
 @pytest.mark.parametrize("bits, examples", [(32, 30), (64, 8)])
 def test_div_fixed_is_within_one_unit_of_the_exact_ratio(bits, examples):
@@ -177,14 +193,38 @@ def test_div_public_works_for_any_length(n):
     assert q == [a // 12 for a in xs]
 
 
-@pytest.mark.parametrize("d", [0, -3, 2**31 + 1])
+@pytest.mark.parametrize("d", [0, -3, 2**31 + 1, 2**32 - 1, np.uint32(2**31 + 1), np.int64(0)])
 def test_div_public_refuses_a_divisor_out_of_range(d):
-    with pytest.raises(ValueError, match="public divisor"):
-        opened(lambda p, x: [div_public(p, x, d)], [[1]], RING32)
+    for signed in (True, False):
+        with pytest.raises(ValueError, match="public divisor"):
+            opened(lambda p, x, signed=signed: [div_public(p, x, d, signed=signed)], [[1]], RING32)
+
+
+@pytest.mark.parametrize("d", [np.uint32(2**31), np.int64(7), np.uint64(3)])
+def test_div_public_takes_numpy_integer_divisors(d):
+    (q,) = opened(lambda p, x: [div_public(p, x, d, signed=False)], [[2**32 - 1, 5]], RING32, signed=False)
+    assert [v % 2**32 for v in q] == [(2**32 - 1) // int(d), 5 // int(d)]
+
+
+def test_unsigned_secret_division_refuses_a_divisor_bound_above_half_the_ring():
+    arrays = [RING32.encode([2**32 - 1, 7], signed=False), RING32.encode([2**31, 2], signed=False)]
+
+    def program(p, x, y, bound):
+        return reveal(p, div(p, x, y, signed=False, divisor_max=bound))
+
+    for bound in (2**31 + 1, 2**32 - 1):
+        with pytest.raises(ValueError, match="unsigned division needs divisors"):
+            run_with_inputs(lambda p, x, y, b=bound: program(p, x, y, b), arrays)
+    run = run_with_inputs(lambda p, x, y: program(p, x, y, 2**31), arrays)  # the bound itself: exact
+    assert run.outputs[0].tolist() == [(2**32 - 1) // 2**31, 3]
+    # the precondition matters: a divisor above 2^(k-1) gives a wrong quotient
+    big = [RING32.encode([2**32 - 1], signed=False), RING32.encode([2**31 + 5], signed=False)]
+    wrong = run_with_inputs(lambda p, x, y: reveal(p, div(p, x, y, signed=False)), big)
+    assert wrong.outputs[0].tolist() != [1]
 
 
 # -- costs and obliviousness --------------------------------------------------------------------
-def costs(program, n, ring):
+def costs_of(program, n, ring):
     x = np.arange(n, dtype=ring.dtype)
     run = run_with_inputs(program, [x, x[::-1] + ring.dtype.type(1)], ring)
     return [(s.rounds, s.bytes_sent) for s in run.stats]
@@ -192,22 +232,18 @@ def costs(program, n, ring):
 
 @pytest.mark.parametrize("ring", [RING32, RING64])
 @pytest.mark.parametrize("n", [1, 37])
-def test_costs_match_the_docstring_formulas(ring, n):
-    k, L, w = ring.bits, int(math.log2(ring.bits)), ring.dtype.itemsize
-    f = 8
-    formulas = {  # name: (program, rounds, words per element at parties 1 and 2, extra at party 0)
-        "div": (lambda p, x, y: div(p, x, y), k * (1 + L) + L + 6, 2 * L * k + 9 * L + k + 6, k + 6),
-        "unsigned": (lambda p, x, y: div(p, x, y, signed=False), k * (1 + L) + L + 5,
-                     2 * L * k + 5 * L + k + 4, k + 4),
-        "fixed": (lambda p, x, y: div_fixed(p, x, y, frac_bits=f), (k + f) * (1 + L) + L + 6,
-                  2 * L * (k + f) + 9 * L + k + 6, k + 6),
-        "public": (lambda p, x, y: div_public(p, x, 10), L + 5, 14 * L + 7, 7),
+def test_measured_costs_are_the_cost_functions(ring, n):
+    k, f = ring.bits, 8
+    cases = {
+        "div": (lambda p, x, y: div(p, x, y), costs.div_cost(n, k)),
+        "unsigned": (lambda p, x, y: div(p, x, y, signed=False), costs.div_cost(n, k, signed=False)),
+        "fixed": (lambda p, x, y: div_fixed(p, x, y, frac_bits=f), costs.div_cost(n, k, frac_bits=f)),
+        "public": (lambda p, x, y: div_public(p, x, 10), costs.div_public_cost(n, k)),
     }
-    for name, (program, rounds, words, extra0) in formulas.items():
-        expected = [(rounds, (words + extra0) * n * w)] + [(rounds, words * n * w)] * 2
-        assert costs(program, n, ring) == expected, name
-    if k == 32:
-        assert formulas["div"][1] == 203 and formulas["public"][1] == 10
+    for name, (program, want) in cases.items():
+        assert costs_of(program, n, ring) == [(want.rounds, b) for b in want.per_party_bytes(k)], name
+    if k == 32:  # the figures performance.md quotes
+        assert costs.div_cost(1, 32).rounds == 203 and costs.div_public_cost(1, 32).rounds == 10
 
 
 @pytest.mark.parametrize("name", ["div", "public"])

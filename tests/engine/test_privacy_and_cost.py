@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+from mpc_engine import costs
 from mpc_engine.protocols.arithmetic import mul, reshare, reveal
 from mpc_engine.protocols.boolean import a2b, bit_to_arith, msb
 from mpc_engine.protocols.compare import eq, lt, select_by_bit
@@ -113,36 +114,62 @@ def cost(program, n, ring=RING32):
 
 @pytest.mark.parametrize("ring", [RING32, RING64])
 @pytest.mark.parametrize("n", [1, 37])
-def test_costs_match_the_docstring_formulas(ring, n):
-    w = ring.dtype.itemsize
-    L = int(math.log2(ring.bits))
-    # (rounds, words per party for parties 1 and 2, extra words for party 0)
-    formulas = {
-        "mul": (1, n, 0),
-        "a2b": (2 + L, 2 * L * n, n),
-        "msb_b2a": (2 + L + 2, 2 * L * n + n, n + n),
-        "lt": (3 + L, (6 * L + 1) * n, 3 * n),
-        "eq": (1 + L, L * n, n),
+def test_measured_costs_are_the_cost_functions(ring, n):
+    k = ring.bits
+    expected = {
+        "mul": costs.mul_cost(n),
+        "a2b": costs.a2b_cost(n, k),
+        "msb_b2a": costs.a2b_cost(n, k) + costs.bit_to_arith_cost(n),
+        "lt": costs.lt_cost(n, k),
+        "eq": costs.eq_cost(n, k),
     }
-    for name, (rounds, words, extra0) in formulas.items():
+    for name, cost_of in expected.items():
         got = cost(PROTOCOLS[name], n, ring)
-        expected = [(rounds, (words + extra0) * w), (rounds, words * w), (rounds, words * w)]
-        assert got == expected, name
+        assert got == [(cost_of.rounds, b) for b in cost_of.per_party_bytes(k)], name
 
 
 @pytest.mark.parametrize("ring", [RING32, RING64])
-def test_reveal_and_select_by_bit_cost_what_their_docstrings_say(ring):
-    n, w = 11, ring.dtype.itemsize
+def test_cost_functions_give_the_figures_quoted_in_docs(ring):
+    # docs/performance.md and the README quote these: a guard against an edit of one formula only
+    k, L = ring.bits, int(math.log2(ring.bits))
+    assert costs.lt_cost(1, k) == costs.Cost(3 + L, 6 * L + 4, 6 * L + 1)
+    assert costs.eq_cost(1, k).rounds == 1 + L
+    assert costs.a2b_cost(1, k).rounds == 2 + L
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_reveal_and_select_by_bit_cost_what_their_cost_functions_say(ring):
+    n, k = 11, ring.bits
     got = cost(lambda p, x, y: reveal(p, x), n, ring)
-    assert got == [(1, n * w)] * 3
-    # after msb's a2b: B2A (party 0 inputs n words, then a multiplication), the select's
-    # multiplication: 3 rounds, 2n words, party 0 n more (and n more in the a2b)
+    assert got == [(1, b) for b in costs.reveal_cost(n).per_party_bytes(k)]
     got = cost(lambda p, x, y: select_by_bit(p, msb(p, x), x, y), n, ring)
-    rounds, words = 2 + int(math.log2(ring.bits)) + 3, 2 * int(math.log2(ring.bits)) * n + 2 * n
-    assert got == [(rounds, (words + 2 * n) * w)] + [(rounds, words * w)] * 2
+    want = costs.a2b_cost(n, k) + costs.select_by_bit_cost(n)
+    assert got == [(want.rounds, b) for b in want.per_party_bytes(k)]
 
 
 def test_lt_against_a_public_value_is_cheaper():
-    L, n, w = 5, 10, 4
-    got = cost(lambda p, x, y: lt(p, x, 100), n)
-    assert got[1] == (3 + L, (4 * L + 1) * n * w)
+    got = cost(lambda p, x, y: lt(p, x, 100), 10)
+    want = costs.lt_cost(10, 32, public=True)
+    assert got == [(want.rounds, b) for b in want.per_party_bytes(32)]
+    assert want.words < costs.lt_cost(10, 32).words
+
+
+def test_every_protocol_docstring_names_an_existing_cost_function():
+    # the one source of truth: docstrings point at `mpc_engine.costs`, tests hold the code to it
+    import re
+
+    from mpc_engine.protocols import arithmetic, boolean, compare, division, shuffle
+    from mpc_engine.sorting import batcher, radix
+    from mpc_engine.validation import validate_many
+
+    functions = [arithmetic.reshare, arithmetic.input_known, arithmetic.mul, arithmetic.and_,
+                 arithmetic.reveal, arithmetic.select, boolean.a2b, boolean.msb, boolean.bit_to_arith,
+                 compare.lt, compare.gt, compare.le, compare.eq, compare.to_arith, compare.select_by_bit,
+                 division.div, division.div_or_flag, division.div_fixed, division.div_public,
+                 shuffle.shuffle, shuffle.shuffle_many, validate_many, batcher.sort_network,
+                 radix.radix_sort]
+    for function in functions:
+        named = re.findall(r"`(?:costs\.)?(\w+_cost)`", function.__doc__ or "")
+        assert named, f"{function.__name__}'s docstring names no cost function"
+        for name in named:
+            assert callable(getattr(costs, name, None)), f"{function.__name__}: costs.{name} does not exist"

@@ -1,35 +1,25 @@
-"""randomness: keyed streams stay exact when threads grow the shared zero buffer."""
-
-import sys
+"""randomness: keyed streams are AES-CTR exactly, drawn through a fixed, bounded zero buffer."""
 
 import numpy as np
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from mpc_engine import randomness
-from mpc_engine.randomness import KeyedStream
+from mpc_engine.randomness import ZERO_BLOCK_BYTES, KeyedStream
 
 KEY = bytes(range(16))
 
 
-def test_stream_is_exact_when_another_thread_shrinks_the_zero_buffer_at_any_line(monkeypatch):
-    # parties are threads: between any two lines of `_zeros` another party's thread may
-    # install the (smaller) buffer it grew from a stale length; made deterministic here
-    want = KeyedStream(KEY).array(3, np.uint32, 1 << 19).copy()
-    monkeypatch.setattr(randomness, "_ZEROS", memoryview(bytes(16)))
+def one_shot(tag: int, nbytes: int) -> bytes:
+    encryptor = Cipher(algorithms.AES(KEY), modes.CTR((tag << 64).to_bytes(16, "big"))).encryptor()
+    return encryptor.update(bytes(nbytes))
 
-    def other_thread_writes(frame, event, arg):
-        if event == "line":
-            randomness._ZEROS = memoryview(bytes(32))
-        return other_thread_writes
 
-    def tracer(frame, event, arg):
-        return other_thread_writes if frame.f_code is randomness._zeros.__code__ else None
-
-    sys.settrace(tracer)
-    try:
-        got = KeyedStream(KEY).array(3, np.uint32, 1 << 19)
-    finally:
-        sys.settrace(None)
-    assert np.array_equal(got, want)
+def test_a_large_stream_is_the_one_shot_keystream_and_the_zero_buffer_stays_bounded():
+    nbytes = 3 * ZERO_BLOCK_BYTES + 12  # several pieces and a ragged end
+    got = KeyedStream(KEY).array(7, np.uint32, nbytes // 4)
+    assert got.tobytes() == one_shot(7, nbytes)
+    assert len(randomness._ZEROS) == ZERO_BLOCK_BYTES  # never grown to the largest draw
+    assert bytes(randomness._ZEROS) == bytes(ZERO_BLOCK_BYTES)  # and never written
 
 
 def test_stream_of_zero_elements_is_empty():
@@ -40,3 +30,4 @@ def test_streams_of_different_tags_differ_and_a_prefix_repeats():
     s = KeyedStream(KEY)
     assert not np.array_equal(s.array(1, np.uint32, 64), s.array(2, np.uint32, 64))
     assert np.array_equal(s.array(5, np.uint32, (2, 64))[0], s.array(5, np.uint32, 64))
+    assert s.array(5, np.uint8, 100).tobytes() == one_shot(5, 100)

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mpc_engine import costs
 from mpc_engine.protocols.arithmetic import reshare
 from mpc_engine.protocols.shuffle import permutation_from_words, shuffle, shuffle_many
 from mpc_engine.ring import RING32, RING64
@@ -55,12 +56,9 @@ def test_shuffle_applies_one_permutation_to_every_array(ring, n):
     perm = got_index.astype(np.int64)
     assert np.array_equal(got_payload, payload[:, perm])
     assert np.array_equal(got_words, words[perm])
-    w = ring.dtype.itemsize
-    rows = 4
-    for s in stats:
-        assert s.rounds == 3
-        assert s.messages_sent == 2
-        assert s.bytes_sent == 2 * n * rows * w
+    want = costs.shuffle_cost(n, rows=4)
+    for s, b in zip(stats, want.per_party_bytes(ring.bits), strict=True):
+        assert (s.rounds, s.messages_sent, s.bytes_sent) == (want.rounds, 2, b)
 
 
 @settings(max_examples=15, deadline=None)

@@ -25,8 +25,9 @@ from mpc_engine.transport.framing import (
     PeerTimeout,
     ProtocolError,
     decode_header,
+    encode_header,
 )
-from mpc_engine.transport.tcp import MAX_PAYLOAD_BYTES, TcpTransport, hello_frame, listen
+from mpc_engine.transport.tcp import MAX_PAYLOAD_BYTES, TcpTransport, hello_frame, listen, require_loopback
 
 # -- programs run in the spawned parties (top level, so they pickle) ----------------------
 
@@ -340,3 +341,87 @@ def test_a_listener_that_closes_without_a_hello_is_named():
         closer.join(5)
         own.close()
         fake0.close()
+
+
+# -- loopback only, bounded read-ahead -------------------------------------------------------
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "localhost"])
+def test_loopback_hosts_are_accepted(host):
+    require_loopback(host)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.1", "192.168.1.20", "8.8.8.8", "::",
+                                  "no-such-host.invalid"])
+def test_anything_but_loopback_is_refused(host):
+    with pytest.raises(ValueError, match="loopback addresses only"):
+        require_loopback(host)
+    with pytest.raises(ValueError, match="loopback addresses only"):
+        listen(host, 0)
+
+
+def test_a_transport_refuses_to_dial_a_non_loopback_peer():
+    own = listen()
+    try:
+        with pytest.raises(ValueError, match="loopback addresses only"):
+            TcpTransport(1, secrets.token_bytes(16), own, {0: ("192.0.2.1", 9)}, 2.0)
+    finally:
+        own.close()
+
+
+def frame(sender, run_id, op, payload):
+    return encode_header(sender, payload, run_id, op) + payload.tobytes()
+
+
+@pytest.mark.parametrize("limits,count,size", [({"max_queued_frames": 5}, 40, 4),
+                                               ({"max_queued_bytes": 1000}, 40, 400)])
+def test_a_peer_flooding_unasked_frames_is_cut_off_with_a_clear_error(limits, count, size):
+    peers = FakePeers(secrets.token_bytes(16), **limits)
+    p1, p2 = peers.dial(1), peers.dial(2)
+    read_all(p1, HEADER_BYTES)
+    read_all(p2, HEADER_BYTES)
+    transport = peers.transport()
+    try:
+        payload = np.zeros(size // 4, dtype=np.uint32)
+        p1.sendall(b"".join(frame(1, peers.run_id, op, payload) for op in range(1, count + 1)))
+        deadline = time.monotonic() + 5
+        while 1 not in transport._overflow and time.monotonic() < deadline:
+            time.sleep(0.01)  # waiting for a condition, bounded
+        assert transport._inbox[1].qsize() <= limits.get("max_queued_frames", 5)
+        assert transport._queued_bytes[1] <= limits.get("max_queued_bytes", 1000)
+        with pytest.raises(ProtocolError, match="party 1 sent more than we asked for.*MAX_QUEUED"):
+            transport.recv(1, 1, np.uint32, size // 4)
+    finally:
+        p1.close()
+        p2.close()
+        transport.close()
+
+
+def test_frames_within_the_limit_are_delivered_in_order():
+    peers = FakePeers(secrets.token_bytes(16), max_queued_frames=5)
+    p1, p2 = peers.dial(1), peers.dial(2)
+    read_all(p1, HEADER_BYTES)
+    read_all(p2, HEADER_BYTES)
+    transport = peers.transport()
+    try:
+        p1.sendall(b"".join(frame(1, peers.run_id, op, np.full(3, op, np.uint32)) for op in range(1, 6)))
+        for op in range(1, 6):
+            assert transport.recv(1, op, np.uint32, 3).tolist() == [op] * 3
+        assert transport._queued_bytes[1] == 0
+    finally:
+        p1.close()
+        p2.close()
+        transport.close()
+
+
+def test_socket_buffers_are_left_to_kernel_autotuning(trio):
+    # setting SO_RCVBUF / SO_SNDBUF fixes the size and turns autotuning off (Linux then
+    # reports twice the value set): the transport's sockets must look like untouched ones
+    listener = listen()
+    plain = socket.create_connection(listener.getsockname())
+    try:
+        fresh = [plain.getsockopt(socket.SOL_SOCKET, opt) for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF)]
+        for sock in trio[0]._socks.values():
+            assert [sock.getsockopt(socket.SOL_SOCKET, opt)
+                    for opt in (socket.SO_RCVBUF, socket.SO_SNDBUF)] == fresh
+    finally:
+        plain.close()
+        listener.close()

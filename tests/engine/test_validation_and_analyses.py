@@ -3,12 +3,21 @@
 import numpy as np
 import pytest
 
-from mpc_engine.analyses import Column, ratio_indicator, sorted_indicator, sorted_indicators, time_series
+from mpc_engine import costs
+from mpc_engine.analyses import (
+    Column,
+    check_ratio_config,
+    ratio_fits,
+    ratio_indicator,
+    sorted_indicator,
+    sorted_indicators,
+    time_series,
+)
 from mpc_engine.protocols.arithmetic import output_pair, reveal
 from mpc_engine.ring import RING32, RING64
 from mpc_engine.runner import run_with_inputs
 from mpc_engine.sharing import reconstruct_replicated
-from mpc_engine.validation import Bounds, validate
+from mpc_engine.validation import Bounds, validate, validate_many
 
 RNG = np.random.default_rng(2026)  # test data only
 
@@ -33,6 +42,21 @@ def test_out_of_range_and_odd_flags_count_as_not_submitted():
     want = expected_valid(values, flags, 0, 99)
     assert valid.tolist() == want.astype(int).tolist()
     assert rejected == int(((flags == 1) & ~want).sum()) == 4
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_validate_many_costs_what_its_cost_function_states(ring):
+    sizes = [5, 9]
+
+    def program(p, *shares):
+        validate_many(p, [(shares[2 * i], shares[2 * i + 1], Bounds(0, 10)) for i in range(len(sizes))])
+
+    secrets = [ring.encode(list(range(n))) for n in sizes for _ in range(2)]
+    run = run_with_inputs(program, secrets, ring)
+    want = costs.validate_cost(sum(sizes), ring.bits, columns=len(sizes))
+    assert [(s.rounds, s.bytes_sent) for s in run.stats] == list(
+        zip([want.rounds] * 3, want.per_party_bytes(ring.bits), strict=True))
+    assert want.rounds == 2 * int(np.log2(ring.bits)) + 9
 
 
 def test_empty_range_is_refused():
@@ -113,8 +137,8 @@ def test_added_value_per_employee_skips_zero_and_invalid_employees(frac_bits):
     f_added[:3] = 1
 
     def program(p, a, fa, e, fe):
-        result = ratio_indicator(p, Column(a, fa, Bounds(-(10**7), 10**7)), Column(e, fe, Bounds(0, 10_000)),
-                                 frac_bits=frac_bits)
+        result = ratio_indicator(p, Column(a, fa, Bounds(-8_000_000, 8_000_000)),
+                                 Column(e, fe, Bounds(0, 10_000)), frac_bits=frac_bits)
         return output_pair(result.values), result.count, result.rejected
 
     run = run_with_inputs(program, [RING32.encode(x) for x in (added, f_added, employees, f_emp)])
@@ -154,3 +178,73 @@ def test_time_series_keeps_each_companys_row_together():
         present = reconstruct_replicated([out[1][i] for out in run.outputs])
         assert present.tolist() == [int(valid[i, c]) for c in order]
         assert rows.tolist() == [int(values[i, c]) if valid[i, c] else 0 for c in order]
+
+
+# -- fixed-point ratio overflow -----------------------------------------------------------------
+@pytest.mark.parametrize("bits", [32, 64])
+@pytest.mark.parametrize("frac_bits", [0, 1, 16, 20])
+def test_ratio_fits_exactly_up_to_the_signed_ring_boundary(bits, frac_bits):
+    limit = 2 ** (bits - 1) - 1
+    largest = limit >> frac_bits  # largest * 2^f <= limit < (largest + 1) * 2^f
+    assert ratio_fits(bits, 0, largest, frac_bits)
+    assert ratio_fits(bits, -largest, largest, frac_bits)
+    assert not ratio_fits(bits, 0, largest + 1, frac_bits)
+    assert not ratio_fits(bits, -(largest + 1), 0, frac_bits)  # den = -1 flips the sign
+    with pytest.raises(ValueError, match="ratio overflow"):
+        check_ratio_config(bits, -(largest + 1), 5, frac_bits)
+    check_ratio_config(bits, -largest, largest, frac_bits)
+
+
+def test_the_reported_overflow_is_refused_with_a_fitting_frac_bits():
+    # 100000 / 1 with 16 fractional bits in Z_2^32 was published as -31072
+    assert not ratio_fits(32, 0, 100_000, 16)
+    with pytest.raises(ValueError, match="at most 14 fractional bits or the 64-bit ring"):
+        check_ratio_config(32, 0, 100_000, 16)
+    assert ratio_fits(64, 0, 100_000, 16) and ratio_fits(32, 0, 100_000, 14)
+
+
+def run_ratio(num, den, num_bounds, frac_bits, ring=RING32):
+    def program(p, a, fa, e, fe):
+        result = ratio_indicator(p, Column(a, fa, num_bounds), Column(e, fe, Bounds(1, 100)),
+                                 frac_bits=frac_bits)
+        return output_pair(result.values), result.count
+
+    ones = np.ones(len(num), dtype=int)
+    run = run_with_inputs(program, [ring.encode(x) for x in (num, ones, den, ones)], ring)
+    return ring.to_signed(opened(run, 0)).tolist()
+
+
+def test_ratio_indicator_at_the_boundary_publishes_the_exact_quotient_and_one_over_is_refused():
+    f, largest = 16, (2**31 - 1) >> 16  # 32767
+    got = run_ratio([largest, -largest, 3], [1, 1, 2], Bounds(-largest, largest), f)
+    assert got == sorted([largest * 2**f, -largest * 2**f, 3 * 2**f // 2])
+    with pytest.raises(ValueError, match="ratio overflow"):
+        run_ratio([largest], [1], Bounds(-largest, largest + 1), f)
+
+
+# -- bounds that do not fit the ring --------------------------------------------------------
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_bounds_outside_the_signed_ring_are_refused(ring):
+    top = 2 ** (ring.bits - 1)
+    for lo, hi in [(0, top), (-top - 1, 0), (-top - 1, top)]:
+        with pytest.raises(ValueError, match=f"do not fit the signed {ring.bits}-bit ring"):
+            Bounds(lo, hi).check_fits(ring)
+
+        def program(p, v, f, lo=lo, hi=hi):
+            return validate(p, v, f, Bounds(lo, hi))
+
+        with pytest.raises(ValueError, match="do not fit"):
+            run_with_inputs(program, [ring.encode([1]), ring.encode([1])], ring)
+
+
+@pytest.mark.parametrize("ring", [RING32, RING64])
+def test_bounds_at_the_ring_edges_validate_exactly(ring):
+    top = 2 ** (ring.bits - 1)
+    values = np.array([-top, -top + 1, -1, 0, top - 2, top - 1], dtype=object)
+    for lo, hi in [(-top, top - 1), (-top + 1, top - 2), (0, top - 1)]:
+        def program(p, v, f, lo=lo, hi=hi):
+            valid, rejected = validate(p, v, f, Bounds(lo, hi))
+            return reveal(p, valid), rejected
+
+        run = run_with_inputs(program, [ring.encode(values.tolist()), ring.encode([1] * 6)], ring)
+        assert run.outputs[0][0].tolist() == [int(lo <= v <= hi) for v in values]

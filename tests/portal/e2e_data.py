@@ -164,8 +164,8 @@ def build() -> Demo:
                                       "Thank you to every company that took part.")
     published = do_publish(published, board)
 
-    failed_run = _run(h2, staff, "failed", minutes_ago=60 * 3, error="miner 3 did not accept the run "
-                      "(connection refused)", miners=("done", "done", "failed"), progress=0.35)
+    failed_run = _run(h2, staff, "failed", minutes_ago=60 * 3, error="not_accepted:2:connection refused",
+                      miners=("done", "done", "failed"), progress=0.35)
     done_run = _run(h2, staff, "done", minutes_ago=60 * 2, results=_results([older, h1, h2]))
     draft = do_create_report(done_run)
     # A late analysis of the oldest period, under way: the progress page as staff watch it.

@@ -12,6 +12,8 @@ import pathlib
 import pytest
 from django.urls import reverse
 
+from consortium.portal.reports.actions import do_create_report, do_publish
+from consortium.portal.runs.models import AnalysisRun
 from tests.browser import launch, require_chromium
 
 from .conftest import PASSWORD, totp_code
@@ -24,6 +26,7 @@ SHOTS = pathlib.Path(os.environ.get("UX_SHOTS", "/tmp/ux_shots"))
 def demo(live_server, monkeypatch, settings):
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     FakeMinerHosts().install(monkeypatch, settings)
+    settings.CONSORTIUM_CONTACT_EMAIL = "benchmarking@liit.example.ee"
     return build()
 
 
@@ -38,8 +41,9 @@ def login(page, base, username, user=None):
 
 
 def set_language(page, code):
+    page.select_option("header select[name=language]", code)
     with page.expect_navigation():
-        page.select_option("header select[name=language]", code)
+        page.click("header form.language button[type=submit]")
 
 
 def shoot(page, name):
@@ -144,6 +148,10 @@ def staff_tour(browser, base, demo, lang):
         (reverse("admin:periods_collectionperiod_status", args=[period]), "43-admin-period-status"),
         (reverse("admin:accounts_user_changelist"), "44-admin-users"),
         (reverse("admin:accounts_user_change", args=[demo.rep.pk]), "45-admin-user-change"),
+        (reverse("admin:accounts_auditevent_changelist"), "46-admin-audit-log"),
+        (reverse("admin:otp_totp_totpdevice_changelist"), "47-admin-authenticator-apps"),
+        (reverse("admin:axes_accessattempt_changelist"), "48-admin-access-attempts"),
+        (reverse("admin:submissions_feedback_changelist"), "49-admin-feedback"),
     ])
     ctx.close()
 
@@ -162,6 +170,24 @@ def board_tour(browser, base, demo, lang):
     ctx.close()
 
 
+def superseded_tour(browser, base, demo):
+    """The period of the published report analysed again and published: the older report is superseded."""
+    first = demo.published
+    again = AnalysisRun.objects.create(period=first.period, started_by=demo.staff, state="done",
+                                       results=first.run.results, request=first.run.request)
+    do_publish(do_create_report(again), demo.board)
+    for lang in ("en", "et"):
+        for width in (1280, 390):
+            ctx, page = login_page(browser, base, lang, width)
+            login(page, base, "anna")
+            if lang == "et":
+                set_language(page, "et")
+            visit(page, base, f"{lang}-{width}", [
+                (reverse("reports:list"), "60-reports-superseded"),
+                (reverse("reports:detail", args=[first.pk]), "61-report-superseded")])
+            ctx.close()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_tour(demo, live_server):
     SHOTS.mkdir(parents=True, exist_ok=True)
@@ -175,4 +201,5 @@ def test_tour(demo, live_server):
             lockout_tour(browser, base, lang)
             staff_tour(browser, base, demo, lang)
             board_tour(browser, base, demo, lang)
+        superseded_tour(browser, base, demo)
         browser.close()

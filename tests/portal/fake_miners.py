@@ -4,7 +4,8 @@ The test plays the members' browsers (`deposit`: additive shares of each figure 
 *submitted* flag, one share per miner, as `static/js` does). The fake miners stand behind
 `consortium.portal.minerlink.client.request_json` (install with `install(monkeypatch)`): they accept a run
 (`POST /api/runs`) or refuse it as told, and `push(client, run_id)` makes them compute the
-requested analyses with `mpc_engine` (three parties in-process), then push progress and their
+requested analyses with the miners' own code (`miners.runs.computation`, three parties in-process over
+mpc_engine's local transport), then push progress and their
 signed output shares to the portal's real endpoints through a Django test client.
 """
 
@@ -14,20 +15,16 @@ import base64
 import json
 import secrets
 
-import numpy as np
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from consortium import celery_app
 from consortium.contract.messages import canonical_digest, outputs_message
-from consortium.contract.share_arrays import encode
 from consortium.portal.minerlink import client as miner_client
-from mpc_engine.analyses import Column, ratio_indicator, sorted_indicators, time_series
-from mpc_engine.protocols.arithmetic import from_additive, output_pair
+from miners.runs import computation
 from mpc_engine.ring import ring_for
 from mpc_engine.runner import run_local
 from mpc_engine.sharing import additive_shares
-from mpc_engine.validation import Bounds
 
 MINERS = 3
 
@@ -105,20 +102,17 @@ class FakeMiners:
         request = requests[0]
         ring = ring_for(request["ring"])
         args = [(request, self._inputs(i, request, ring)) for i in range(MINERS)]
-        result = run_local(_program, args, ring=ring, timeout=60)
-        return [[_encode_output(entry) for entry in result.outputs[i]] for i in range(MINERS)]
+        result = run_local(computation.program, args, ring=ring, timeout=60)
+        return [[computation.encode_output(entry) for entry in result.outputs[i]] for i in range(MINERS)]
 
     def _inputs(self, i, request, ring):
         """Miner i's additive shares: {(submission id or None, code): (value share, flag share)}."""
-        ids = set(request["columns"])
-        for analysis in request["analyses"]:
-            for row in analysis.get("rows", []):
-                ids.update(row)
+        ids = computation.submission_ids(request)
         zero = ring.dtype.type(0)
         inputs = {}
         for sid in ids:
             stored = self.stores[i].get(sid) if sid is not None else None
-            for code in _codes(request):
+            for code in computation.codes(request):
                 if stored is None or code not in stored["values"]:
                     inputs[(sid, code)] = (zero, zero)
                 else:
@@ -150,63 +144,6 @@ class FakeMiners:
             answers.append(self.post(client, i, run_id, "outputs", self.sign(i, run_id, mine)))
             self.post(client, i, run_id, "progress", {"state": "done", "progress": 1.0, "step": "finished"})
         return answers
-
-
-def _codes(request) -> set[str]:
-    codes = set()
-    for a in request["analyses"]:
-        codes.update(c for c in (a.get("indicator"), a.get("numerator"), a.get("denominator")) if c)
-    return codes
-
-
-def _program(party, request, inputs):
-    """What each miner's worker runs: its shares in, its pair of every output out."""
-    ring = party.ring
-    cache = {}
-
-    def column(ids, code, lo, hi):
-        key = (tuple(ids), code)
-        if key not in cache:
-            values = np.array([inputs[(sid, code)][0] for sid in ids], dtype=ring.dtype)
-            flags = np.array([inputs[(sid, code)][1] for sid in ids], dtype=ring.dtype)
-            cache[key] = (from_additive(party, values), from_additive(party, flags))
-        values, flags = cache[key]
-        return Column(values, flags, Bounds(lo, hi))
-
-    columns = request["columns"]
-    analyses = request["analyses"]
-    sorted_ix = [k for k, a in enumerate(analyses) if a["kind"] == "sorted_indicator"]
-    outputs = [None] * len(analyses)
-    done = sorted_indicators(party, [column(columns, analyses[k]["indicator"], analyses[k]["lo"],
-                                            analyses[k]["hi"]) for k in sorted_ix])
-    for k, result in zip(sorted_ix, done, strict=True):
-        outputs[k] = {"analysis": k, "count": result.count, "rejected": result.rejected,
-                      "pair": output_pair(result.values)}
-    for k, a in enumerate(analyses):
-        if a["kind"] == "ratio":
-            result = ratio_indicator(party, column(columns, a["numerator"], a["num_lo"], a["num_hi"]),
-                                     column(columns, a["denominator"], a["den_lo"], a["den_hi"]),
-                                     frac_bits=a["frac_bits"])
-            outputs[k] = {"analysis": k, "count": result.count, "rejected": result.rejected,
-                          "pair": output_pair(result.values)}
-        elif a["kind"] == "time_series":
-            series = time_series(party, [column(row, a["indicator"], a["lo"], a["hi"]) for row in a["rows"]])
-            outputs[k] = {"analysis": k, "count": series.count, "rejected": series.rejected,
-                          "rows": [output_pair(r) for r in series.rows],
-                          "present": [output_pair(p) for p in series.present]}
-    return outputs
-
-
-def _encode_output(entry) -> dict:
-    out = {"analysis": entry["analysis"], "count": int(entry["count"])}
-    rejected = entry["rejected"]
-    out["rejected"] = [int(r) for r in rejected] if isinstance(rejected, list) else int(rejected)
-    if "pair" in entry:
-        out["a"], out["b"] = encode(entry["pair"][0]), encode(entry["pair"][1])
-    else:
-        out["rows"] = [{"a": encode(a), "b": encode(b)} for a, b in entry["rows"]]
-        out["present"] = [{"a": encode(a), "b": encode(b)} for a, b in entry["present"]]
-    return out
 
 
 # --- the portal's records a run reads (periods, companies, complete submissions) -------------

@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp import admin as _otp_totp_admin  # noqa: F401 - registers it, replaced below
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import actions
+from . import actions, audit
 from .forms import UserChangeForm, UserCreationForm
 from .models import AuditEvent, Company, User
 
@@ -161,11 +163,18 @@ class CompanyAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the log is written by the portal's actions, never by hand."""
 
-    list_display = ("at", "kind", "actor", "ip", "detail")
+    list_display = ("at", "kind", "actor", "ip", "details")
     list_filter = ("kind",)
     search_fields = ("actor__username",)
     date_hierarchy = "at"
     list_select_related = ("actor",)
+    fields = ("at", "kind", "actor", "ip", "details")
+    readonly_fields = fields
+
+    @admin.display(description=_("details"))
+    def details(self, event):
+        """One "key: value" line per detail, not the stored JSON."""
+        return format_html_join(mark_safe("<br>"), "{}: {}", audit.readable(event.detail)) or "—"
 
     def has_add_permission(self, request):
         return False

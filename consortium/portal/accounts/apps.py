@@ -33,3 +33,17 @@ class LockoutConfig(axes_apps.AppConfig):
 class SecondFactorConfig(otp_totp_apps.DefaultConfig):
     default = False
     verbose_name = _("Second factor (authenticator apps)")
+
+    # django-otp names its model and fields in plain English strings ("TOTP devices"), which no catalogue
+    # can translate; these replace them for admin. Only the names shown: Meta's declared options and
+    # the fields' own arguments are untouched, so no migration of django-otp's changes.
+    NAMES = {"user": _("person"), "name": _("name"), "confirmed": _("confirmed"), "created_at": _("created"),
+             "last_used_at": _("last used"), "throttling_failure_count": _("wrong codes in a row")}
+
+    def ready(self):
+        super().ready()
+        device = self.get_model("TOTPDevice")
+        device._meta.verbose_name = _("authenticator app")
+        device._meta.verbose_name_plural = _("authenticator apps")
+        for field, name in self.NAMES.items():
+            device._meta.get_field(field).verbose_name = name

@@ -102,6 +102,14 @@ class User(AbstractUser):
             return True
         return super().has_module_perms(app_label)
 
+    def has_first_password(self) -> bool:
+        """Still the password staff typed when they added this person: never reset, never changed."""
+        if not self.must_change_password:
+            return False
+        return not AuditEvent.objects.filter(
+            models.Q(kind=AuditEvent.Kind.PASSWORD_RESET, detail__user_id=self.pk)
+            | models.Q(kind=AuditEvent.Kind.PASSWORD_CHANGED, actor=self)).exists()
+
     @property
     def is_representative(self) -> bool:
         return self.role == Role.REPRESENTATIVE
@@ -138,6 +146,7 @@ class AuditEvent(models.Model):
         ANALYSIS_FINISHED = "analysis_finished", _("analysis finished")
         ANALYSIS_FAILED = "analysis_failed", _("analysis failed")
         REPORT_PUBLISHED = "report_published", _("report published")
+        REPORT_SUPERSEDED = "report_superseded", _("report superseded by a newer one")
         EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
 
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)

@@ -113,6 +113,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     form_class = forms.PasswordChangeForm
     success_url = reverse_lazy("overview:home")
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["new_account"] = self.request.user.has_first_password()
+        return context
+
     def form_valid(self, form):
         actions.do_change_password(self.request, form.cleaned_data["new_password1"])
         messages.success(self.request, _("Your password has been changed."))

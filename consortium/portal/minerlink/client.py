@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 # A health answer is a few hundred bytes; anything much larger is not a miner talking.
 MAX_RESPONSE_BYTES = 64 * 1024
@@ -69,6 +70,23 @@ def request_json(i: int, method: str, path: str, body=None, *, auth: bool = Fals
         return json.loads(raw)
     except ValueError:
         raise MinerError("response is not JSON") from None
+
+
+# The reasons above, in the reader's language (the code compares the English ones).
+_REASONS_FOR_PEOPLE = {
+    "timeout": _("timeout"), "connection refused": _("connection refused"),
+    "unknown host": _("unknown host"), "connection failed": _("connection failed"),
+    "TLS certificate not trusted": _("TLS certificate not trusted"),
+    "unreachable": _("unreachable"), "response too large": _("response too large"),
+    "response is not JSON": _("response is not JSON"), "not configured": _("not configured"),
+    "unexpected answer": _("unexpected answer"), "answers as another miner": _("answers as another miner"),
+}
+
+
+def for_people(reason: str) -> str:
+    """A reason of this module (or a miner's own error text, which it may repeat) in the active language;
+    any other text as it is ("HTTP 503" needs no translation)."""
+    return str(_REASONS_FOR_PEOPLE.get(reason, reason))
 
 
 def _reason(err) -> str:

@@ -1,20 +1,22 @@
 """The portal's calls to the miners for analysis runs (docs/api.md section 4).
 
 Built on `consortium.portal.minerlink.client` (standard library HTTP, `Authorization: Portal <secret_i>`,
-MINER_HTTP_TIMEOUT_SECONDS, no redirects). A failure raises `MinerUnavailable` whose text
-names the miner (numbered 1-3, as people count; the code and the contract use 0-2) and says what went
-wrong, never the request body, a URL or a secret.
+MINER_HTTP_TIMEOUT_SECONDS, no redirects). A failure raises `MinerUnavailable`, which names the miner
+(its index) and says what went wrong in a word, never the request body, a URL or a secret.
 """
 
 from __future__ import annotations
-
-from django.utils.translation import gettext as _
 
 from consortium.portal.minerlink import client as miner_client
 
 
 class MinerUnavailable(Exception):
-    """A miner refused a call or could not be reached; str() is safe to show and to log."""
+    """A miner refused a call (`refused`: it knows the run id with other parameters) or did not answer
+    as documented (`why`: a short reason such as "timeout" or "HTTP 503"); safe to show and to log."""
+
+    def __init__(self, miner: int, why: str, refused: bool = False):
+        super().__init__(f"miner {miner}: {why}")
+        self.miner, self.why, self.refused = miner, why, refused
 
 
 def start(miner: int, request_body: dict) -> None:
@@ -22,13 +24,9 @@ def start(miner: int, request_body: dict) -> None:
     try:
         answer = miner_client.request_json(miner, "POST", "/api/runs", request_body, auth=True)
     except miner_client.MinerError as exc:
-        if str(exc) == "HTTP 409":
-            raise MinerUnavailable(_("miner %(i)d refused the run: it knows this run id with other "
-                                     "parameters") % {"i": miner + 1}) from None
-        raise MinerUnavailable(_("miner %(i)d did not accept the run (%(why)s)")
-                               % {"i": miner + 1, "why": exc}) from None
+        raise MinerUnavailable(miner, str(exc), refused=str(exc) == "HTTP 409") from None
     if not isinstance(answer, dict) or answer.get("accepted") is not True:
-        raise MinerUnavailable(_("miner %(i)d did not accept the run (unexpected answer)") % {"i": miner + 1})
+        raise MinerUnavailable(miner, "unexpected answer")
 
 
 def status(miner: int, run_id: str) -> dict:
@@ -36,9 +34,7 @@ def status(miner: int, run_id: str) -> dict:
     try:
         answer = miner_client.request_json(miner, "GET", f"/api/runs/{run_id}", auth=True)
     except miner_client.MinerError as exc:
-        raise MinerUnavailable(_("miner %(i)d did not report its progress (%(why)s)")
-                               % {"i": miner + 1, "why": exc}) from None
+        raise MinerUnavailable(miner, str(exc)) from None
     if not isinstance(answer, dict):
-        raise MinerUnavailable(_("miner %(i)d did not report its progress (unexpected answer)")
-                               % {"i": miner + 1})
+        raise MinerUnavailable(miner, "unexpected answer")
     return answer

@@ -14,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -58,11 +59,19 @@ class IndicatorInline(admin.TabularInline):
         if _is_draft(obj):
             return self.fields  # editable: the stored texts, as staff typed them
         # read-only: the texts as members read them, in the viewer's language
-        shown = {"name": "shown_name", "help_text": "shown_help_text"}
+        shown = {"name": "shown_name", "help_text": "shown_help_text", "lo": "shown_lo", "hi": "shown_hi"}
         return [shown.get(f, f) for f in self.fields]
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if _is_draft(obj) else ["shown_name", "shown_help_text"]
+        return [] if _is_draft(obj) else ["shown_name", "shown_help_text", "shown_lo", "shown_hi"]
+
+    @admin.display(description=gettext_lazy("lowest allowed (scaled)"))
+    def shown_lo(self, obj):
+        return number_format(obj.lo, force_grouping=True)
+
+    @admin.display(description=gettext_lazy("highest allowed (scaled)"))
+    def shown_hi(self, obj):
+        return number_format(obj.hi, force_grouping=True)
 
     @admin.display(description=gettext_lazy("name"))
     def shown_name(self, obj):
@@ -202,7 +211,8 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not change:
-            created = actions.do_create_period(obj.name, obj.kind, obj.starts_on, obj.ends_on, request.user)
+            created = actions.do_create_period(obj.name, obj.kind, obj.starts_on, obj.ends_on, request.user,
+                                               deadline=obj.deadline)
             obj.pk, obj.state = created.pk, created.state
         else:
             actions.do_update_draft_period(obj, form.changed_data, request.user)
@@ -220,6 +230,9 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
         actions.do_save_indicators(form.instance, formset, request.user)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The indicators' table needs the page's whole width (ten columns, with their definitions): without
+        # the admin's side menu it is not cut at the right at 1280 px.
+        extra_context = {**(extra_context or {}), "is_nav_sidebar_enabled": False}
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except actions.PeriodStateError as e:
@@ -242,6 +255,7 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
             raise PermissionDenied
         # HTTP to the miners first and outside any transaction; it waits one short timeout at most
         miners = [{"index": i, "host": urlsplit(miner_client.miner_url(i)).netloc, **h,
+                   "error": miner_client.for_people(h.get("error", "")),
                    "peers": _peers_for_people(h.get("peers", {}))}
                   for i, h in enumerate(miner_client.health_all())]
         period = get_object_or_404(CollectionPeriod, pk=object_id)

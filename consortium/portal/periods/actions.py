@@ -38,11 +38,12 @@ def _locked_in(period, state, refusal: str) -> CollectionPeriod:
 
 
 @transaction.atomic
-def do_create_period(name, kind, starts_on, ends_on, actor=None) -> CollectionPeriod:
+def do_create_period(name, kind, starts_on, ends_on, actor=None, deadline=None) -> CollectionPeriod:
     """A draft period with the default indicators of its kind (staff may adjust them while draft)."""
     if ends_on < starts_on:
         raise ValueError(_("A period cannot end before it starts."))
-    period = CollectionPeriod.objects.create(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on)
+    period = CollectionPeriod.objects.create(name=name, kind=kind, starts_on=starts_on, ends_on=ends_on,
+                                             deadline=deadline)
     # Stored in English, the source language, whatever the creator's language; people see them
     # translated (IndicatorDefinition.display_name).
     with translation.override("en"):

@@ -15,13 +15,15 @@ MAX_SCALE = 10
 class PeriodForm(forms.ModelForm):
     class Meta:
         model = CollectionPeriod
-        fields = ["name", "kind", "starts_on", "ends_on"]
+        fields = ["name", "kind", "starts_on", "ends_on", "deadline"]
 
     def clean(self):
         data = super().clean()
-        starts, ends = data.get("starts_on"), data.get("ends_on")
+        starts, ends, deadline = data.get("starts_on"), data.get("ends_on"), data.get("deadline")
         if starts and ends and ends < starts:
             self.add_error("ends_on", _("A period cannot end before it starts."))
+        if starts and deadline and deadline < starts:
+            self.add_error("deadline", _("The deadline cannot be before the period starts."))
         return data
 
 
@@ -30,16 +32,18 @@ class IndicatorForm(forms.ModelForm):
         model = IndicatorDefinition
         fields = ["position", "code", "name", "unit", "help_text", "encoding", "scale", "lo", "hi",
                   "required"]
-        # sized for one row of the admin's table of indicators
+        # sized so that the admin's table of indicators fits a 1280 px window
+        # (test_admin_indicator_table_fits); the help text, a sentence, wraps in a box of three lines
         widgets = {
-            "position": forms.NumberInput(attrs={"style": "width: 3.5em"}),
-            "code": forms.TextInput(attrs={"style": "width: 9em"}),
-            "name": forms.TextInput(attrs={"style": "width: 12em"}),
-            "unit": forms.TextInput(attrs={"style": "width: 4em"}),
-            "help_text": forms.TextInput(attrs={"style": "width: 11em"}),
-            "scale": forms.NumberInput(attrs={"style": "width: 3.5em"}),
-            "lo": forms.NumberInput(attrs={"style": "width: 10em"}),
-            "hi": forms.NumberInput(attrs={"style": "width: 10em"}),
+            "position": forms.NumberInput(attrs={"style": "width: 3em"}),
+            "code": forms.TextInput(attrs={"style": "width: 7.5em"}),
+            "name": forms.TextInput(attrs={"style": "width: 9.5em"}),
+            "unit": forms.TextInput(attrs={"style": "width: 3em"}),
+            "help_text": forms.Textarea(attrs={"style": "width: 13em", "rows": 3, "maxlength": 300}),
+            "encoding": forms.Select(attrs={"style": "width: 8em"}),
+            "scale": forms.NumberInput(attrs={"style": "width: 3em"}),
+            "lo": forms.NumberInput(attrs={"style": "width: 10.5em"}),
+            "hi": forms.NumberInput(attrs={"style": "width: 10.5em"}),
         }
 
     def clean(self):

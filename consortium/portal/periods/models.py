@@ -19,6 +19,9 @@ class CollectionPeriod(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=PeriodKind.choices)
     starts_on = models.DateField(_("covers from"))
     ends_on = models.DateField(_("covers until"))
+    deadline = models.DateField(_("submission deadline"), null=True, blank=True,
+                                help_text=_("The last day to submit, as members are told. Staff still "
+                                            "close the period themselves."))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -89,6 +92,6 @@ class IndicatorDefinition(models.Model):
 
     @property
     def display_help_text(self) -> str:
-        from .indicator_sets import translated_default
+        from .indicator_sets import default_help_text
 
-        return translated_default(self.code, "help_text", self.help_text)
+        return default_help_text(self.code, self.name, self.help_text)

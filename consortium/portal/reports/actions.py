@@ -25,6 +25,11 @@ def do_create_report(run: AnalysisRun) -> Report:
     return report
 
 
+def draft_report_of_finished_run(sender, run: AnalysisRun, **kwargs) -> None:
+    """Receiver of runs' `run_finished`: every finished run gets its draft report."""
+    do_create_report(run)
+
+
 @transaction.atomic
 def do_update_notes(report: Report, board_user, text: str) -> Report:
     if not board_user.is_board:
@@ -46,12 +51,22 @@ def do_publish(report: Report, board_user, request=None) -> Report:
     report = Report.objects.select_for_update().get(pk=report.pk)
     if report.is_published:
         raise ReportError("the report is already published")
+    now = timezone.now()
+    # The period's current report (locked: two reports of one period published at once must not both
+    # stay current; the loser waits here, then supersedes the winner's).
+    previous = list(Report.objects.select_for_update()
+                    .filter(period_id=report.period_id, state=Report.State.PUBLISHED, superseded_by=None))
+    # The old one first: the database allows one current report per period at every moment.
+    Report.objects.filter(pk__in=[p.pk for p in previous]).update(superseded_by=report, superseded_at=now)
     report.state = Report.State.PUBLISHED
-    report.published_at = timezone.now()
+    report.published_at = now
     report.published_by = board_user
     report.save(update_fields=["state", "published_at", "published_by"])
     audit.record(AuditEvent.Kind.REPORT_PUBLISHED, board_user, request,
                  report=report.pk, period=report.period_id, run=str(report.run.run_id))
+    for old in previous:
+        audit.record(AuditEvent.Kind.REPORT_SUPERSEDED, board_user, request,
+                     report=old.pk, period=old.period_id, superseded_by=report.pk)
     return report
 
 

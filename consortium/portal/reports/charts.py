@@ -3,9 +3,14 @@
 `distribution_svg`: a strip plot of every value (ties stacked) above a box plot (whiskers
 at min and max, box from Q1 to Q3, a line at the median, a diamond at the mean).
 `time_series_svg`: one thin line per (anonymous) company over the periods, the median bold.
+
+Each chart is drawn twice, wide and narrow, in one piece of markup; the stylesheet shows the one that
+fits the screen. An SVG scales its text with its drawing: the wide one at a phone's width would
+shrink its 11-unit labels to about 5 px, the narrow one is drawn about as wide as a phone shows it.
 """
 
 import math
+from dataclasses import dataclass
 
 from django.utils.formats import get_format
 from django.utils.html import escape
@@ -13,10 +18,28 @@ from django.utils.safestring import SafeString, mark_safe
 
 from .statistics import Summary
 
-WIDTH = 640
 PAD_X = 24
 BRAND, DARK, MUTED, LINE, WASH = "#1f5f8b", "#174a6d", "#5b6b7c", "#d9e0e7", "#e8f1f8"
 DOT_R = 4
+
+
+@dataclass(frozen=True)
+class Frame:
+    """A variant's drawing width (SVG units), how many ticks an axis aims at, the labels' size, and the
+    time series' room for its value labels and between its axis and its first and last period."""
+
+    name: str
+    width: int
+    ticks: int
+    font: int
+    series_left: int
+    series_inset: int
+
+
+# The narrow frame is about the width of a report card on a 390 px phone (330 px), so one unit is
+# about one pixel there and a label is about 12 px; the wide one fills the 1100 px page.
+WIDE = Frame("wide", 640, 5, 11, series_left=56, series_inset=30)
+NARROW = Frame("narrow", 320, 4, 12, series_left=44, series_inset=16)
 
 
 def nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
@@ -63,17 +86,27 @@ class _Scale:
         return round(self.start + (v - self.lo) / (self.hi - self.lo) * (self.end - self.start), 2)
 
 
-def _svg(width: int, height: int, label: str, body: list[str]) -> SafeString:
-    head = (f'<svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
-            f'width="100%" role="img" aria-label="{escape(label)}" '
-            f'font-family="system-ui, sans-serif" font-size="11">')
-    return mark_safe(head + f"<title>{escape(label)}</title>" + "".join(body) + "</svg>")  # noqa: S308
+def _svg(frame: Frame, height: int, label: str, body: list[str]) -> str:
+    head = (f'<svg class="chart chart-{frame.name}" xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {frame.width} {height}" width="100%" role="img" aria-label="{escape(label)}" '
+            f'font-family="system-ui, sans-serif" font-size="{frame.font}">')
+    return head + f"<title>{escape(label)}</title>" + "".join(body) + "</svg>"
+
+
+def _both(draw) -> SafeString:
+    """The wide and the narrow drawing of one chart (`draw(frame)` returns an <svg>)."""
+    return mark_safe(draw(WIDE) + draw(NARROW))  # noqa: S308 - every text inside went through escape()
 
 
 def distribution_svg(values: list[float], summary: Summary, label: str) -> SafeString:
     """Every value as a dot, ties stacked, above a box plot on the same axis."""
+    return _both(lambda frame: _distribution(values, summary, label, frame))
+
+
+def _distribution(values: list[float], summary: Summary, label: str, frame: Frame) -> str:
     lo, hi = _padded(float(summary.min), float(summary.max))
-    x = _Scale(lo, hi, PAD_X, WIDTH - PAD_X)
+    width = frame.width
+    x = _Scale(lo, hi, PAD_X, width - PAD_X)
     stacks: dict[float, int] = {}
     dots = []
     for v in values:
@@ -89,13 +122,13 @@ def distribution_svg(values: list[float], summary: Summary, label: str) -> SafeS
     mid = (box_top + box_bottom) / 2
     axis_y = box_bottom + 14
     height = axis_y + 22
-    body = [f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#fff"/>']
-    for t in nice_ticks(lo, hi):
+    body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+    for t in nice_ticks(lo, hi, frame.ticks):
         tx = x(t)
         body.append(f'<line x1="{tx}" y1="{dot_top - 4}" x2="{tx}" y2="{axis_y}" stroke="{LINE}"/>')
         body.append(f'<text x="{tx}" y="{axis_y + 14}" text-anchor="middle" fill="{MUTED}">'
                     f"{escape(compact(t))}</text>")
-    body.append(f'<line x1="{PAD_X}" y1="{axis_y}" x2="{WIDTH - PAD_X}" y2="{axis_y}" stroke="{MUTED}"/>')
+    body.append(f'<line x1="{PAD_X}" y1="{axis_y}" x2="{width - PAD_X}" y2="{axis_y}" stroke="{MUTED}"/>')
     for px, level in dots:
         cy = dot_base - DOT_R - level * (2 * DOT_R + 1)
         body.append(f'<circle cx="{px}" cy="{cy}" r="{DOT_R}" fill="{BRAND}" fill-opacity=".75"/>')
@@ -112,28 +145,42 @@ def distribution_svg(values: list[float], summary: Summary, label: str) -> SafeS
         f'<path d="M{mean} {mid - 5} L{mean + 5} {mid} L{mean} {mid + 5} L{mean - 5} {mid} Z" '
         f'fill="#fff" stroke="{DARK}"/>',
     ]
-    return _svg(WIDTH, height, label, body)
+    return _svg(frame, height, label, body)
 
 
 def time_series_svg(period_names: list[str], rows: list[list[float | None]], medians: list[float | None],
                     label: str) -> SafeString:
     """`rows`: one list per company, one value (or None) per period, oldest first."""
+    return _both(lambda frame: _time_series(period_names, rows, medians, label, frame))
+
+
+def label_step(names: list[str], spacing: float, font: int) -> int:
+    """Label every k-th period (the latest always) so that names do not overlap: k for `spacing` units
+    between periods, a name's width estimated at 0.6 em per character."""
+    widest = max((len(n) for n in names), default=0) * font * 0.6
+    return max(1, math.ceil((widest + font) / spacing)) if spacing > 0 else 1
+
+
+def _time_series(period_names, rows, medians, label: str, frame: Frame) -> str:
     present = [v for row in rows for v in row if v is not None]
-    height, top, bottom, left = 220, 12, 186, 56
+    width = frame.width
+    height, top, bottom, left, inset = 220, 12, 186, frame.series_left, frame.series_inset
     if not present:
-        return _svg(WIDTH, height, label, [])
+        return _svg(frame, height, label, [])
     lo, hi = _padded(min(present), max(present))
     n = len(period_names)
-    x = _Scale(0, max(n - 1, 1), left + 30, WIDTH - PAD_X - 30)
+    x = _Scale(0, max(n - 1, 1), left + inset, width - PAD_X - inset)
     y = _Scale(lo, hi, bottom, top)
-    body = [f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="#fff"/>']
-    for t in nice_ticks(lo, hi):
-        body.append(f'<line x1="{left}" y1="{y(t)}" x2="{WIDTH - PAD_X}" y2="{y(t)}" stroke="{LINE}"/>')
+    body = [f'<rect x="0" y="0" width="{width}" height="{height}" fill="#fff"/>']
+    for t in nice_ticks(lo, hi, frame.ticks):
+        body.append(f'<line x1="{left}" y1="{y(t)}" x2="{width - PAD_X}" y2="{y(t)}" stroke="{LINE}"/>')
         body.append(f'<text x="{left - 6}" y="{y(t) + 4}" text-anchor="end" fill="{MUTED}">'
                     f"{escape(compact(t))}</text>")
+    step = label_step(period_names, x(1) - x(0), frame.font) if n > 1 else 1
     for i, name in enumerate(period_names):
-        body.append(f'<text x="{x(i)}" y="{bottom + 20}" text-anchor="middle" fill="{MUTED}">'
-                    f"{escape(name)}</text>")
+        if (n - 1 - i) % step == 0:
+            body.append(f'<text x="{x(i)}" y="{bottom + 20}" text-anchor="middle" fill="{MUTED}">'
+                        f"{escape(name)}</text>")
 
     def polylines(series, attrs):
         run: list[str] = []
@@ -156,4 +203,4 @@ def time_series_svg(period_names: list[str], rows: list[list[float | None]], med
     for i, m in enumerate(medians):
         if m is not None:
             body.append(f'<circle cx="{x(i)}" cy="{y(m)}" r="4" fill="{DARK}"/>')
-    return _svg(WIDTH, height, label, body)
+    return _svg(frame, height, label, body)

@@ -1,10 +1,12 @@
 """What a report shows, built from its run's results (docs/api.md, "Internal") for one viewer.
 
-The page and the spreadsheet both read this, so they cannot disagree. Publication rules
-live here: an indicator with fewer than PUBLICATION_MIN_VALUES values carries no values
-and no statistics at all; rejected counts are filled in for staff only.
+The page and the spreadsheet both read this, so they cannot disagree. The publication rules
+(`consortium.portal.publication`, the same the runs app applied before storing) are applied again
+with today's PUBLICATION_MIN_VALUES: a suppressed indicator carries no values and no statistics at
+all; rejected counts are filled in for staff only.
 """
 
+import copy
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -12,10 +14,12 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consortium.portal import publication
 from consortium.portal.periods.models import CollectionPeriod, Encoding
+from consortium.portal.runs import plan
 
 from . import charts
-from .statistics import Decoding, Summary, is_publishable, stat_decimals, summarize
+from .statistics import Decoding, Summary, stat_decimals, summarize
 
 RATIO_NAMES = {"added_value_per_employee": gettext_lazy("Added value per employee")}
 
@@ -34,6 +38,7 @@ class Section:
     values: list = field(default_factory=list)
     summary: Summary | None = None
     chart: SafeString | str = ""
+    definition: str = ""  # what the indicator means, as the form told members
 
     @property
     def fmt(self) -> str:
@@ -105,12 +110,10 @@ def _scale(definition) -> int:
     return definition.scale if definition is not None and definition.encoding == Encoding.FIXED else 0
 
 
-def _section(code, name, unit, entry, decoding, k, show_rejected) -> Section:
+def _section(code, name, unit, entry, decoding, show_rejected) -> Section:
     encoded = [int(v) for v in entry.get("values", [])]
-    # A small cohort is stored without its values (runs/reconstruct.py, `suppressed`): its count stays.
-    count = int(entry.get("count", len(encoded)))
-    section = Section(code=code, name=str(name), unit=unit, decimals=decoding.decimals, count=count,
-                      published=is_publishable(len(encoded), k) and not entry.get("suppressed", False))
+    section = Section(code=code, name=str(name), unit=unit, decimals=decoding.decimals,
+                      count=int(entry.get("count", len(encoded))), published=not entry["suppressed"])
     if show_rejected:
         section.rejected = int(entry.get("rejected", 0))
     if section.published:
@@ -136,30 +139,22 @@ def _median(values):
     return present[m] if len(present) % 2 else (present[m - 1] + present[m]) / 2
 
 
-def _series(code, entry, definition, k, show_rejected) -> SeriesSection:
+def _series(code, entry, definition, show_rejected) -> SeriesSection:
     decoding = _decoding(definition)
     period_ids = [int(p) for p in entry.get("periods", [])]
     names = dict(CollectionPeriod.objects.filter(pk__in=period_ids).values_list("pk", "name"))
     raw_rows = entry.get("rows", [])  # per period, aligned by company, sorted by the last period
-    count = int(entry.get("count", 0))
     s = SeriesSection(code=code, name=definition.display_name if definition else code,
                       unit=definition.unit if definition else "",
-                      decimals=decoding.decimals, count=count, published=is_publishable(count, k),
+                      decimals=decoding.decimals, count=int(entry.get("count", 0)),
+                      published=not entry["suppressed"],
                       period_names=[names.get(p, str(p)) for p in period_ids])
     if show_rejected:
         s.rejected = list(entry.get("rejected", []))
-    key_present = sum(v is not None for v in raw_rows[-1]) if raw_rows else 0
-    s.published = s.published and is_publishable(key_present, k)
     if not s.published:
         return s
-    decoded = []
-    for name, row in zip(s.period_names, raw_rows, strict=False):
-        present = sum(v is not None for v in row)
-        if not is_publishable(present, k):  # an older period with a small cohort stays blank
-            s.suppressed_periods.append(name)
-            decoded.append([None] * len(row))
-        else:
-            decoded.append([None if v is None else decoding.value(int(v)) for v in row])
+    s.suppressed_periods = [s.period_names[p] for p in entry["suppressed_rows"] if p < len(s.period_names)]
+    decoded = [[None if v is None else decoding.value(int(v)) for v in row] for row in raw_rows]
     columns = list(zip(*decoded, strict=True)) if decoded else []
     key = [c[-1] for c in columns]
     order = sorted(range(len(columns)), key=lambda i: (key[i] is None, key[i] if key[i] is not None else 0))
@@ -172,8 +167,9 @@ def _series(code, entry, definition, k, show_rejected) -> SeriesSection:
 
 def build(report, viewer) -> ReportContent:
     run = report.run
-    results = run.results or {}
     k = settings.PUBLICATION_MIN_VALUES
+    results = copy.deepcopy(run.results or {})
+    results = publication.apply(results, k, plan.publication_overlaps(results))
     show_rejected = bool(getattr(viewer, "is_consortium_staff", False))
     definitions = _definitions(report.period)
     position = {code: i for i, code in enumerate(definitions)}
@@ -181,8 +177,10 @@ def build(report, viewer) -> ReportContent:
     indicators = []
     for code in sorted(raw, key=lambda c: (position.get(c, len(position)), c)):
         d = definitions.get(code)
-        indicators.append(_section(code, d.display_name if d else code, d.unit if d else "", raw[code],
-                                   _decoding(d), k, show_rejected))
+        section = _section(code, d.display_name if d else code, d.unit if d else "", raw[code],
+                           _decoding(d), show_rejected)
+        section.definition = d.display_help_text if d else ""
+        indicators.append(section)
     ratios = []
     for name, entry in sorted(results.get("ratios", {}).items()):
         req = _ratio_request(run, name)
@@ -190,8 +188,8 @@ def build(report, viewer) -> ReportContent:
         decoding = Decoding.ratio(int(entry.get("frac_bits", 0)), _scale(num), _scale(den))
         unit = f"{num.unit}/{den.unit}" if num and den and den.unit else (num.unit if num else "")
         label = RATIO_NAMES.get(name, name.replace("_", " ").capitalize())
-        ratios.append(_section(name, label, unit, entry, decoding, k, show_rejected))
-    series = [_series(code, entry, definitions.get(code), k, show_rejected)
+        ratios.append(_section(name, label, unit, entry, decoding, show_rejected))
+    series = [_series(code, entry, definitions.get(code), show_rejected)
               for code, entry in sorted(results.get("time_series", {}).items(),
                                         key=lambda kv: (position.get(kv[0], len(position)), kv[0]))]
     return ReportContent(indicators, ratios, series, k, show_rejected)

@@ -2,13 +2,16 @@
 
 Every number is the one the page shows (both read `content.build`). Text that came from
 people (notes, indicator names) is written as text, never as a formula, so a note that
-starts with "=" cannot run anything in the reader's spreadsheet.
+starts with "=" cannot run anything in the reader's spreadsheet. Sheet names are in the
+reader's language and fit Excel's 31 characters at a word boundary; dates are date cells.
 """
 
 import io
 import re
 
+from django.conf import settings
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -20,8 +23,9 @@ from .statistics import Summary, stat_places
 
 HEADER_FILL = PatternFill("solid", fgColor="E8F1F8")
 BOLD = Font(bold=True)
-SUMMARY_SHEET = "Summary"
 STATISTICS_HEADER_ROW = 12  # tests and readers find the statistics table here
+SHEET_TITLE_MAX = 31  # Excel's limit
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm"  # unambiguous in either language; Excel shows it as a date
 
 
 def number_format(decimals: int) -> str:
@@ -42,13 +46,46 @@ def _number(ws, row: int, col: int, value, decimals: int):
     return cell
 
 
+def _shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - 1].rsplit(" ", 1)[0] if " " in text[:limit - 1] else text[:limit - 1]
+    return cut.rstrip(" ,;-") + "…"
+
+
 def _sheet_title(name: str, used: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\']", " ", name).strip()[:28] or "Sheet"
-    title, n = base, 2
+    base = " ".join(re.sub(r"[\[\]:*?/\\']", " ", name).split()) or "Sheet"
+    title, n = _shorten(base, SHEET_TITLE_MAX), 2
     while title.lower() in used:
-        title, n = f"{base[:26]} {n}", n + 1
+        suffix = f" {n}"
+        title, n = _shorten(base, SHEET_TITLE_MAX - len(suffix)) + suffix, n + 1
     used.add(title.lower())
     return title
+
+
+def _local(moment):
+    """A moment as Excel holds dates: the consortium's wall-clock time, without a zone."""
+    return timezone.localtime(moment).replace(tzinfo=None, microsecond=0)
+
+
+def _datetime(ws, row: int, col: int, moment):
+    if moment is None:
+        return _text(ws, row, col, "—")
+    cell = ws.cell(row=row, column=col, value=_local(moment))
+    cell.number_format = DATETIME_FORMAT
+    cell.alignment = Alignment(horizontal="left")
+    return cell
+
+
+def file_name(report) -> str:
+    """consortium-period[-state].xlsx, ASCII only (a header value every browser and mail client keeps)."""
+    parts = [slugify(settings.CONSORTIUM_NAME), slugify(report.period.name)]
+    if report.is_superseded:
+        parts.append("superseded")
+    elif not report.is_published:
+        parts.append("draft")
+    return ("-".join(p for p in parts if p) or "report") + ".xlsx"
 
 
 def _header(ws, row: int, labels: list[str]):
@@ -57,20 +94,22 @@ def _header(ws, row: int, labels: list[str]):
 
 
 def _summary_sheet(ws, report, content: ReportContent):
-    ws.title = SUMMARY_SHEET
+    ws.title = _sheet_title(_("Summary"), set())
     _text(ws, 1, 1, _("Benchmarking report")).font = Font(bold=True, size=14)
-    meta = [
-        (_("Period"), report.period.name),
-        (_("Analysis run"), str(report.run.run_id)),
-        (_("State"), report.get_state_display()),
-        (_("Published"), timezone.localtime(report.published_at).strftime("%Y-%m-%d %H:%M")
-         if report.published_at else "—"),
-        (_("Exported"), timezone.localtime().strftime("%Y-%m-%d %H:%M")),
-        (_("Board's notes"), report.notes or "—"),
-    ]
-    for i, (label, value) in enumerate(meta, start=3):
-        _text(ws, i, 1, label, bold=True)
-        _text(ws, i, 2, value).alignment = Alignment(wrap_text=True, vertical="top")
+    state = _("superseded") if report.is_superseded else report.get_state_display()
+    texts = [(_("Consortium"), settings.CONSORTIUM_NAME), (_("Period"), report.period.name),
+             (_("Analysis run"), str(report.run.run_id)), (_("State"), state)]
+    row = 3
+    for label, value in texts:
+        _text(ws, row, 1, label, bold=True)
+        _text(ws, row, 2, value).alignment = Alignment(wrap_text=True, vertical="top")
+        row += 1
+    for label, moment in [(_("Published"), report.published_at), (_("Exported"), timezone.now())]:
+        _text(ws, row, 1, label, bold=True)
+        _datetime(ws, row, 2, moment)
+        row += 1
+    _text(ws, row, 1, _("Board's notes"), bold=True)
+    _text(ws, row, 2, report.notes or "—").alignment = Alignment(wrap_text=True, vertical="top")
     _text(ws, 10, 1, _("Quartiles and median: linear interpolation between sorted values, as Excel's "
                        "QUARTILE.INC. Indicators with fewer than %(k)d values are not published.")
           % {"k": content.min_values})
@@ -126,7 +165,10 @@ def _indicator_sheet(wb, section: Section, used: set[str]):
 
 
 def _series_sheet(wb, series: SeriesSection, used: set[str]):
-    ws = wb.create_sheet(_sheet_title(_("%(name)s over time") % {"name": series.name}, used))
+    # The indicator's name is shortened, never "over time": two series sheets stay distinct from the
+    # indicators' own sheets, and read as what they are.
+    room = SHEET_TITLE_MAX - 3 - len(_("%(name)s over time") % {"name": ""})  # 3: a " 2" suffix, if any
+    ws = wb.create_sheet(_sheet_title(_("%(name)s over time") % {"name": _shorten(series.name, room)}, used))
     _text(ws, 1, 1, _("%(name)s over time") % {"name": series.name}).font = Font(bold=True, size=13)
     _text(ws, 2, 1, _("One row per company, anonymous, ordered by the latest period."))
     _header(ws, 4, [_("Company (rank)"), *series.period_names])
@@ -150,7 +192,7 @@ def _series_sheet(wb, series: SeriesSection, used: set[str]):
 def workbook_bytes(report, content: ReportContent) -> bytes:
     wb = Workbook()
     _summary_sheet(wb.active, report, content)
-    used = {SUMMARY_SHEET.lower()}
+    used = {wb.active.title.lower()}
     for section in content.sections:
         if section.published:
             _indicator_sheet(wb, section, used)

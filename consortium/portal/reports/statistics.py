@@ -105,8 +105,3 @@ def stat_places(value, decimals: int) -> int:
     if decimals == 0 and float(value).is_integer():
         return 0
     return stat_decimals(decimals)
-
-
-def is_publishable(count: int, min_values: int) -> bool:
-    """Small-cohort suppression: fewer than `min_values` values would point at individual members."""
-    return count >= min_values

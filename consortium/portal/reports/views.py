@@ -14,7 +14,7 @@ from .models import Report
 
 
 def _visible_report(request, pk) -> Report:
-    report = get_object_or_404(Report.objects.select_related("period", "run"), pk=pk)
+    report = get_object_or_404(Report.objects.select_related("period", "run", "superseded_by"), pk=pk)
     if not report.visible_to(request.user):
         raise Http404  # a draft's existence is nobody else's business
     return report
@@ -27,7 +27,7 @@ def _board_only(request):
 
 @login_required
 def index(request):
-    reports = Report.objects.select_related("period", "run")
+    reports = Report.objects.select_related("period", "run", "superseded_by")
     user = request.user
     if not (user.is_board or user.is_consortium_staff):
         reports = reports.filter(state=Report.State.PUBLISHED)
@@ -106,6 +106,6 @@ def export(request, pk):
     actions.do_record_export(report, request.user, request)
     response = HttpResponse(
         data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="report-{report.period.pk}-{report.pk}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{excel.file_name(report)}"'
     response["Cache-Control"] = "private, no-store"
     return response

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
-from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
 from consortium.contract import MINERS
@@ -24,8 +23,9 @@ from consortium.portal.accounts import audit
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink import runs as miner_runs
 from consortium.portal.periods.models import CollectionPeriod
+from mpc_engine.analyses import ratio_fits
 
-from . import live, plan
+from . import failures, live, plan, signals
 from .models import AnalysisRun, MinerRunState
 from .reconstruct import OutputsRejected, check_signature, reconstruct
 from .serializers import ProgressSerializer
@@ -74,12 +74,22 @@ def do_create_run(period, actor, request, portal_url: str, restarted_from=None) 
     body = plan.build_request(period, run_id, portal_url)
     if not body["columns"]:
         raise RunError(_("No member has a complete submission for “%(period)s”.") % {"period": period})
+    _check_ratios_fit(body)
     run = AnalysisRun.objects.create(run_id=run_id, period=period, started_by=actor, request=body)
     detail = {"run": str(run_id), "period": period.pk, "companies": len(body["columns"])}
     if restarted_from is not None:
         detail["restarted_from"] = str(restarted_from.run_id)
     audit.record(AuditEvent.Kind.ANALYSIS_STARTED, actor, request, **detail)
     return run
+
+
+def _check_ratios_fit(body: dict) -> None:
+    """A fixed-point quotient that cannot fit the ring would wrap silently inside MPC: refuse the run."""
+    for a in body["analyses"]:
+        if a["kind"] == "ratio" and not ratio_fits(body["ring"], a["num_lo"], a["num_hi"], a["frac_bits"]):
+            raise RunError(_("The ratio “%(name)s” would overflow the %(bits)s-bit ring with the "
+                             "numerator's range: narrow the range of “%(numerator)s”.")
+                           % {"name": a["name"], "bits": body["ring"], "numerator": a["numerator"]})
 
 
 def send_to_miners(run_pk: int) -> None:
@@ -92,13 +102,14 @@ def send_to_miners(run_pk: int) -> None:
         try:
             miner_runs.start(miner, run.request)
         except miner_runs.MinerUnavailable as exc:
-            return str(exc)
+            return (failures.code(failures.RUN_REFUSED, miner) if exc.refused
+                    else failures.code(failures.NOT_ACCEPTED, miner, exc.why))
         return None
 
     with ThreadPoolExecutor(max_workers=MINERS) as pool:
         refusals = [r for r in pool.map(ask, range(MINERS)) if r]
     if refusals:
-        do_fail_run(run_pk, "; ".join(refusals))
+        do_fail_run(run_pk, failures.join(refusals))
     else:
         do_mark_running(run_pk)
 
@@ -135,6 +146,7 @@ def do_mark_running(run_pk: int) -> None:
 
 @transaction.atomic
 def do_fail_run(run_pk: int, reason: str) -> None:
+    """Fail the run with `reason`, a code of `failures`."""
     run = AnalysisRun.objects.select_for_update().get(pk=run_pk)
     _fail(run, reason)
 
@@ -176,9 +188,7 @@ def do_fail_overdue(run_pk: int) -> bool:
     run = AnalysisRun.objects.select_for_update().get(pk=run_pk)
     if not is_overdue(run):
         return False
-    limit = timesince(run.created_at, run.created_at + timedelta(seconds=settings.RUN_TIMEOUT_SECONDS))
-    _fail(run, _("the miners did not finish the analysis within %(limit)s of its start (the time limit)")
-          % {"limit": limit})
+    _fail(run, failures.code(failures.TIMEOUT, None, str(settings.RUN_TIMEOUT_SECONDS)))
     return True
 
 
@@ -203,8 +213,7 @@ def do_record_progress(run_id, miner: int, body: dict) -> AnalysisRun:
     state.save()
     if run.state not in live.FINAL_STATES:
         if body["state"] == "failed":
-            why = state.error or "no reason given"
-            _fail(run, f"miner {miner + 1} reported a failure: {why}")  # people count miners from 1
+            _fail(run, failures.code(failures.MINER_FAILED, miner, state.error))
             return run
         if run.state == AnalysisRun.State.STARTING and body["state"] in ("running", "done"):
             run.state = AnalysisRun.State.RUNNING
@@ -220,11 +229,11 @@ def do_record_outputs(run_id, miner: int, body: dict, raw_outputs) -> AnalysisRu
     signature covers those, and they must equal the validated ones, which alone are stored and
     reconstructed. A bad signature, outputs not exactly as documented, counts that disagree or
     inconsistent shares fail the run (the reason says which miner, analysis or component). A finished
-    run creates its draft report.
+    run is announced (`signals.run_finished`): the reports app drafts its report.
     """
     run, finished = _record_outputs(run_id, miner, body, raw_outputs)
     if finished:
-        _create_report(run)
+        signals.run_finished.send(sender=AnalysisRun, run=run)  # the reports app drafts the report
     return run
 
 
@@ -240,7 +249,7 @@ def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[Analys
         raise RunConflict("outputs of this miner were already received")
     try:
         if body["miner"] != miner:
-            raise OutputsRejected(f"miner {miner + 1} sent outputs that name miner {body['miner'] + 1}")
+            raise OutputsRejected(failures.NAMES_OTHER_MINER, miner, str(body["miner"]))
         check_signature(miner, str(run.run_id), body, raw_outputs)
     except OutputsRejected as exc:
         _fail(run, str(exc))
@@ -259,8 +268,7 @@ def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[Analys
     except Exception as exc:  # second safeguard (reconstruct raises only OutputsRejected): never a 500
         # that leaves the run running. Only the type is logged: a message might quote a value.
         logger.error("run %s: reconstruction failed with %s", run.run_id, type(exc).__name__)
-        _fail(run, f"the miners' outputs could not be reconstructed ({type(exc).__name__}); the last "
-                   f"to arrive came from miner {miner + 1}")
+        _fail(run, failures.code(failures.NOT_RECONSTRUCTED, miner, type(exc).__name__))
         return run, False
     run.results = results
     run.state = AnalysisRun.State.DONE
@@ -271,16 +279,3 @@ def _record_outputs(run_id, miner: int, body: dict, raw_outputs) -> tuple[Analys
     audit.record(AuditEvent.Kind.ANALYSIS_FINISHED, None, None, run=str(run.run_id), period=run.period_id)
     live.notify(run)
     return run, True
-
-
-def _create_report(run: AnalysisRun) -> None:
-    """The draft report of a finished run, when the reports app provides `do_create_report`."""
-    try:
-        from consortium.portal.reports import actions as report_actions
-    except ModuleNotFoundError as exc:
-        if exc.name != "consortium.portal.reports.actions":
-            raise
-        return
-    create = getattr(report_actions, "do_create_report", None)
-    if create is not None:
-        create(run)

@@ -16,7 +16,7 @@ def _start(period, request):
     run = start_run(period, request.user, request)
     if run.state == run.State.FAILED:
         raise RunError(_("The analysis of “%(period)s” could not start: %(reason)s")
-                       % {"period": period, "reason": run.error})
+                       % {"period": period, "reason": run.reason})
 
 
 @admin.action(description=_("Start analysis"), permissions=["transition"])

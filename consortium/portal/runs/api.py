@@ -4,6 +4,7 @@ Authenticated as `Authorization: Miner <i> <secret_i>`; the index the credential
 miner the push is recorded for, whatever the body says.
 """
 
+from django.utils import translation
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -21,7 +22,8 @@ class _MinerView(APIView):
     permission_classes = [IsMiner]
 
     def _answer(self, run, code=status.HTTP_200_OK):
-        return Response({"state": run.state, "error": run.error}, status=code)
+        with translation.override("en"):  # a miner's log is read by its host's administrator
+            return Response({"state": run.state, "error": run.reason}, status=code)
 
 
 def _not_found():

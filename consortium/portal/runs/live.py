@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from consortium.contract import MINERS
+from consortium.portal.minerlink import client as miner_client
 
 from .models import AnalysisRun
 
@@ -39,7 +40,8 @@ def run_status(run: AnalysisRun) -> dict:
         state = s.state if s else "waiting"
         miners.append({"miner": i, "state": state, "state_label": labels.get(state, state),
                        "progress": s.progress if s else 0.0, "step": s.step if s else "",
-                       "error": s.error if s else "", "outputs_received": bool(s and s.outputs)})
+                       "error": miner_client.for_people(s.error) if s else "",
+                       "outputs_received": bool(s and s.outputs)})
     done = run.state == AnalysisRun.State.DONE
     progress = 1.0 if done else sum(m["progress"] for m in miners) / MINERS
     return {
@@ -47,7 +49,7 @@ def run_status(run: AnalysisRun) -> dict:
         "state": run.state,
         "state_label": run.get_state_display(),
         "progress": round(progress, 4),
-        "error": run.error,
+        "error": run.reason,
         "finished": run.state in FINAL_STATES,
         "miners": miners,
     }

@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 
 from consortium.portal.periods.models import CollectionPeriod
 
+from . import failures
+
 
 class AnalysisRun(models.Model):
     class State(models.TextChoices):
@@ -22,12 +24,17 @@ class AnalysisRun(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.STARTING)
     request = models.JSONField(default=dict)  # the body sent to the miners (ids and analyses, no data)
     results = models.JSONField(null=True, blank=True)  # reconstructed outputs, docs/api.md "Internal"
-    error = models.CharField(max_length=300, blank=True)
+    error = models.CharField(max_length=300, blank=True)  # a code of runs/failures.py, or ""
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+
+    @property
+    def reason(self) -> str:
+        """Why the run failed, in the active language (`error` holds its code)."""
+        return failures.describe(self.error)
 
     @property
     def progress(self) -> float:

@@ -75,3 +75,26 @@ def _time_series(periods, indicators, companies) -> list[dict]:
                   for by_company, asked in zip(latest, codes, strict=True)]}
         for d in indicators
     ]
+
+
+def series_overlaps(period_ids: list[int]) -> list[list[tuple[int, int]]]:
+    """For the time series over `period_ids` (oldest first, the last is the key period): per earlier
+    period p, against each list that published p's values before it (p's own report, and the series
+    of each later period before the key), the pair (companies only in that list, companies only in
+    this series' row p). Counts of companies from who submitted when, never a value: what
+    `publication.apply` needs to refuse a row that differs from an earlier list by a few companies."""
+    periods = {p.pk: p for p in CollectionPeriod.objects.filter(pk__in=period_ids)}
+    cohorts = [set(latest_complete(periods[pk])) if pk in periods else set() for pk in period_ids]
+    key = cohorts[-1]
+    overlaps = []
+    for p in range(len(cohorts) - 1):
+        here = cohorts[p] & key
+        earlier = [cohorts[p] & cohorts[later] for later in range(p, len(cohorts) - 1)]
+        overlaps.append([(len(there - here), len(here - there)) for there in earlier])
+    return overlaps
+
+
+def publication_overlaps(results: dict) -> dict:
+    """`series_overlaps` of every time series in a run's results, by indicator code."""
+    return {code: series_overlaps([int(p) for p in entry.get("periods", [])])
+            for code, entry in (results or {}).get("time_series", {}).items()}

@@ -7,8 +7,8 @@ that the two copies of every replicated component agree (`reconstruct_replicated
 names the miner (numbered 1-3 for people; indices 0-2 everywhere else), the analysis or the component,
 never a value.
 
-The results keep no value of a small cohort: an indicator, ratio or time series (or a period's row of
-one) with fewer than PUBLICATION_MIN_VALUES values is stored without its values (`suppressed`).
+The results keep no value the publication rules (`consortium.portal.publication`) forbid: they are
+applied before the results are stored.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ from django.conf import settings
 
 from consortium.contract import share_arrays
 from consortium.contract.messages import canonical_digest, outputs_message
+from consortium.portal import publication
 from consortium.portal.minerlink import keys
 from mpc_engine.ring import ring_for
 from mpc_engine.sharing import InconsistentShares, reconstruct_replicated
 
+from . import failures, plan
 
-class OutputsRejected(Exception):
-    """The outputs cannot be reconstructed; str() is the reason, safe to store, show and audit."""
+
+class OutputsRejected(failures.Failure):
+    """The outputs cannot be reconstructed; str() is the reason's code (`failures`), safe to store."""
 
 
 def check_signature(miner: int, run_id: str, body: dict, raw_outputs) -> None:
@@ -37,15 +40,14 @@ def check_signature(miner: int, run_id: str, body: dict, raw_outputs) -> None:
     only the validated structure is stored and reconstructed, so it must be what the miner signed.
     """
     if canonical_digest(raw_outputs) != body["digest"]:
-        raise OutputsRejected(f"the outputs of miner {miner + 1} do not match their digest")
+        raise OutputsRejected(failures.DIGEST_MISMATCH, miner)
     if keys.miner_public_key(miner) is None:
-        raise OutputsRejected(f"miner {miner + 1} has no valid public key configured")
+        raise OutputsRejected(failures.NO_KEY, miner)
     message = outputs_message(miner, run_id, body["digest"])
     if not keys.miner_signed(miner, message, body["signature"]):
-        raise OutputsRejected(f"the signature of miner {miner + 1} over its outputs does not verify")
+        raise OutputsRejected(failures.BAD_SIGNATURE, miner)
     if canonical_digest(body["outputs"]) != body["digest"]:
-        raise OutputsRejected(f"miner {miner + 1} sent outputs that are not exactly in the documented format "
-                              "(a value of another type, or an unknown key)")
+        raise OutputsRejected(failures.NOT_AS_DOCUMENTED, miner)
 
 
 def reconstruct(request: dict, outputs_by_miner: list[list[dict]]) -> dict:
@@ -64,9 +66,9 @@ def reconstruct(request: dict, outputs_by_miner: list[list[dict]]) -> dict:
         except OutputsRejected:
             raise
         except Exception as exc:  # a parsing bug must fail the run, not leave it running
-            raise OutputsRejected(f"the output shares of {label} could not be reconstructed "
-                                  f"({type(exc).__name__})") from None
-    return suppress_small_cohorts(results, settings.PUBLICATION_MIN_VALUES)
+            raise OutputsRejected(failures.NOT_RECONSTRUCTED, None,
+                                  f"{label}: {type(exc).__name__}") from None
+    return publication.apply(results, settings.PUBLICATION_MIN_VALUES, plan.publication_overlaps(results))
 
 
 def _reconstruct_one(ring, request, analysis, entries, label, results) -> None:
@@ -84,33 +86,6 @@ def _reconstruct_one(ring, request, analysis, entries, label, results) -> None:
                                                         "rejected": rejected}
 
 
-def suppress_small_cohorts(results: dict, min_values: int) -> dict:
-    """Drop every value the reports may not publish (fewer than `min_values` values), in place.
-
-    Sorted indicators and ratios: `values` becomes [] and `suppressed` true; count and rejected stay.
-    Time series: the whole series likewise (`rows` []) when it has too few columns or too few values in
-    its last period; otherwise each earlier period's row with too few values becomes all null and its
-    index is listed in `suppressed_rows`. The same rules as reports/content.py, applied before storing.
-    """
-    for entry in [*results["indicators"].values(), *results["ratios"].values()]:
-        entry["suppressed"] = entry["count"] < min_values
-        if entry["suppressed"]:
-            entry["values"] = []
-    for entry in results["time_series"].values():
-        rows = entry["rows"]
-        last_present = sum(v is not None for v in rows[-1]) if rows else 0
-        entry["suppressed"] = entry["count"] < min_values or last_present < min_values
-        entry["suppressed_rows"] = []
-        if entry["suppressed"]:
-            entry["rows"] = []
-            continue
-        for p, row in enumerate(rows):
-            if sum(v is not None for v in row) < min_values:
-                rows[p] = [None] * len(row)
-                entry["suppressed_rows"].append(p)
-    return results
-
-
 def _index(miner: int, outputs: list[dict], expected: int) -> list[dict]:
     try:
         found = {entry["analysis"]: entry for entry in outputs}
@@ -118,7 +93,7 @@ def _index(miner: int, outputs: list[dict], expected: int) -> list[dict]:
     except Exception:  # not a list of objects with comparable indexes: never a 500
         complete = False
     if not complete:
-        raise OutputsRejected(f"miner {miner + 1} did not send exactly one output per analysis")
+        raise OutputsRejected(failures.NOT_ONE_PER_ANALYSIS, miner)
     return [found[k] for k in range(expected)]
 
 
@@ -126,11 +101,11 @@ def _agreed_counts(entries, label, kind, columns):
     counts = {e["count"] for e in entries}
     rejected = {json.dumps(e["rejected"]) for e in entries}
     if len(counts) != 1 or len(rejected) != 1:
-        raise OutputsRejected(f"the miners disagree on the counts of {label}")
+        raise OutputsRejected(failures.COUNTS_DISAGREE, None, label)
     count, rejected_value = counts.pop(), entries[0]["rejected"]
     shape_ok = isinstance(rejected_value, list) if kind == "time_series" else isinstance(rejected_value, int)
     if not shape_ok or count > columns:
-        raise OutputsRejected(f"the counts of {label} do not fit the run")
+        raise OutputsRejected(failures.COUNTS_DO_NOT_FIT, None, label)
     return count, rejected_value
 
 
@@ -138,13 +113,13 @@ def _series(ring, entries, label, analysis, count, rejected) -> dict:
     periods = len(analysis["periods"])
     if len(rejected) != periods or any(len(e.get("rows") or []) != periods or
                                        len(e.get("present") or []) != periods for e in entries):
-        raise OutputsRejected(f"{label} does not have one row per period")
+        raise OutputsRejected(failures.NOT_ONE_ROW_PER_PERIOD, None, label)
     rows = []
     for p in range(periods):
         values = _open(ring, [e["rows"][p] for e in entries], count, f"{label} row {p}")
         present = _open(ring, [e["present"][p] for e in entries], count, f"{label} presence row {p}")
         if np.any((present != 0) & (present != 1)):
-            raise OutputsRejected(f"{label} presence row {p} is not 0/1")
+            raise OutputsRejected(failures.PRESENCE_NOT_BINARY, None, f"{label} presence row {p}")
         rows.append([int(v) if flag else None for v, flag in zip(values, present, strict=True)])
     return {"periods": list(analysis["periods"]), "rows": rows, "count": count, "rejected": rejected}
 
@@ -157,13 +132,12 @@ def _open(ring, pairs: list[dict], count: int, label: str) -> np.ndarray:
             decoded.append((share_arrays.decode(ring.bits, pair["a"], count),
                             share_arrays.decode(ring.bits, pair["b"], count)))
         except (KeyError, TypeError, ValueError) as exc:
-            raise OutputsRejected(
-                f"miner {miner + 1} sent a malformed share array for {label}: {exc}") from None
+            raise OutputsRejected(failures.MALFORMED_SHARES, miner, f"{label}: {exc}") from None
         except Exception as exc:
-            raise OutputsRejected(f"miner {miner + 1} sent a malformed share array for {label} "
-                                  f"({type(exc).__name__})") from None
+            raise OutputsRejected(failures.MALFORMED_SHARES, miner,
+                                  f"{label}: {type(exc).__name__}") from None
     try:
         opened = reconstruct_replicated(decoded)
     except InconsistentShares as exc:
-        raise OutputsRejected(f"the output shares of {label} are inconsistent: {exc}") from None
+        raise OutputsRejected(failures.INCONSISTENT_SHARES, None, f"{label}: {exc}") from None
     return ring.to_signed(opened)

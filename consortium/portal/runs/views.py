@@ -133,7 +133,7 @@ def restart(request, run_id):
 
 def _say_how_it_started(request, run):
     if run.state == AnalysisRun.State.FAILED:
-        messages.error(request, _("The analysis could not start: %(reason)s") % {"reason": run.error})
+        messages.error(request, _("The analysis could not start: %(reason)s") % {"reason": run.reason})
     else:
         messages.success(request, _("The three miners accepted the analysis of “%(period)s”.")
                          % {"period": run.period})

@@ -87,6 +87,7 @@ class VerifyResult:
     submission_id: str = ""
     period: int | None = None
     fields: list[str] = field(default_factory=list)
+    ring: int | None = None  # bits of the period's ring: the miner checks each share is below 2^ring
 
 
 def do_verify_token(miner: int, token: str, period_id: int, form_id, request=None) -> VerifyResult:
@@ -116,7 +117,7 @@ def do_verify_token(miner: int, token: str, period_id: int, form_id, request=Non
             return VerifyResult(False, "used")
         codes = list(access.period.indicators.order_by("position", "pk").values_list("code", flat=True))
         return VerifyResult(True, submission_id=str(access.submission.submission_id),
-                            period=access.period_id, fields=codes)
+                            period=access.period_id, fields=codes, ring=access.period.ring_bits)
 
 
 def _refusal(access: AccessToken, miner: int, period_id: int, form_id) -> str:

@@ -79,7 +79,8 @@ class FeedbackAdmin(ReadOnlyAdmin):
 
     @staticmethod
     def tallies() -> list[dict]:
-        """Per question: each answer with its count (zero counts shown too)."""
+        """Per question: each answer with its count (zero counts shown too); the total counts the people who
+        answered that question (a question left blank is not an answer)."""
         questions = [("benefit", Feedback.Benefit), ("explanation_helped", Feedback.Explanation)]
         result = []
         for name, choices in questions:
@@ -89,6 +90,6 @@ class FeedbackAdmin(ReadOnlyAdmin):
                 "question": Feedback._meta.get_field(name).verbose_name,
                 "answers": [{"label": label, "count": counts.get(value, 0)}
                             for value, label in choices.choices],
-                "total": sum(counts.values()),
+                "total": sum(counts.get(value, 0) for value in choices.values),
             })
         return result

@@ -42,7 +42,7 @@ class TokenVerifyView(APIView):
         if not result.valid:
             return Response({"valid": False, "reason": result.reason})
         return Response({"valid": True, "submission_id": result.submission_id, "period": result.period,
-                         "fields": result.fields})
+                         "ring": result.ring, "fields": result.fields})
 
 
 class ReceiptsView(APIView):

@@ -24,12 +24,12 @@ def code(kind: str, miner: int | None = None) -> str:
 def _sentence(kind: str, miner: str | None) -> str:
     n = int(miner) + 1 if miner is not None and miner.isdigit() else None
     per_miner = {
-        MISSING: _("No receipt from miner %(n)s: it may not have stored your figures."),
-        DUPLICATE: _("More than one receipt from miner %(n)s."),
-        BAD_SIGNATURE: _("The receipt of miner %(n)s is not signed by that miner."),
-        NO_KEY: _("The portal does not know the key of miner %(n)s; please tell the consortium staff."),
-        WRONG_SUBMISSION: _("The receipt of miner %(n)s is for another submission."),
-        WRONG_PERIOD: _("The receipt of miner %(n)s is for another period."),
+        MISSING: _("No receipt from Miner %(n)s: it may not have stored your figures."),
+        DUPLICATE: _("More than one receipt from Miner %(n)s."),
+        BAD_SIGNATURE: _("The receipt of Miner %(n)s is not signed by that miner."),
+        NO_KEY: _("The portal does not know the key of Miner %(n)s; please tell the consortium staff."),
+        WRONG_SUBMISSION: _("The receipt of Miner %(n)s is for another submission."),
+        WRONG_PERIOD: _("The receipt of Miner %(n)s is for another period."),
     }
     general = {
         MALFORMED: _("A receipt could not be read."),

@@ -119,10 +119,11 @@ class Feedback(models.Model):
 
     submission = models.OneToOneField(Submission, verbose_name=_("submission"), on_delete=models.CASCADE,
                                       related_name="feedback")
+    # Each question may be left unanswered (blank).
     benefit = models.CharField(_("Does the analysis benefit your company?"), max_length=10,
-                               choices=Benefit.choices)
+                               choices=Benefit.choices, blank=True)
     explanation_helped = models.CharField(_("Did the explanation of how your figures are protected help?"),
-                                          max_length=15, choices=Explanation.choices)
+                                          max_length=15, choices=Explanation.choices, blank=True)
     extra_indicators = models.CharField(_("Which other indicators would you submit?"), max_length=500,
                                         blank=True)
     created_at = models.DateTimeField(_("answered"), auto_now_add=True)

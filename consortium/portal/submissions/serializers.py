@@ -19,6 +19,7 @@ class TokenVerifyResponse(serializers.Serializer):
         choices=["unknown", "expired", "used", "wrong_period", "wrong_form", "period_closed"], required=False)
     submission_id = serializers.UUIDField(required=False)
     period = serializers.IntegerField(required=False)
+    ring = serializers.ChoiceField(choices=[32, 64], required=False, help_text=_("bits of the period's ring"))
     fields = serializers.ListField(child=serializers.CharField(), required=False)
 
 

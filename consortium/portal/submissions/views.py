@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.staticfiles import finders
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from consortium.portal.periods.indicator_sets import default_spec
 from consortium.portal.periods.models import CollectionPeriod
 
 from . import actions, failures
@@ -80,7 +82,8 @@ def _too_many_forms(retry_at) -> str:
         "affected.",
         "You have opened the form %(limit)d times in the last hour, the most the portal allows (a limit "
         "against automated use). You can open it again at %(time)s. Submissions you have made are not "
-        "affected.", limit) % {"limit": limit, "time": date_format(timezone.localtime(retry_at), "H:i T")}
+        "affected.", limit) % {"limit": limit,
+                               "time": date_format(timezone.localtime(retry_at), "DATETIME_FORMAT")}
 
 
 def _page_messages() -> dict:
@@ -109,10 +112,40 @@ def _unscaled(value: int, scale: int) -> str:
     return number_format(Decimal(value).scaleb(-scale), decimal_pos=scale, use_l10n=True, force_grouping=True)
 
 
+def _bound(value: int, scale: int) -> str:
+    """A bound as a member would write it: "100", not "100.0"; grouped in the page's language."""
+    number = Decimal(value).scaleb(-scale)
+    places = 0 if number == number.to_integral_value() else scale
+    return number_format(number, decimal_pos=places, use_l10n=True, force_grouping=True)
+
+
+def _hint(d) -> str:
+    """What to type, in a member's words: the unit, whole or decimal, and the range only when it says
+    something (a default's generous sanity bounds read as noise: "0 to 1,000,000,000,000")."""
+    lo, hi = _bound(d.lo, d.scale), _bound(d.hi, d.scale)
+    if d.scale:
+        places = ngettext("At most %(places)s decimal place.", "At most %(places)s decimal places.",
+                          d.scale) % {"places": d.scale}
+    if d.unit == "%":
+        return " ".join([_("A percentage from %(lo)s to %(hi)s.") % {"lo": lo, "hi": hi},
+                         places if d.scale else _("A whole number.")])
+    money = d.unit.upper() in ("EUR", "€")
+    if d.scale:
+        parts = [_("In euros.") if money else "", places]
+    else:
+        parts = [_("In euros, a whole number.") if money else _("A whole number.")]
+    spec = default_spec(d.code)
+    if spec is None or (spec["lo"], spec["hi"]) != (d.lo, d.hi):  # staff chose the range: it matters
+        parts.append(_("Allowed: %(lo)s to %(hi)s.") % {"lo": lo, "hi": hi})
+    elif d.lo < 0:
+        parts.append(_("Can be negative."))
+    return " ".join(p for p in parts if p)
+
+
 def _field_view(d) -> dict:
     step = "1" if d.scale == 0 else f"0.{'0' * (d.scale - 1)}1"
     return {"code": d.code, "name": d.display_name, "unit": d.unit, "help": d.display_help_text,
-            "required": d.required,
+            "hint": _hint(d), "required": d.required,
             "fixed": d.scale > 0, "scale": d.scale, "step": step,
             "lo": _unscaled(d.lo, d.scale), "hi": _unscaled(d.hi, d.scale)}
 
@@ -144,11 +177,15 @@ def history(request):
     company = _representative(request)
     open_periods = CollectionPeriod.objects.filter(state=CollectionPeriod.State.OPEN).order_by("ends_on")
     # A form that was opened but never reached a miner is not an attempt: leave it out.
+    # Whether each was answered, in the same query: one query for the page, however many attempts.
+    answered = Feedback.objects.filter(submission=OuterRef("pk"))
     attempts = (Submission.objects.filter(company=company).filter(sent_attempts())
-                .select_related("period", "user", "token").order_by("-created_at"))
+                .select_related("period", "user", "token").annotate(answered=Exists(answered))
+                .order_by("-created_at"))
     counting = _counting(attempts)
     rows = [{"submission": s, "counts": counting.get(s.period_id) == s.pk,
-             "reason": failures.describe(s.failure_reason), "feedback_due": _feedback_due(s)}
+             "reason": failures.describe(s.failure_reason),
+             "feedback_due": s.state == Submission.State.COMPLETE and not s.answered}
             for s in attempts]
     return render(request, "submissions/history.html", {
         "open_periods": [{"period": p, "submitted": p.pk in counting} for p in open_periods],
@@ -165,11 +202,6 @@ def _counting(attempts) -> dict[int, int]:
             if best is None or s.completed_at > best.completed_at:
                 latest[s.period_id] = s
     return {period_id: s.pk for period_id, s in latest.items()}
-
-
-def _feedback_due(submission) -> bool:
-    return submission.state == Submission.State.COMPLETE and not Feedback.objects.filter(
-        submission=submission).exists()
 
 
 @login_required

@@ -74,3 +74,15 @@ def test_unknown_names_are_locked_out_together_and_real_usernames_stay_open(clie
         attempt(client, "wrong", username=f"nobody-{n}")
     assert attempt(client, "wrong", username="nobody-else").status_code == 429
     assert attempt(client, PASSWORD).status_code == 302
+
+
+def test_the_documented_default_is_five_failures(client, rep_a, monkeypatch):
+    """README: LOGIN_FAILURE_LIMIT defaults to 5. The fourth failure still answers the form; the fifth
+    locks (the tests above follow the setting, so this one pins its number)."""
+    import os
+
+    assert "LOGIN_FAILURE_LIMIT" not in os.environ
+    assert settings.AXES_FAILURE_LIMIT == 5
+    for _ in range(4):
+        assert attempt(client, "wrong").status_code == 200
+    assert attempt(client, "wrong").status_code == 429

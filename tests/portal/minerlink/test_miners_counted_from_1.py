@@ -6,6 +6,7 @@ from django.utils import translation
 
 from consortium.portal.minerlink import client as miner_client
 from consortium.portal.minerlink import runs as miner_runs
+from consortium.portal.runs import failures as run_failures
 from consortium.portal.submissions import failures
 from tests.portal.factories import open_period
 
@@ -19,7 +20,7 @@ def _english():
 
 
 def test_it_names_the_first_miner_1_in_a_members_failure_reason():
-    assert "miner 1:" in failures.describe(failures.code(failures.MISSING, 0))
+    assert "Miner 1:" in failures.describe(failures.code(failures.MISSING, 0))
 
 
 def test_it_names_the_first_miner_1_when_it_refuses_a_run(monkeypatch):
@@ -27,10 +28,14 @@ def test_it_names_the_first_miner_1_when_it_refuses_a_run(monkeypatch):
         raise miner_client.MinerError("HTTP 503")
 
     monkeypatch.setattr(miner_client, "request_json", refuse)
-    with pytest.raises(miner_runs.MinerUnavailable, match=r"^miner 1 did not accept the run \(HTTP 503\)$"):
+    with pytest.raises(miner_runs.MinerUnavailable) as refused:
         miner_runs.start(0, {})
-    with pytest.raises(miner_runs.MinerUnavailable, match=r"^miner 3 did not report its progress"):
+    assert (refused.value.miner, refused.value.why) == (0, "HTTP 503")
+    reason = run_failures.code(run_failures.NOT_ACCEPTED, refused.value.miner, refused.value.why)
+    assert run_failures.describe(reason) == "Miner 1 did not accept the run (HTTP 503)"
+    with pytest.raises(miner_runs.MinerUnavailable) as silent:
         miner_runs.status(2, "run")
+    assert silent.value.miner == 2
 
 
 def test_it_counts_a_miners_peers_from_1_on_the_status_page(monkeypatch, client_for, staff_user):

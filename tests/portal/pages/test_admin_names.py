@@ -53,7 +53,7 @@ def test_it_explains_a_failure_naming_miners_from_1(client_for, staff_user, issu
     _token, _access, submission = issued
     Submission.objects.filter(pk=submission.pk).update(state="failed", failure_reason="missing:0")
     page = client_for(staff_user).get(f"/admin/submissions/submission/{submission.pk}/change/")
-    assert "No receipt from miner 1" in page.content.decode()
+    assert "No receipt from Miner 1" in page.content.decode()
 
 
 def test_the_breadcrumb_does_not_repeat_the_app_as_its_model(client_for, staff_user):

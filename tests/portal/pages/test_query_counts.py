@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 
 from consortium.portal.periods.models import CollectionPeriod
 from consortium.portal.reports.actions import do_create_report, do_publish
+from consortium.portal.submissions import actions
+from consortium.portal.submissions.models import Submission
 from tests.portal.e2e_data import FakeMinerHosts, _attempt, _period, _results, _run, build
 from tests.portal.fake_miners import make_member
 
@@ -67,3 +69,26 @@ def test_it_runs_as_many_queries_for_a_large_consortium_as_for_a_small_one(clien
     _grow(demo)
     large = _query_counts(client_for, demo)
     assert {page: (small[page], large[page]) for page in small if large[page] != small[page]} == {}
+
+
+def test_the_history_page_runs_as_many_queries_for_ten_attempts_as_for_two(client_for, demo):
+    """A member's own attempts (complete ones with and without feedback, failed ones) add no query."""
+    client = client_for(demo.rep)
+
+    def history_queries():
+        client.get("/submissions/")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/submissions/").status_code == 200
+        return len(queries)
+
+    company = demo.rep.company
+    mine = Submission.objects.filter(company=company, period=demo.open_period)
+    assert mine.count() == 2
+    two = history_queries()
+    for n in range(8):
+        state = "failed" if n % 3 == 0 else "complete"
+        attempt = _attempt(company, demo.rep, demo.open_period, state=state, minutes_ago=n)
+        if n % 2 and n % 3:
+            actions.do_record_feedback(attempt, benefit="yes", explanation_helped="", extra_indicators="")
+    assert mine.count() == 10
+    assert history_queries() == two

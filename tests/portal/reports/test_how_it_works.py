@@ -33,3 +33,10 @@ def test_the_pictures_exist_and_their_shares_add_up():
         shares = [2_918_403_771, 604_117_392, 773_696_133]
         assert all(f"{s:,}".replace(",", " ") in svg for s in shares)
         assert sum(shares) % 2**32 == 1_250_000  # the picture's figure, as a 32-bit ring would add them
+
+
+@override_settings(PUBLICATION_MIN_VALUES=7)
+def test_it_says_plainly_what_the_time_series_reveals(client, db):
+    html = " ".join(client.get(reverse("accounts:how_it_works")).content.decode().split())
+    assert "one company's value of an indicator in each of the last three periods" in html
+    assert "random order" in html and "at least 7 lines have values in the same periods" in html

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from consortium.portal.reports.statistics import Decoding, is_publishable, quantile, summarize
+from consortium.portal.publication import is_publishable
+from consortium.portal.reports.statistics import Decoding, quantile, summarize
 
 values_lists = st.lists(st.integers(min_value=-(10**12), max_value=10**12), min_size=1, max_size=60).map(
     sorted)

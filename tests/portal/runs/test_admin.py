@@ -49,5 +49,5 @@ def test_it_reports_a_miner_that_is_down(staff, fake):
     make_submission(*make_member("Member"), period)
     response = act(staff, period, confirm="yes")
     page = staff.get(response["Location"]).content.decode()
-    assert "miner 1 did not accept the run (connection refused)" in page
+    assert "Miner 1 did not accept the run (connection refused)" in page
     assert AnalysisRun.objects.get().state == AnalysisRun.State.FAILED

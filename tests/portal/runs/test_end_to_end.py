@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.reports import content
-from consortium.portal.runs import tasks
+from consortium.portal.runs import plan, tasks
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
 from tests.portal.fake_miners import SMALL_INDICATORS, make_member, make_period, make_submission
 
@@ -208,3 +208,65 @@ def test_an_earlier_period_with_a_small_cohort_is_stored_blank(world, fake, staf
     assert series["suppressed"] is False and 1 in series["suppressed_rows"]
     assert series["rows"][1] == [None] * len(columns)
     assert sum(v is not None for v in series["rows"][2]) == present[2]
+
+
+def test_the_order_of_the_columns_changes_nothing_published_ties_included(db, fake, staff_user, client,
+                                                                           monkeypatch, settings):
+    """The portal chooses the columns' order and knows whose each column is: equal key values must not
+    come out in that order, or the time series' lines would be linked to companies."""
+    settings.PUBLICATION_MIN_VALUES = 1
+    periods = [make_period(f"P{k}", end) for k, end in enumerate(ENDS)]
+    members = [make_member(f"Member {k}") for k in range(6)]
+    for p, period in enumerate(periods):
+        for k, (company, user) in enumerate(members):
+            figures = {code: 10 * k + p for code in CODES}  # earlier periods tell the companies apart
+            figures["employees"] = 5 if p == 2 else 10 * k + p  # all tied in the key period
+            s = make_submission(company, user, period, minutes_ago=5)
+            fake.deposit(32, s.submission_id, figures)
+
+    def results(order):
+        build = tasks.actions.plan.build_request
+
+        def reordered(*args, **kwargs):
+            body = build(*args, **kwargs)
+            body["columns"] = order(body["columns"])
+            for analysis in body["analyses"]:
+                if analysis["kind"] == "time_series":
+                    analysis["rows"] = [order(row) for row in analysis["rows"]]
+            return body
+
+        with monkeypatch.context() as patch:
+            patch.setattr(tasks.actions.plan, "build_request", reordered)
+            run = tasks.start_run(periods[-1], staff_user)
+        fake.push(client, run.run_id)
+        run.refresh_from_db()
+        assert run.state == AnalysisRun.State.DONE, run.reason
+        return run.results
+
+    def lines(r):
+        return tuple(zip(*r["time_series"]["employees"]["rows"], strict=True))
+
+    forward = [results(lambda xs: list(xs)) for _ in range(4)]
+    backward = [results(lambda xs: list(reversed(xs))) for _ in range(4)]
+    assert all(r["indicators"] == forward[0]["indicators"] for r in forward + backward)
+    # the same lines every time, whatever the columns' order ...
+    assert {frozenset(lines(r)) for r in forward + backward} == {frozenset(lines(forward[0]))}
+    # ... and the tied lines' order is secret randomness, not the portal's order: one column order
+    # does not give one output order (6 tied lines: 720 orders)
+    assert len({lines(r) for r in forward}) > 1 and len({lines(r) for r in backward}) > 1
+
+
+def test_an_earlier_row_that_a_leaver_would_tell_apart_is_stored_blank(world, fake, staff_user, client,
+                                                                       settings):
+    """Member 6 submitted in the first period only: that period's own report minus the series' first row
+    would be member 6's figure, and member 5 (who skipped the middle period) is in the series' first row
+    but not in the middle period's series: both differences are one company."""
+    periods, figures = world
+    assert plan.series_overlaps([p.pk for p in periods]) == [[(1, 0), (0, 1)], [(0, 0)]]
+    settings.PUBLICATION_MIN_VALUES = 2
+    run = tasks.start_run(periods[-1], staff_user)
+    fake.push(client, run.run_id)
+    run.refresh_from_db()
+    for code in CODES:
+        series = run.results["time_series"][code]
+        assert 0 in series["suppressed_rows"] and series["rows"][0] == [None] * len(series["rows"][0])

@@ -149,7 +149,7 @@ def test_when_pushes_stop_the_portal_asks_the_miners_itself(run, staff_user, cli
                             "error": "peer 0 unreachable"}
     body = client.get(f"/analyses/{run.run_id}/status.json").json()
     assert sorted(run.fake.polls) == [0, 1, 2]
-    assert body["state"] == "failed" and body["error"] == "miner 3 reported a failure: peer 0 unreachable"
+    assert body["state"] == "failed" and body["error"] == "Miner 3 reported a failure: peer 0 unreachable"
 
 
 def test_the_miners_are_asked_at_most_once_per_interval(run, staff_user, client_for):

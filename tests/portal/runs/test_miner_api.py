@@ -66,7 +66,7 @@ def test_a_miner_reporting_failure_fails_the_run(fake, client, run):
     progress(fake, client, run, miner=1, state="failed", error="peer 2 unreachable")
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == "miner 2 reported a failure: peer 2 unreachable"
+    assert run.reason == "Miner 2 reported a failure: peer 2 unreachable"
     assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == run.error
 
 
@@ -92,10 +92,10 @@ def flip_a_bit(share):
 def assert_failed(run, reason):
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == reason
+    assert run.reason == reason
     assert run.results is None
     assert not MinerRunState.objects.filter(run=run, outputs__isnull=False).exists()
-    assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == reason
+    assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == run.error
 
 
 def test_a_bad_signature_fails_the_run(fake, client, run):
@@ -105,7 +105,7 @@ def test_a_bad_signature_fails_the_run(fake, client, run):
     body["signature"] = base64.b64encode(forged).decode()
     response = fake.post(client, 1, run.run_id, "outputs", body)
     assert response.status_code == 400
-    assert_failed(run, "the signature of miner 2 over its outputs does not verify")
+    assert_failed(run, "The signature of Miner 2 over its outputs does not verify")
 
 
 def test_outputs_changed_after_signing_fail_the_run(fake, client, run):
@@ -113,13 +113,13 @@ def test_outputs_changed_after_signing_fail_the_run(fake, client, run):
     body = fake.sign(0, run.run_id, outputs[0])
     body["outputs"][0]["count"] += 1
     assert fake.post(client, 0, run.run_id, "outputs", body).status_code == 400
-    assert_failed(run, "the outputs of miner 1 do not match their digest")
+    assert_failed(run, "The outputs of Miner 1 do not match their digest")
 
 
 def test_inconsistent_shares_fail_the_run_naming_the_component(fake, client, run):
     answers = push_with(fake, client, run, 1, lambda outputs: flip_a_bit(outputs[0]["b"]))
     assert [a.status_code for a in answers] == [202, 202, 400]
-    assert_failed(run, "the output shares of analysis 0 (sorted_indicator employees) are inconsistent: "
+    assert_failed(run, "The output shares of analysis 0 (sorted_indicator employees) are inconsistent: "
                        "component 2 differs between parties 1 and 2")
 
 
@@ -128,7 +128,7 @@ def test_counts_that_disagree_fail_the_run(fake, client, run):
         outputs[1]["rejected"] += 1
 
     push_with(fake, client, run, 2, more)
-    assert_failed(run, "the miners disagree on the counts of analysis 1 (sorted_indicator export_share)")
+    assert_failed(run, "The miners disagree on the counts of analysis 1 (sorted_indicator export_share)")
 
 
 def test_a_share_array_of_the_wrong_length_fails_the_run(fake, client, run):
@@ -136,20 +136,20 @@ def test_a_share_array_of_the_wrong_length_fails_the_run(fake, client, run):
         outputs[0]["a"]["data"] = base64.b64encode(base64.b64decode(outputs[0]["a"]["data"])[:-4]).decode()
 
     push_with(fake, client, run, 0, short)
-    assert_failed(run, "miner 1 sent a malformed share array for analysis 0 (sorted_indicator employees): "
+    assert_failed(run, "Miner 1 sent a malformed share array for analysis 0 (sorted_indicator employees): "
                        "length is not 2 words")
 
 
 def test_a_missing_analysis_fails_the_run(fake, client, run):
     push_with(fake, client, run, 2, lambda outputs: outputs.pop())
-    assert_failed(run, "miner 3 did not send exactly one output per analysis")
+    assert_failed(run, "Miner 3 did not send exactly one output per analysis")
 
 
 def test_outputs_naming_another_miner_fail_the_run(fake, client, run):
     outputs = fake.compute(run.run_id)
     body = fake.sign(1, run.run_id, outputs[1])
     assert fake.post(client, 0, run.run_id, "outputs", body).status_code == 400
-    assert_failed(run, "miner 1 sent outputs that name miner 2")
+    assert_failed(run, "Miner 1 sent outputs that name Miner 2")
 
 
 def test_no_push_changes_a_finished_run(fake, client, run):
@@ -175,4 +175,4 @@ def test_the_reasons_hold_no_figure(fake, client, run):
     for figures in TINY_FIGURES:
         for value in figures.values():
             if value is not None and value > 9:
-                assert str(value) not in run.error
+                assert str(value) not in run.reason

@@ -13,7 +13,7 @@ from consortium.portal.runs import actions, reconstruct, tasks
 from consortium.portal.runs.models import AnalysisRun, MinerRunState
 from tests.portal.fake_miners import start_tiny_run
 
-NOT_AS_DOCUMENTED = ("miner 1 sent outputs that are not exactly in the documented format "
+NOT_AS_DOCUMENTED = ("Miner 1 sent outputs that are not exactly in the documented format "
                      "(a value of another type, or an unknown key)")
 
 
@@ -47,7 +47,7 @@ def changed(change):
 def assert_failed_naming_miner_0(run, reason=NOT_AS_DOCUMENTED):
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == reason
+    assert run.reason == reason
     assert not MinerRunState.objects.filter(run=run, outputs__isnull=False).exists()
 
 
@@ -103,7 +103,7 @@ def test_an_unexpected_error_while_reconstructing_fails_the_run_instead_of_a_500
     assert push_all(fake, client, run, lambda outputs: outputs) == [202, 202, 400]
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == ("the output shares of analysis 0 (sorted_indicator employees) could not be "
+    assert run.reason == ("The output shares of analysis 0 (sorted_indicator employees) could not be "
                          "reconstructed (TypeError)")
 
 
@@ -115,5 +115,5 @@ def test_the_last_safeguard_names_the_miner_that_arrived_last(fake, client, run,
     assert push_all(fake, client, run, lambda outputs: outputs) == [202, 202, 400]
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == ("the miners' outputs could not be reconstructed (RuntimeError); the last to "
-                         "arrive came from miner 3")
+    assert run.reason == ("The miners' outputs could not be reconstructed (RuntimeError); the last to "
+                         "arrive came from Miner 3")

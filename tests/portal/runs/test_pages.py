@@ -66,7 +66,7 @@ def test_a_failed_run_shows_why_and_restarts(period, fake, staff_user, client_fo
     response = csrf_post(client, f"/analyses/periods/{period.pk}/start/", {"confirm": "yes"})
     failed = AnalysisRun.objects.get()
     page = client.get(response["Location"]).content.decode()
-    assert "The analysis failed" in page and "miner 2 did not accept the run (connection refused)" in page
+    assert "The analysis failed" in page and "Miner 2 did not accept the run (connection refused)" in page
     assert f"/analyses/{failed.run_id}/restart/" in page
 
     fake.down.clear()

@@ -143,17 +143,17 @@ def test_starting_is_audited_without_figures(fake, members, staff_user):
     assert event.detail == {"run": str(run.run_id), "period": period.pk, "companies": 1}
 
 
-@pytest.mark.parametrize("trouble, why", [("down", "miner 3 did not accept the run (connection refused)"),
-                                          ("refusing", "miner 3 did not accept the run (HTTP 503)")])
+@pytest.mark.parametrize("trouble, why", [("down", "Miner 3 did not accept the run (connection refused)"),
+                                          ("refusing", "Miner 3 did not accept the run (HTTP 503)")])
 def test_a_miner_that_is_down_or_refuses_fails_the_run_naming_it(fake, members, staff_user, trouble, why):
     getattr(fake, trouble).add(2)
     period = make_period("2026 H1", ENDS[-1])
     make_submission(*members[0], period)
     run = tasks.start_run(period, staff_user)
     assert run.state == AnalysisRun.State.FAILED
-    assert run.error == why
+    assert run.reason == why
     failed = AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED)
-    assert failed.detail["reason"] == why
+    assert failed.detail["reason"] == run.error and run.error.startswith("not_accepted:2:")
 
 
 def test_a_miner_that_knows_the_run_id_otherwise_is_reported(fake, members, staff_user, monkeypatch):
@@ -164,7 +164,7 @@ def test_a_miner_that_knows_the_run_id_otherwise_is_reported(fake, members, staf
     fake.runs[1][str(known)] = {"run_id": str(known), "columns": []}
     run = tasks.start_run(period, staff_user)
     assert run.state == AnalysisRun.State.FAILED
-    assert "miner 2 refused the run" in run.error
+    assert "Miner 2 refused the run" in run.reason
 
 
 def test_a_failed_run_restarts_as_a_new_run(fake, members, staff_user):
@@ -191,3 +191,22 @@ def test_only_a_failed_run_restarts(fake, members, staff_user, rep_a):
         tasks.restart_run(run, staff_user)
     with pytest.raises(PermissionDenied):
         tasks.restart_run(run, rep_a)
+
+
+def test_a_ratio_that_would_overflow_the_ring_is_refused_before_anything_is_sent(fake, members, staff_user,
+                                                                                   monkeypatch):
+    period = make_period("2026 H1", ENDS[-1])
+    make_submission(*members[0], period)
+    build = actions.plan.build_request
+
+    def with_fraction_bits(*args, **kwargs):
+        body = build(*args, **kwargs)
+        for analysis in body["analyses"]:
+            if analysis["kind"] == "ratio":
+                analysis["frac_bits"] = 64  # no numerator range fits that
+        return body
+
+    monkeypatch.setattr(actions.plan, "build_request", with_fraction_bits)
+    with pytest.raises(actions.RunError, match="would overflow"):
+        tasks.start_run(period, staff_user)
+    assert not AnalysisRun.objects.exists() and fake.runs == [{}, {}, {}]

@@ -14,7 +14,7 @@ from consortium.portal.runs.models import AnalysisRun
 from tests.portal.fake_miners import make_member, make_period, make_submission
 
 LIMIT = 2 * 3600
-REASON = "the miners did not finish the analysis within 2\xa0hours of its start (the time limit)"
+REASON = "The miners did not finish the analysis within 2\xa0hours of its start (the time limit)"
 
 
 @pytest.fixture
@@ -41,7 +41,8 @@ def test_a_run_still_running_at_the_limit_is_failed_when_its_status_is_polled(ru
     assert (answer["state"], answer["error"], answer["finished"]) == ("failed", REASON, True)
     run.refresh_from_db()
     assert run.state == AnalysisRun.State.FAILED and run.finished_at is not None
-    assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == REASON
+    audited = AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"]
+    assert audited == run.error == "timeout::7200"
 
 
 def test_the_progress_page_shows_the_reason_and_offers_a_restart(run, client_for, staff_user, travel):
@@ -68,7 +69,7 @@ def test_the_periodic_task_fails_only_the_overdue_runs(run, fake, staff_user, tr
     assert tasks.fail_overdue_runs.delay().get() == 1
     run.refresh_from_db()
     later.refresh_from_db()
-    assert (run.state, run.error) == (AnalysisRun.State.FAILED, REASON)
+    assert (run.state, run.reason) == (AnalysisRun.State.FAILED, REASON)
     assert later.state == AnalysisRun.State.RUNNING
 
 
@@ -86,7 +87,7 @@ def test_outputs_arriving_after_the_time_out_are_refused(run, fake, client, trav
     answers = fake.push(client, run.run_id)
     assert {a.status_code for a in answers} == {409}
     run.refresh_from_db()
-    assert (run.state, run.error, run.results) == (AnalysisRun.State.FAILED, REASON, None)
+    assert (run.state, run.reason, run.results) == (AnalysisRun.State.FAILED, REASON, None)
 
 
 def test_the_limit_is_the_setting(run, settings, travel):
@@ -96,7 +97,7 @@ def test_the_limit_is_the_setting(run, settings, travel):
     travel(1)
     assert actions.fail_overdue_runs() == 1
     run.refresh_from_db()
-    assert "within 10\xa0minutes of its start" in run.error
+    assert "within 10\xa0minutes of its start" in run.reason
 
 
 def test_the_beat_schedule_names_the_registered_task():

@@ -54,7 +54,7 @@ def test_another_company_cannot_answer_for_a_submission(client_for, rep_a, rep_b
     assert not Feedback.objects.exists()
 
 
-@pytest.mark.parametrize("change", [{"benefit": "maybe"}, {"explanation_helped": ""},
+@pytest.mark.parametrize("change", [{"benefit": "maybe"}, {"explanation_helped": "perhaps"},
                                     {"extra_indicators": "x" * 501}])
 def test_it_refuses_an_invalid_answer(client_for, rep_a, open_period, change):
     url, _submission = attempt(rep_a, open_period)
@@ -85,3 +85,31 @@ def test_the_history_offers_the_questionnaire_once(client_for, rep_a, open_perio
     assert url in client.get("/submissions/").content.decode()
     client.post(url, ANSWER)
     assert url not in client.get("/submissions/").content.decode()
+
+
+@pytest.mark.parametrize("answer", [{"benefit": "no"}, {"explanation_helped": "did_not_read"},
+                                    {"extra_indicators": "export markets"}])
+def test_each_question_is_optional(client_for, rep_a, open_period, answer):
+    url, submission = attempt(rep_a, open_period)
+    assert client_for(rep_a).post(url, answer).status_code == 302
+    feedback = Feedback.objects.get(submission=submission)
+    stored = {"benefit": feedback.benefit, "explanation_helped": feedback.explanation_helped,
+              "extra_indicators": feedback.extra_indicators}
+    assert stored == {"benefit": "", "explanation_helped": "", "extra_indicators": "", **answer}
+
+
+def test_an_empty_questionnaire_is_refused_with_a_clear_message(client_for, rep_a, open_period):
+    url, _submission = attempt(rep_a, open_period)
+    empty = {"benefit": "", "explanation_helped": "", "extra_indicators": "  "}
+    response = client_for(rep_a).post(url, empty)
+    assert response.status_code == 200
+    assert "Answer at least one question, or skip the questionnaire." in response.content.decode()
+    assert not Feedback.objects.exists()
+
+
+def test_a_question_left_blank_is_not_counted_in_its_tally(client_for, rep_a, rep_b, staff_user, open_period):
+    for rep, benefit in ((rep_a, "yes"), (rep_b, "")):
+        _url, submission = attempt(rep, open_period)
+        actions.do_record_feedback(submission, benefit=benefit, explanation_helped="", extra_indicators="x")
+    tallies = client_for(staff_user).get("/admin/submissions/feedback/").context["tallies"]
+    assert [q["total"] for q in tallies] == [1, 0]

@@ -67,7 +67,7 @@ def test_history_shows_only_the_own_companys_attempts(client_for, rep_a, rep_b, 
     assert "Anna Alpha" in page and "Bruno Beta" not in page
     assert "No receipt from miner" not in page
     other = client_for(rep_b).get(HISTORY).content.decode()
-    assert "No receipt from miner 2" in other and "Anna Alpha" not in other
+    assert "No receipt from Miner 2" in other and "Anna Alpha" not in other
 
 
 def test_history_marks_the_latest_complete_submission_as_counting(client_for, rep_a, open_period):

@@ -86,7 +86,7 @@ def test_a_forged_signature_never_completes(client_for, rep_a, attempt):
     forged = receipt(1, submission, key=Ed25519PrivateKey.generate())
     response = post(client_for(rep_a), access, [receipt(0, submission), forged, receipt(2, submission)])
     assert_failed(response, submission, "bad_signature:1")
-    assert "miner 2" in response.json()["reason"]  # people count miners from 1
+    assert "Miner 2" in response.json()["reason"]  # people count miners from 1
 
 
 def test_a_receipt_signed_by_another_miner_never_completes(client_for, rep_a, attempt):

@@ -84,6 +84,7 @@ def test_it_verifies_a_fresh_token_and_names_the_submission_and_fields(issued, o
     assert response.status_code == 200
     body = response.json()
     assert body == {"valid": True, "submission_id": str(submission.submission_id), "period": open_period.pk,
+                    "ring": open_period.ring_bits,
                     "fields": ["total_return", "employees", "export_share", "added_value"]}
     access.refresh_from_db()
     assert access.used_by_miner_0 and not access.used_by_miner_1

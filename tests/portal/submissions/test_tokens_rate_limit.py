@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.submissions import actions
@@ -44,7 +45,8 @@ def test_it_says_when_the_form_opens_again_and_opens_it_then(client_for, rep_a, 
     assert refused.value.retry_at == first.created_at + timedelta(hours=1)
     client = client_for(rep_a)
     page = client.post(form_url(open_period), follow=True).content.decode()
-    assert f"You can open it again at {timezone.localtime(refused.value.retry_at):%H:%M} UTC." in page
+    when = date_format(timezone.localtime(refused.value.retry_at), "DATETIME_FORMAT")
+    assert f"You can open it again at {when}." in page
     travel(3000)  # the first token is an hour old now
     assert 'id="sharing-config"' in client.post(form_url(open_period)).content.decode()
 

@@ -1,0 +1,58 @@
+"""`GET /api/health` (docs/api.md section 5): this miner's index, version, key fingerprint and whether
+each peer's URL answers (checked in parallel, each within MINER_PEER_HEALTH_TIMEOUT_SECONDS)."""
+
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import PackageNotFoundError, version
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from consortium.contract import keys
+from miners.identity.keys import NoIdentity, own_public_key
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def project_version() -> str:
+    try:
+        return version("consortium-mpc")
+    except PackageNotFoundError:  # pragma: no cover - run from a checkout that was never installed
+        return "unknown"
+
+
+def peer_state(url: str) -> str:
+    """"ok" when the peer's `/healthz` answers 200 in time, else "unreachable" (or "not_configured")."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        return "not_configured"
+    request = urllib.request.Request(url + "/healthz", method="GET")  # noqa: S310 - http(s) only, above
+    try:
+        with _opener.open(request, timeout=settings.MINER_PEER_HEALTH_TIMEOUT_SECONDS) as response:
+            return "ok" if response.status == 200 else "unreachable"
+    except (urllib.error.URLError, TimeoutError, OSError, ValueError):
+        return "unreachable"
+
+
+def fingerprint() -> str:
+    try:
+        return keys.fingerprint(own_public_key())
+    except NoIdentity:
+        return ""
+
+
+def health() -> dict:
+    peers = sorted(settings.MINER_PEERS.items())
+    with ThreadPoolExecutor(max_workers=max(len(peers), 1)) as pool:
+        states = list(pool.map(peer_state, [peer["url"] for _j, peer in peers]))
+    key = fingerprint()
+    ok = bool(key) and all(state == "ok" for state in states)
+    return {"status": "ok" if ok else "degraded", "miner_index": settings.MINER_INDEX,
+            "peers": {str(j): state for (j, _peer), state in zip(peers, states, strict=True)},
+            "version": project_version(), "key_fingerprint": key}

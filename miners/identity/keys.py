@@ -1,0 +1,52 @@
+"""The identity key as this miner holds it: base64 of the 32 raw private bytes (MINER_IDENTITY_KEY, or
+the file named by MINER_IDENTITY_KEY_FILE, which `manage.py create_identity` writes)."""
+
+import base64
+import binascii
+import os
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from django.conf import settings
+
+from consortium.contract import keys
+
+
+class NoIdentity(Exception):
+    """The identity key is missing or malformed; str() names the setting, never the key."""
+
+
+def encode_private_key(key: Ed25519PrivateKey) -> str:
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    return base64.b64encode(raw).decode()
+
+
+def parse_private_key(encoded: str | None) -> Ed25519PrivateKey:
+    if not encoded:
+        raise NoIdentity("MINER_IDENTITY_KEY (or MINER_IDENTITY_KEY_FILE) is not set")
+    try:
+        raw = base64.b64decode(encoded.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise NoIdentity("MINER_IDENTITY_KEY is not base64") from None
+    if len(raw) != 32:
+        raise NoIdentity("MINER_IDENTITY_KEY does not decode to 32 bytes")
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def signing_key() -> Ed25519PrivateKey:
+    """This miner's key, from the settings; NoIdentity when it has none."""
+    return parse_private_key(settings.MINER_IDENTITY_KEY)
+
+
+def own_public_key() -> str:
+    return keys.encode_public_key(signing_key())
+
+
+def write_new_key(path: Path) -> Ed25519PrivateKey:
+    """A fresh key written to `path` (created, readable by its owner only: 0600); never overwrites."""
+    key = Ed25519PrivateKey.generate()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(encode_private_key(key) + "\n")
+    return key

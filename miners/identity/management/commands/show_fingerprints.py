@@ -1,0 +1,26 @@
+"""`manage.py show_fingerprints`: this miner's key and its peers' as configured, to compare by phone."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+from consortium.contract import keys
+from miners.identity.keys import NoIdentity, own_public_key
+
+
+class Command(BaseCommand):
+    help = "Print the fingerprints of this miner's identity key and of its two peers' configured keys."
+
+    def handle(self, *args, **options):
+        index = settings.MINER_INDEX
+        try:
+            public = own_public_key()
+            self.stdout.write(f"miner {index} (this one): {keys.fingerprint(public)}  {public}")
+        except NoIdentity as exc:
+            self.stdout.write(f"miner {index} (this one): no key ({exc})")
+        for j, peer in sorted(settings.MINER_PEERS.items()):
+            encoded = peer.get("public_key") or ""
+            problem = keys.ed25519_key_problem(encoded) if encoded else "is not set"
+            if problem:
+                self.stdout.write(f"miner {j} (peer): MINER_PEER_{j}_PUBLIC_KEY {problem}")
+            else:
+                self.stdout.write(f"miner {j} (peer): {keys.fingerprint(encoded)}  {encoded}")

@@ -1,0 +1,78 @@
+"""`POST /api/shares`: the request and the receipt, validated at the edge with bounds."""
+
+import re
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from consortium.contract.tokens import TOKEN_LENGTH
+from miners.fields import CODE_PATTERN, MAX_ID, ClosedSerializer, StrictIntegerField, StrictUUIDField
+
+MAX_RING_BITS = 64
+_SHARE = re.compile(r"0|[1-9][0-9]{0,19}", re.ASCII)  # canonical decimal: the digest covers it as sent
+_CODE = re.compile(CODE_PATTERN, re.ASCII)
+
+
+@extend_schema_field({"type": "object", "additionalProperties": {
+    "type": "string", "pattern": "^(0|[1-9][0-9]{0,19})$",
+    "description": "this miner's share: a ring element as a decimal string"}})
+class SharesField(serializers.Field):
+    """{code: "<decimal share>"}: each share a canonical decimal string of an integer in [0, 2^64)
+    (the ring of the period is checked once the portal named it)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict) or not data:
+            raise serializers.ValidationError("an object of field codes to decimal strings")
+        if len(data) > settings.MINER_MAX_FIELDS:
+            raise serializers.ValidationError(f"at most {settings.MINER_MAX_FIELDS} fields")
+        shares = {}
+        for code, share in data.items():
+            if not _CODE.fullmatch(code):
+                raise serializers.ValidationError("a field code is not 1 to 40 letters, digits, - or _")
+            if not isinstance(share, str) or not _SHARE.fullmatch(share) or int(share) >= 2**MAX_RING_BITS:
+                # names the field, never the value: it is a member's share
+                raise serializers.ValidationError(
+                    f"{code}: not a decimal string of an integer from 0 to 2^{MAX_RING_BITS} - 1")
+            shares[code] = int(share)
+        return shares
+
+    def to_representation(self, value):
+        return {code: str(share) for code, share in value.items()}
+
+
+class SharesRequest(ClosedSerializer):
+    token = serializers.RegexField(r"^[A-Za-z0-9_-]+$", min_length=TOKEN_LENGTH, max_length=TOKEN_LENGTH)
+    period = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    form = StrictUUIDField()
+    values = SharesField()
+    submitted = SharesField()
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if set(attrs["values"]) != set(attrs["submitted"]):
+            raise serializers.ValidationError({"submitted": ["must name exactly the fields of values"]})
+        return attrs
+
+
+class ReceiptResponse(serializers.Serializer):
+    miner = serializers.IntegerField(min_value=0, max_value=2)
+    period = serializers.IntegerField()
+    submission_id = serializers.UUIDField()
+    digest = serializers.RegexField(r"^[0-9a-f]{64}$")
+    signature = serializers.CharField(help_text="base64 of the Ed25519 signature of the receipt message")
+
+
+class ErrorResponse(serializers.Serializer):
+    detail = serializers.CharField()
+    reason = serializers.CharField(required=False)
+
+
+class VerifyAnswer(serializers.Serializer):
+    """The portal's answer to a valid token (docs/api.md section 1), checked before it is trusted."""
+
+    valid = serializers.BooleanField()
+    submission_id = StrictUUIDField()
+    period = StrictIntegerField(min_value=1, max_value=MAX_ID)
+    ring = serializers.ChoiceField(choices=[32, 64])
+    fields = serializers.ListField(child=serializers.RegexField(CODE_PATTERN), max_length=1000)

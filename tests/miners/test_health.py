@@ -1,0 +1,52 @@
+"""GET /api/health (docs/api.md section 5): index, version, key fingerprint, and each peer's state,
+checked in parallel within MINER_PEER_HEALTH_TIMEOUT_SECONDS."""
+
+import time
+
+from django.test import override_settings
+
+from consortium.contract import keys
+
+from .fake_portal import closed_port_url
+
+
+def test_it_names_this_miner_its_version_and_key(client, miner_keys):
+    body = client.get("/api/health").json()
+    assert body["miner_index"] == 0
+    assert body["version"] == "0.1.0"
+    assert body["key_fingerprint"] == keys.fingerprint(keys.encode_public_key(miner_keys[0]))
+    assert body["peers"] == {"1": "not_configured", "2": "not_configured"}
+    assert body["status"] == "degraded"
+
+
+def test_a_peer_that_answers_is_ok_and_one_that_does_not_is_unreachable(client, portal, settings):
+    # the fake portal answers GET /healthz: it stands in for a healthy peer
+    peers = {1: {**settings.MINER_PEERS[1], "url": portal.url},
+             2: {**settings.MINER_PEERS[2], "url": closed_port_url()}}
+    with override_settings(MINER_PEERS=peers):
+        body = client.get("/api/health").json()
+    assert body["peers"] == {"1": "ok", "2": "unreachable"} and body["status"] == "degraded"
+    with override_settings(MINER_PEERS={j: {**p, "url": portal.url} for j, p in peers.items()}):
+        assert client.get("/api/health").json()["status"] == "ok"
+
+
+def test_slow_peers_are_waited_for_in_parallel(client, portal, settings):
+    portal.delay = 0  # GET is not delayed; a peer that never answers: a listening socket that never replies
+    import socket
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with override_settings(MINER_PEERS={j: {**p, "url": url} for j, p in settings.MINER_PEERS.items()},
+                               MINER_PEER_HEALTH_TIMEOUT_SECONDS=1):
+            began = time.monotonic()
+            body = client.get("/api/health").json()
+            took = time.monotonic() - began
+    assert body["peers"] == {"1": "unreachable", "2": "unreachable"}
+    assert took < 1.9  # two time-outs of 1 s, waited at once
+
+
+def test_it_needs_no_credential_and_is_not_cached(client):
+    response = client.get("/api/health")
+    assert response.status_code == 200 and "no-cache" in response["Cache-Control"]

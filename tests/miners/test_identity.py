@@ -1,0 +1,59 @@
+"""`manage.py create_identity` and `show_fingerprints`, and the key the receipts are signed with."""
+
+import base64
+import os
+import stat
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from consortium.contract import keys
+from miners.identity.keys import NoIdentity, parse_private_key, signing_key
+
+
+def test_create_identity_writes_a_key_only_its_owner_reads_and_prints_its_fingerprint(tmp_path, capsys):
+    path = tmp_path / "identity.key"
+    call_command("create_identity", str(path))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    key = parse_private_key(path.read_text())
+    public = keys.encode_public_key(key)
+    out = capsys.readouterr().out
+    assert f"public key:  {public}" in out
+    assert f"fingerprint: {keys.fingerprint(public)}" in out
+    assert path.read_text().strip() not in out  # the private key is never printed
+
+
+def test_create_identity_never_overwrites_a_key(tmp_path):
+    path = tmp_path / "identity.key"
+    path.write_text("the old key\n")
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("create_identity", str(path))
+    assert path.read_text() == "the old key\n"
+
+
+def test_a_fingerprint_is_eight_groups_of_four_hex_digits_of_the_keys_sha256():
+    public = base64.b64encode(bytes(range(32))).decode()
+    assert keys.fingerprint(public) == "630D CD29 66C4 3366 9112 5448 BBB2 5B4F"
+
+
+def test_show_fingerprints_names_this_miner_and_its_peers(capsys, miner_keys):
+    call_command("show_fingerprints")
+    out = capsys.readouterr().out
+    for i in range(3):
+        public = keys.encode_public_key(miner_keys[i])
+        assert keys.fingerprint(public) in out
+    assert "miner 0 (this one)" in out and "miner 1 (peer)" in out and "miner 2 (peer)" in out
+
+
+def test_show_fingerprints_says_which_peer_key_is_missing(capsys, settings):
+    settings.MINER_PEERS = {1: {"url": "", "public_key": ""}, 2: {"url": "", "public_key": "bm90IGEga2V5"}}
+    call_command("show_fingerprints")
+    out = capsys.readouterr().out
+    assert "MINER_PEER_1_PUBLIC_KEY is not set" in out and "MINER_PEER_2_PUBLIC_KEY decodes to" in out
+
+
+@pytest.mark.parametrize("value", [None, "", "not base64!", base64.b64encode(b"short").decode()])
+def test_a_missing_or_malformed_identity_key_says_which_setting(value):
+    with override_settings(MINER_IDENTITY_KEY=value), pytest.raises(NoIdentity, match="MINER_IDENTITY_KEY"):
+        signing_key()
