@@ -2,7 +2,14 @@
 
 Every portal endpoint that writes gets many simultaneous requests against a real server process
 on a SQLite file (sqlite_server.py): "database is locked" shows only there, never in the in-memory
-test database. Each request on its own connection, all released together by a barrier.
+test database. Each request on its own connection, all released together by a barrier. Served by
+uvicorn, as deployed. (tests/project/test_sqlite_under_concurrency.py does the token check and
+progress pushes on runserver; this adds receipts, outputs, form starts and logins.)
+
+Without the SQLite OPTIONS in settings.py these failed with 500 (two runs): token checks 8 and 14 of
+48, receipts 2 and 0 of 10, progress pushes 15 and 14 of 18, form starts 17 and 19 of 25, logins 1
+and 1 of 9; with WAL and the timeout but deferred transactions, still 15-21 of 48, 5 of 10, 8-15 of
+18, 21 of 25.
 """
 
 import json
@@ -80,8 +87,8 @@ def test_simultaneous_verifications_of_one_token_give_one_valid_answer_per_miner
             assert sum(a["valid"] for a in answers) == 1
             assert sorted(a.get("reason", "") for a in answers if not a["valid"]) == \
                 ["used"] * (SAME_TOKEN_PER_MINER - 1)
-        used = query(database, "select used_by_miner_0, used_by_miner_1, used_by_miner_2 "
-                               "from submissions_accesstoken where form_id = ?", body["form"].replace("-", ""))
+        used = query(database, "select used_by_miner_0, used_by_miner_1, used_by_miner_2 from "
+                               "submissions_accesstoken where form_id = ?", body["form"].replace("-", ""))
         assert used == [(1, 1, 1)]
 
 
@@ -106,12 +113,14 @@ def test_simultaneous_progress_and_outputs_pushes_finish_the_run_once(portal):
         return lambda: request(port, "POST", f"/api/miner/runs/{run}/{what}", body, miner_auth(seed, i))
 
     running = {"state": "running", "progress": 0.5, "step": "sorting"}
-    results = simultaneously([push(i, "progress", running) for i in range(3) for _ in range(PUSHES_PER_MINER)])
+    results = simultaneously([push(i, "progress", running)
+                              for i in range(3) for _ in range(PUSHES_PER_MINER)])
     assert_no_server_errors(results)
     assert {status for status, *_ in results} == {200}
 
     done = {"state": "done", "progress": 1.0, "step": "finished"}
-    outputs = [(i, push(i, "outputs", seed["outputs"][i])) for i in range(3) for _ in range(OUTPUTS_PER_MINER)]
+    outputs = [(i, push(i, "outputs", seed["outputs"][i]))
+               for i in range(3) for _ in range(OUTPUTS_PER_MINER)]
     progress = [(i, push(i, "progress", done)) for i in range(3) for _ in range(PUSHES_PER_MINER)]
     results = simultaneously([call for _i, call in outputs + progress])
     assert_no_server_errors(results)
@@ -120,7 +129,8 @@ def test_simultaneous_progress_and_outputs_pushes_finish_the_run_once(portal):
     # run finished (409); at least one of each miner's arrives before that.
     assert {status for status, *_ in pushed} <= {202, 409}
     for i in range(3):
-        assert 202 in [status for (miner, _call), (status, *_rest) in zip(outputs, pushed) if miner == i]
+        assert 202 in [status for (miner, _call), (status, *_rest) in zip(outputs, pushed, strict=True)
+                      if miner == i]
     assert {status for status, *_ in results[len(outputs):]} == {200}
     assert query(database, "select state from runs_analysisrun") == [("done",)]
 
@@ -134,7 +144,8 @@ def test_simultaneous_form_starts_issue_exactly_the_hourly_limit(portal):
     assert_no_server_errors(results)
     statuses = sorted(status for status, *_ in results)
     assert statuses == [200] * 20 + [302] * (FORM_STARTS - 20)  # 302: to the history, with the reason
-    issued = query(database, "select count(*) from submissions_accesstoken where user_id = ?", seed["issuer_id"])
+    issued = query(database, "select count(*) from submissions_accesstoken where user_id = ?",
+                   seed["issuer_id"])
     assert issued == [(20,)]
 
 
