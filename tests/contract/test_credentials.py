@@ -39,7 +39,7 @@ def test_the_documented_miner_header_is_read():
 
 
 @pytest.mark.parametrize("header", ["Portal", "Portal ", "portal x", "Portal x\u00a0", "Portal a b",
-                                    "Bearer x"])
+                                    "Bearer x", "Portal\tx", "Portal  x", "Portal x\n", "Portal\u00a0x"])
 def test_a_malformed_portal_header_is_refused(header):
     with pytest.raises(credentials.BadCredentials):
         credentials.parse_portal(header)
@@ -68,8 +68,16 @@ def test_secrets_are_compared_in_constant_time(monkeypatch):
 @override_settings(MINERS=miners_setting(secrets=SECRETS))
 @pytest.mark.parametrize("header, status", [
     (GOOD, 400),  # authenticated; the empty body is then refused
+    (f"Miner 2 {SECRETS[2]}", 400),
     (GOOD + "\u00a0", 401),
     (GOOD.replace(" ", "\u00a0", 1), 401),
+    (GOOD.replace(" ", "\t", 1), 401),
+    (GOOD.replace(" ", "  ", 1), 401),
+    (GOOD + "\n", 401),
+    (GOOD.replace("Miner", "miner"), 401),
+    (f"Miner 3 {SECRETS[0]}", 401),
+    (f"Miner 00 {SECRETS[0]}", 401),
+    ("Miner 0 ", 401),  # an empty secret
     (f"Miner 1 {SECRETS[0]}", 401),  # miner 0's secret never authenticates miner 1
     (f"Miner 0 {SECRETS[0][:-1]}x", 401),
     ("", 401),

@@ -121,3 +121,19 @@ def test_a_miner_with_miner_index_passes_the_system_check():
 @override_settings(DEPLOYMENT_MODE="portal", MINER_INDEX=1)
 def test_a_portal_with_miner_index_gets_a_warning():
     assert "consortium.W001" in {m.id for m in checks.run_checks()}
+
+
+@pytest.mark.parametrize("mode", [{}, {"DEPLOYMENT_MODE": "miner", "MINER_INDEX": "2"}])
+def test_sqlite_is_configured_for_a_server_in_both_roles(monkeypatch, mode):
+    s = load_settings(monkeypatch, DEPLOYMENT_ENV="dev", **mode)
+    database = s["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["OPTIONS"]["timeout"] == s["SQLITE_BUSY_TIMEOUT_SECONDS"] == 20
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    assert "PRAGMA journal_mode=WAL" in database["OPTIONS"]["init_command"]
+
+
+def test_postgresql_gets_none_of_sqlites_options(monkeypatch):
+    s = load_settings(monkeypatch, DEPLOYMENT_ENV="dev",
+                      DATABASE_URL="postgres://u:p@db.example:5432/portal?sslmode=require")
+    assert s["DATABASES"]["default"]["OPTIONS"] == {"sslmode": "require"}
