@@ -128,13 +128,13 @@ def _miner_setting_problems():
         url = urlsplit(peer.get("url") or "")
         if url.scheme not in schemes or not url.netloc:
             yield (f"MINER_PEER_{j}_URL", "is not an https:// address" if peer.get("url") else "is not set",
-                   f"Miner {j}'s base URL, as its operator gives it.")
+                   f"Miner {j + 1}'s base URL (index {j}), as its operator gives it.")
         key = peer.get("public_key") or ""
         key_problem = ed25519_key_problem(key) if key else "is not set"
         if key_problem:
             yield (f"MINER_PEER_{j}_PUBLIC_KEY", key_problem,
-                   f"Miner {j}'s public key as its `manage.py create_identity` printed it; compare the "
-                   "fingerprints by phone (`manage.py show_fingerprints`).")
+                   f"Miner {j + 1}'s public key (index {j}) as its `manage.py create_identity` printed it; "
+                   "compare the fingerprints by phone (`manage.py show_fingerprints`).")
 
 
 def check_miner_own_settings(app_configs=None, **kwargs):

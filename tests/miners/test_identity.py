@@ -43,7 +43,8 @@ def test_show_fingerprints_names_this_miner_and_its_peers(capsys, miner_keys):
     for i in range(3):
         public = keys.encode_public_key(miner_keys[i])
         assert keys.fingerprint(public) in out
-    assert "miner 0 (this one)" in out and "miner 1 (peer)" in out and "miner 2 (peer)" in out
+    assert "Miner 1 (index 0, this one)" in out and "Miner 2 (index 1, peer)" in out
+    assert "Miner 3 (index 2, peer)" in out
 
 
 def test_show_fingerprints_says_which_peer_key_is_missing(capsys, settings):

@@ -14,13 +14,14 @@ class Command(BaseCommand):
         index = settings.MINER_INDEX
         try:
             public = own_public_key()
-            self.stdout.write(f"miner {index} (this one): {keys.fingerprint(public)}  {public}")
+            fingerprint = keys.fingerprint(public)
+            self.stdout.write(f"Miner {index + 1} (index {index}, this one): {fingerprint}  {public}")
         except NoIdentity as exc:
-            self.stdout.write(f"miner {index} (this one): no key ({exc})")
+            self.stdout.write(f"Miner {index + 1} (index {index}, this one): no key ({exc})")
         for j, peer in sorted(settings.MINER_PEERS.items()):
             encoded = peer.get("public_key") or ""
             problem = keys.ed25519_key_problem(encoded) if encoded else "is not set"
             if problem:
-                self.stdout.write(f"miner {j} (peer): MINER_PEER_{j}_PUBLIC_KEY {problem}")
+                self.stdout.write(f"Miner {j + 1} (index {j}, peer): MINER_PEER_{j}_PUBLIC_KEY {problem}")
             else:
-                self.stdout.write(f"miner {j} (peer): {keys.fingerprint(encoded)}  {encoded}")
+                self.stdout.write(f"Miner {j + 1} (index {j}, peer): {keys.fingerprint(encoded)}  {encoded}")
