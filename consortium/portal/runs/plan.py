@@ -95,6 +95,13 @@ def series_overlaps(period_ids: list[int]) -> list[list[tuple[int, int]]]:
 
 
 def publication_overlaps(results: dict) -> dict:
-    """`series_overlaps` of every time series in a run's results, by indicator code."""
-    return {code: series_overlaps([int(p) for p in entry.get("periods", [])])
-            for code, entry in (results or {}).get("time_series", {}).items()}
+    """`series_overlaps` of every time series in a run's results, by indicator code (the series of one
+    run share their periods: computed once per distinct list of periods)."""
+    by_periods: dict[tuple, list] = {}
+    out = {}
+    for code, entry in (results or {}).get("time_series", {}).items():
+        periods = tuple(int(p) for p in entry.get("periods", []))
+        if periods not in by_periods:
+            by_periods[periods] = series_overlaps(list(periods))
+        out[code] = by_periods[periods]
+    return out
