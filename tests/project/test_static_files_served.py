@@ -114,3 +114,12 @@ def test_it_serves_hashed_collected_files_in_production_as_the_docker_image_does
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             assert response.headers["Content-Encoding"] == "gzip"
             assert "immutable" in response.headers["Cache-Control"]
+
+
+def test_every_page_names_an_icon_that_exists(client, db):
+    """Without one, every page's load logs a 404 for /favicon.ico (the browser console shows an error)."""
+    from django.conf import settings
+
+    page = client.get("/login/").content.decode()
+    assert 'rel="icon" href="/static/img/favicon.svg"' in page
+    assert (settings.BASE_DIR / "static" / "img" / "favicon.svg").read_text().startswith("<svg")
