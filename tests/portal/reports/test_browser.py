@@ -38,4 +38,5 @@ def test_my_value_is_ranked_in_the_browser_and_never_sent(member_page):
     text = output.inner_text()
     below = sum(v < 20 for v in EMPLOYEES)
     assert f"{below} of {len(EMPLOYEES)} companies reported less" in text
-    assert requests == []
+    # the browser may fetch the page's icon at any time after loading: a static file, no data
+    assert [url for url in requests if not url.endswith("/static/img/favicon.svg")] == []
