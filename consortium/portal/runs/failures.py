@@ -45,11 +45,6 @@ class Failure(Exception):
 
     def __init__(self, kind: str, miner: int | None = None, detail: str = ""):
         super().__init__(code(kind, miner, detail))
-        self.kind, self.miner, self.detail = kind, miner, detail
-
-    @property
-    def code(self) -> str:
-        return str(self)
 
 
 def code(kind: str, miner: int | None = None, detail: str = "") -> str:
