@@ -263,15 +263,31 @@ PORTAL_TIMEOUT_SECONDS = envint("PORTAL_TIMEOUT_SECONDS", 5, lo=1, hi=60)
 # This miner's Ed25519 identity key: base64 of the 32-byte private key, written by
 # `manage.py create_identity` (MINER_IDENTITY_KEY_FILE names that file, as for every secret).
 MINER_IDENTITY_KEY = envsecret("MINER_IDENTITY_KEY")
-# The two other miners: base URL (their health, and the peer channel) and Ed25519 public key.
+# The two other miners: base URL (their health; their peer channel at <url>/peer/ws, wss:// for https://),
+# Ed25519 public key, and optionally the peer channel's own URL when it is served elsewhere (a worker's
+# MINER_PEER_LISTEN reached without a reverse proxy, as on one test machine).
 MINER_PEERS = {
     j: {"url": (envstr(f"MINER_PEER_{j}_URL", "") or "").rstrip("/"),
-        "public_key": envstr(f"MINER_PEER_{j}_PUBLIC_KEY", "")}
+        "public_key": envstr(f"MINER_PEER_{j}_PUBLIC_KEY", ""),
+        "channel_url": envstr(f"MINER_PEER_{j}_CHANNEL_URL", "") or ""}
     for j in range(3) if j != MINER_INDEX
 }
 # How a run's party reaches its two peers: the dotted path of `connect_peers(run_id, index) -> Transport`
-# (miners/runs/peers.py). The default refuses until the encrypted peer channel is configured.
-MINER_CONNECT_PEERS = envstr("MINER_CONNECT_PEERS", "miners.runs.peers.no_peer_channel")
+# (miners/runs/peers.py): the encrypted, authenticated websocket channel (miners/peering/).
+MINER_CONNECT_PEERS = envstr("MINER_CONNECT_PEERS", "miners.runs.peers.websocket_peers")
+# Where the Celery worker that runs the protocol serves /peer/ws (host:port; with a broker only: without
+# one the runs execute in the ASGI process, which serves /peer/ws itself). TLS on that port when both
+# files are set (else a reverse proxy terminates wss:// in front of it).
+MINER_PEER_LISTEN = envstr("MINER_PEER_LISTEN", "") or ""
+MINER_PEER_TLS_CERT_FILE = envstr("MINER_PEER_TLS_CERT_FILE", "") or ""
+MINER_PEER_TLS_KEY_FILE = envstr("MINER_PEER_TLS_KEY_FILE", "") or ""
+# The CA certificates that the peers' wss:// certificates are checked against (default: the system's).
+MINER_PEER_CA_FILE = envstr("MINER_PEER_CA_FILE", "") or ""
+# A run waits 60 s for both peers to connect: the portal starts the three miners one after another, and a
+# worker may first finish the run before; a peer whose connection drops mid-run is waited for 30 s (it
+# dials again and the run resumes where it was), then the run fails naming it.
+MINER_PEER_CONNECT_SECONDS = envint("MINER_PEER_CONNECT_SECONDS", 60, lo=1, hi=3600)
+MINER_PEER_RECONNECT_SECONDS = envint("MINER_PEER_RECONNECT_SECONDS", 30, lo=0, hi=3600)
 # A share intake body: 64 KiB. A period has 7 fields of two 20-digit shares each (under 1 KiB);
 # MINER_MAX_FIELDS = 50 fields leave room for larger forms, and nothing bigger is parsed at all.
 MINER_SHARES_MAX_BODY_BYTES = envint("MINER_SHARES_MAX_BODY_BYTES", 64 * 1024, lo=1024, hi=2 * 1024 * 1024)
@@ -349,6 +365,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+if DEPLOYMENT_MODE == "miner":
+    # One run at a time, in the worker process that also serves /peer/ws (miners/peering/configured.py).
+    CELERY_WORKER_POOL = "solo"
+    CELERY_WORKER_CONCURRENCY = 1
+    CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 if DEPLOYMENT_MODE == "portal":
     # For `celery beat` (or a worker started with --beat): runs past RUN_TIMEOUT_SECONDS are failed
     # even when no page asks for them; every 5 minutes is plenty against a limit of hours.

@@ -52,9 +52,6 @@ CONNECT_SECONDS = 30.0  # how long a run waits for both peers to connect
 RECONNECT_SECONDS = 30.0  # how long a run waits for a peer whose connection dropped
 HANDSHAKE_SECONDS = 10.0  # a connection that has not finished its handshake by then is dropped
 UNCLAIMED_SECONDS = 120.0  # a served link no local run claims is closed after this
-RElogger = logging.getLogger(__name__)
-
-CONNECT_SECONDS = 30.0  # how long a run waits for a peer whose connection dropped
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:

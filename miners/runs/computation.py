@@ -41,7 +41,7 @@ def codes(request: dict) -> set[str]:
 
 def compute(party: Party, request: dict, inputs: Inputs,
             on_step: Callable[[float, str], None] | None = None) -> list[dict]:
-    """This party's `outputs` list for the request (after `party.setup_keys()`)."""
+    """This party's `outputs` list for the request (its pairwise keys set)."""
     return [encode_output(entry) for entry in program(party, request, inputs, on_step)]
 
 

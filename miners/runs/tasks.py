@@ -1,8 +1,9 @@
-"""The Celery task of a run, and how a new run is handed to it."""
+"""The Celery task of a run, how a new run is handed to it, and the worker's peer endpoint."""
 
 import threading
 
 from celery import shared_task
+from celery.signals import worker_init, worker_shutdown
 from django.conf import settings
 from django.db import close_old_connections
 
@@ -36,3 +37,30 @@ def dispatch(run_id: str) -> None:
         threading.Thread(target=_in_thread, args=(run_id,), name=f"run-{run_id}", daemon=True).start()
     else:
         execute_run.delay(run_id)
+
+
+class WorkerPoolError(Exception):
+    """A miner's worker must run its runs in its own process, one at a time."""
+
+
+@worker_init.connect
+def serve_peer_channel(sender=None, **kwargs) -> None:
+    """A miner's worker serves /peer/ws on MINER_PEER_LISTEN: the protocol runs where its links arrive."""
+    if settings.DEPLOYMENT_MODE != "miner":
+        return
+    pool = getattr(sender, "pool_cls", "")
+    name = pool if isinstance(pool, str) else f"{pool.__module__}.{pool.__qualname__}"
+    if "solo" not in name.lower():
+        raise WorkerPoolError(f"a miner's worker runs with --pool solo (got {name}): its runs and its peer "
+                              "endpoint share one process")
+    from miners.peering.configured import serve_in_worker
+
+    serve_in_worker()
+
+
+@worker_shutdown.connect
+def stop_peer_channel(sender=None, **kwargs) -> None:
+    if settings.DEPLOYMENT_MODE == "miner":
+        from miners.peering.configured import stop
+
+        stop()

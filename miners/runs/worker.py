@@ -73,7 +73,7 @@ def _compute(miner: Miner, run_id: str, request: dict, inputs) -> list[dict]:
     transport = miner.connect_peers(run_id, miner.index)
     try:
         party = Party(transport, ring_for(request["ring"]))
-        party.setup_keys()
+        party.set_pairwise_keys(*transport.pairwise_keys())  # agreed by the channels, never sent
         return computation.compute(
             party, request, inputs,
             on_step=lambda fraction, step: _report(miner, run_id, "running", fraction, step))

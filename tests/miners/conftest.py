@@ -18,6 +18,7 @@ import consortium.urls
 from consortium.contract import keys
 from consortium.settings import middleware_for
 from miners.identity.keys import encode_private_key
+from miners.peering import configured
 
 from .fake_portal import FakePortal, new_secrets
 
@@ -63,4 +64,5 @@ def as_miner(miner_keys, portal_secrets, portal):
     with override_settings(**miner_settings(INDEX, miner_keys, portal_secrets, portal.url)):
         _reload_urlconf()
         yield
+        configured.stop()  # a peer node a test built from these settings goes with them
     _reload_urlconf()

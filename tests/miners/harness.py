@@ -9,10 +9,14 @@ share store's queries to the alias set for the current thread, so the miner's co
 
 from __future__ import annotations
 
+import os
 import threading
 from contextlib import contextmanager
 
 from django.db import connections
+
+from miners.runs.peers import transport_run_id
+from mpc_engine.transport.local import LocalHub, LocalTransport
 
 ALIASES = ["default", "miner1", "miner2"]
 _local = threading.local()
@@ -63,3 +67,13 @@ def run_three(target, args_per_miner: list[tuple]) -> list:
         if error is not None:
             raise error
     return results
+
+
+def local_transports(run_id: str, timeout: float = 60) -> list[LocalTransport]:
+    """The three parties' in-process transports for a run, each handing out its pairwise keys as the peer
+    channel's transport does (fresh random keys here: k_i shared by the pair (i-1, i))."""
+    transports = LocalHub().transports(transport_run_id(run_id), timeout=timeout)
+    pair_keys = [os.urandom(16) for _ in range(3)]
+    for i, transport in enumerate(transports):
+        transport.pairwise_keys = lambda i=i: (pair_keys[i], pair_keys[(i + 1) % 3])
+    return transports

@@ -10,9 +10,16 @@ MINER = {"DEPLOYMENT_ENV": "dev", "DEPLOYMENT_MODE": "miner", "MINER_INDEX": "1"
 
 def test_the_peers_are_the_two_other_indices(monkeypatch):
     s = load_settings(monkeypatch, **MINER, MINER_PEER_0_URL="https://m0.example.org/",
-                      MINER_PEER_2_PUBLIC_KEY="k2", MINER_PEER_1_URL="https://ignored.example.org")
-    assert s["MINER_PEERS"] == {0: {"url": "https://m0.example.org", "public_key": ""},
-                                2: {"url": "", "public_key": "k2"}}
+                      MINER_PEER_2_PUBLIC_KEY="k2", MINER_PEER_1_URL="https://ignored.example.org",
+                      MINER_PEER_2_CHANNEL_URL="wss://10.0.0.2:8101/peer/ws")
+    assert s["MINER_PEERS"] == {0: {"url": "https://m0.example.org", "public_key": "", "channel_url": ""},
+                                2: {"url": "", "public_key": "k2", "channel_url": "wss://10.0.0.2:8101/peer/ws"}}
+
+
+def test_a_miner_worker_runs_one_run_at_a_time_in_its_own_process(monkeypatch):
+    s = load_settings(monkeypatch, **MINER)
+    assert (s["CELERY_WORKER_POOL"], s["CELERY_WORKER_CONCURRENCY"]) == ("solo", 1)
+    assert s["MINER_CONNECT_PEERS"] == "miners.runs.peers.websocket_peers"
 
 
 def test_only_the_portals_origin_may_post_shares(monkeypatch):

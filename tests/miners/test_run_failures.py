@@ -50,7 +50,12 @@ def test_an_unexpected_error_is_reported_by_its_kind_only(portal, portal_secrets
     assert "123456789" not in str(portal.pushes)
 
 
-def test_the_default_seam_refuses_until_the_channel_is_configured(settings):
-    assert settings.MINER_CONNECT_PEERS == "miners.runs.peers.no_peer_channel"
-    with pytest.raises(peers.NoPeerChannel):
-        peers.configured()(str(uuid.uuid4()), 0)
+def test_by_default_a_run_opens_the_peer_channel_and_says_which_setting_it_lacks(settings):
+    assert settings.MINER_CONNECT_PEERS == "miners.runs.peers.websocket_peers"
+    with pytest.raises(peers.NoPeerChannel, match="MINER_PEER_1_URL is not set"):
+        peers.configured()(str(uuid.uuid4()), 0)  # the test miner has its peers' keys but no URLs
+
+
+def test_a_run_without_any_peer_channel_fails_naming_the_setting():
+    with pytest.raises(peers.NoPeerChannel, match="MINER_CONNECT_PEERS"):
+        peers.no_peer_channel(str(uuid.uuid4()), 0)

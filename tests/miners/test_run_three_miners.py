@@ -12,13 +12,12 @@ from consortium.contract.messages import canonical_digest, outputs_message
 from consortium.contract.tokens import new_token
 from miners.intake.actions import Shares, do_store
 from miners.portal import Portal
-from miners.runs import actions, peers, worker
+from miners.runs import actions, worker
 from miners.store.models import Run
 from mpc_engine.ring import ring_for
 from mpc_engine.sharing import additive_shares, reconstruct_replicated
-from mpc_engine.transport.local import LocalHub
 
-from .harness import ALIASES, miner_database, run_three
+from .harness import ALIASES, local_transports, miner_database, run_three
 
 RING = ring_for(32)
 # The annual indicators (consortium/portal/periods/indicator_sets.py) with ranges that fit Z_2^32.
@@ -139,7 +138,7 @@ def test_three_miners_compute_an_annual_periods_analyses_equal_to_numpy(portal, 
     for i in range(3):
         with miner_database(i):
             actions.do_accept_run(request)
-    transports = LocalHub().transports(peers.transport_run_id(run_id), timeout=60)
+    transports = local_transports(run_id)
     miners = [worker.Miner(i, miner_keys[i], Portal(portal.url, i, portal_secrets[i], 5),
                            lambda _run_id, index: transports[index]) for i in range(3)]
     run_three(worker.execute, [(run_id, miners[i]) for i in range(3)])

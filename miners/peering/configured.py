@@ -1,0 +1,157 @@
+"""This miner process's peer node, built from its settings, and where the node is served.
+
+A run's protocol runs in the process that serves /peer/ws (node.py explains why), so:
+
+* embedded default (no broker, CELERY_TASK_ALWAYS_EAGER): runs execute on a thread of the ASGI
+  process, and that process serves /peer/ws itself (`asgi_routes`, used by consortium/asgi.py);
+* with Celery: the worker executes the runs, one at a time (`--pool solo`), and serves /peer/ws on
+  MINER_PEER_LISTEN (`serve_in_worker`, on Celery's `worker_init`); the reverse proxy routes the
+  miner's /peer/ws there, or MINER_PEER_<j>_CHANNEL_URL names that address directly.
+
+Dialed peers: MINER_PEER_<j>_CHANNEL_URL, by default the peer's base URL with ws(s):// and /peer/ws.
+wss:// certificates are checked against the system's CAs, or MINER_PEER_CA_FILE.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+import threading
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+
+from .consumer import PEER_PATH
+
+logger = logging.getLogger(__name__)
+
+_node = None
+_server = None
+_lock = threading.Lock()
+
+
+class PeerSettingsError(Exception):
+    """A setting the peer channel needs is missing or wrong; str() names it, never a key."""
+
+
+def channel_url(base_url: str) -> str:
+    """https://m1.example.org -> wss://m1.example.org/peer/ws (http -> ws)."""
+    parts = urlsplit(base_url)
+    scheme = {"https": "wss", "http": "ws"}.get(parts.scheme)
+    if scheme is None or not parts.netloc:
+        raise PeerSettingsError(f"{base_url!r} is not an http(s):// base URL")
+    return urlunsplit((scheme, parts.netloc, parts.path.rstrip("/") + "/" + PEER_PATH, "", ""))
+
+
+def peer_channel_urls() -> dict[int, str]:
+    """index -> the URL this miner dials (or would dial) to reach that peer's /peer/ws."""
+    urls = {}
+    for j, peer in sorted(settings.MINER_PEERS.items()):
+        explicit = peer.get("channel_url") or ""
+        if explicit:
+            urls[j] = explicit
+        elif peer.get("url"):
+            urls[j] = channel_url(peer["url"])
+        else:
+            raise PeerSettingsError(f"MINER_PEER_{j}_URL is not set")
+    return urls
+
+
+def client_ssl_context() -> ssl.SSLContext | None:
+    """The context that checks the peers' wss:// certificates: MINER_PEER_CA_FILE, else the system's."""
+    if not settings.MINER_PEER_CA_FILE:
+        return None  # websockets then uses the default context (system CAs, host name checked)
+    return ssl.create_default_context(cafile=settings.MINER_PEER_CA_FILE)
+
+
+def build_node():
+    """A new PeerNode from the settings (the identity key, the two peers' keys and channel URLs)."""
+    from miners.identity.keys import signing_key
+
+    from .node import PeerInfo, PeerNode
+    from .secure import parse_public_key
+
+    identity = signing_key()  # NoIdentity names the setting
+    urls = peer_channel_urls()
+    peers = {}
+    for j, url in urls.items():
+        try:
+            key = parse_public_key(settings.MINER_PEERS[j].get("public_key") or "", f"miner {j}")
+        except ValueError as exc:
+            raise PeerSettingsError(f"MINER_PEER_{j}_PUBLIC_KEY: {exc}") from None
+        peers[j] = PeerInfo(url, key)
+    return PeerNode(settings.MINER_INDEX, identity, peers, ssl_context=client_ssl_context(),
+                    reconnect_timeout=float(settings.MINER_PEER_RECONNECT_SECONDS))
+
+
+def process_node():
+    """This process's PeerNode (built once, on first use)."""
+    global _node
+    with _lock:
+        if _node is None:
+            _node = build_node()
+        return _node
+
+
+def asgi_routes() -> list:
+    """The /peer/ws route for the ASGI process, when runs execute in it (the embedded default).
+
+    The consumer asks for the node at its first connection, so a miner whose settings are still
+    incomplete serves its API (and its system checks say what is missing) instead of not starting."""
+    if settings.DEPLOYMENT_MODE != "miner" or not settings.CELERY_TASK_ALWAYS_EAGER:
+        return []
+    from django.urls import path
+
+    from .consumer import PeerConsumer
+
+    return [path(PEER_PATH, PeerConsumer.as_asgi(node=_LazyNode()))]
+
+
+class _LazyNode:
+    """Stands for `process_node()` until a peer first connects."""
+
+    def __getattr__(self, name):
+        return getattr(process_node(), name)
+
+
+def listen_address() -> tuple[str, int]:
+    """MINER_PEER_LISTEN "host:port" -> (host, port)."""
+    value = settings.MINER_PEER_LISTEN
+    host, sep, port = value.rpartition(":")
+    if not sep or not port.isdigit() or not host:
+        raise PeerSettingsError(f"MINER_PEER_LISTEN must be host:port, e.g. 127.0.0.1:8101 (got {value!r})")
+    return host.strip("[]"), int(port)
+
+
+def serve_in_worker() -> None:
+    """Start serving /peer/ws in this (Celery worker) process on MINER_PEER_LISTEN, with TLS when
+    MINER_PEER_TLS_CERT_FILE and MINER_PEER_TLS_KEY_FILE are set. Idempotent."""
+    global _server
+    from .server import PeerServer, listen_socket
+
+    with _lock:
+        if _server is not None:
+            return
+    if not settings.MINER_PEER_LISTEN:
+        raise PeerSettingsError("MINER_PEER_LISTEN is not set: the worker that runs the protocol must "
+                                "serve /peer/ws (e.g. MINER_PEER_LISTEN=127.0.0.1:8101)")
+    host, port = listen_address()
+    tls = {}
+    if settings.MINER_PEER_TLS_CERT_FILE or settings.MINER_PEER_TLS_KEY_FILE:
+        tls = {"ssl_certfile": settings.MINER_PEER_TLS_CERT_FILE,
+               "ssl_keyfile": settings.MINER_PEER_TLS_KEY_FILE}
+    server = PeerServer(process_node(), listen_socket(host, port), **tls)
+    with _lock:
+        _server = server
+    logger.info("serving the peer channel on %s:%s (%s)", host, port, "wss" if tls else "ws")
+
+
+def stop() -> None:
+    """Stop the worker's server and the node's loop (process exit, tests)."""
+    global _node, _server
+    with _lock:
+        node, server, _node, _server = _node, _server, None, None
+    if server is not None:
+        server.stop()
+    if node is not None:
+        node.close()
