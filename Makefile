@@ -32,15 +32,17 @@ node_modules/.package-lock.json: package-lock.json | system-packages
 	npm ci --no-audit --no-fund
 
 # The browser-side JavaScript's unit tests (node), the whole Python suite on the embedded
-# defaults (SQLite, in-memory channel layer), then the
-# portal's tests again on a throwaway PostgreSQL + Redis (started and stopped by the script).
+# defaults (SQLite, in-memory channel layer), then on a throwaway PostgreSQL + Redis (started and
+# stopped by the script) the portal's tests again and the system tests.
 test: lint system-packages js-packages
 	node --test tests/js/
-	$(VPY) -m pytest -q tests
+	$(VPY) -m pytest -q tests --ignore=tests/system
 	$(MAKE) --no-print-directory test-postgres
 
+# The portal's tests again on PostgreSQL + Redis, and the system tests: the portal and three miners as
+# real processes (uvicorn + Celery worker each) on those services.
 test-postgres: install
-	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal
+	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal tests/system
 
 demo: install
 	$(VPY) -m mpc_engine demo

@@ -97,6 +97,7 @@ _MODE_APPS = {
         "consortium.portal.runs",
         "consortium.portal.reports",
         "consortium.portal.overview",
+        "consortium.portal.demo",  # `manage.py demo` (DEPLOYMENT_ENV=dev only)
     ],
     # the share store, the identity key and its commands, and cross-origin POSTs from the portal's pages
     "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "corsheaders"],
