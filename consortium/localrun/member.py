@@ -66,7 +66,8 @@ class Member:
                               config["ring_bits"])
         with ThreadPoolExecutor(3) as pool:
             receipts = list(pool.map(_send_share, [m["url"] for m in config["miners"]], bodies))
-        body = json.dumps({"form": config["form"], "receipts": receipts}).encode()
+        # as the form page does: the receipts it got (a failed miner's is missing)
+        body = json.dumps({"form": config["form"], "receipts": [r for r in receipts if r]}).encode()
         _url, status, text = self._request(config["receipts_url"], body,
                                            {"Content-Type": "application/json",
                                             "X-CSRFToken": config["csrf_token"],

@@ -40,7 +40,11 @@ def generate(companies: int, periods: int, seed: int = 1, corrections: int = 1) 
         first = next(s for s in out if s.company == c and s.period == key)
         corrected = dict(first.values, employees=str(int(first.values["employees"] or 0) + 1))
         out.append(Submission(int(c), key, corrected))
-    for s in rng.choice(out, size=max(1, len(out) // 40), replace=False):  # a few figures out of range
+    counted = list(counting(out).values())
+    key_period = [s for s in counted if s.period == key]
+    out_of_range = [key_period[int(rng.integers(0, len(key_period)))]]  # one that the key period counts
+    out_of_range += list(rng.choice(counted, size=len(counted) // 40, replace=False))
+    for s in out_of_range:  # a few figures out of range
         s.values["employees"] = str(1_000_001 + int(rng.integers(0, 1000)))
     return out
 

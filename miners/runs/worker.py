@@ -9,6 +9,7 @@ outputs again (the portal accepts the same push twice).
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from dataclasses import dataclass
 
@@ -89,8 +90,17 @@ def signed_outputs(index: int, key: Ed25519PrivateKey, run_id: str, outputs: lis
 
 def _reason(exc: Exception) -> str:
     if isinstance(exc, EXPLAINED):
-        return str(exc)
+        return for_people(str(exc))
     return f"internal error ({type(exc).__name__}); the miner's log has the details"
+
+
+_MINER_INDEX = re.compile(r"\bminer ([0-2])\b")
+
+
+def for_people(text: str) -> str:
+    """The channel's errors name a peer by its index ("miner 1"); people number the miners from 1, as the
+    portal's pages do: "miner 2 (index 1)"."""
+    return _MINER_INDEX.sub(lambda m: f"miner {int(m[1]) + 1} (index {m[1]})", text)
 
 
 def _report(miner: Miner, run_id: str, state: str, progress: float, step: str, error: str = "") -> None:

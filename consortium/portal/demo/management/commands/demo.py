@@ -5,6 +5,7 @@ portal for, each answer one JSON object on standard output.
                                                     member, a board member) and P open annual periods
     analyse --periods ID [ID ...]                   close those periods, start the run of the last one
     status --run RUN_ID                             the run's state, progress, reason and stored results
+    restart --run RUN_ID                            start a failed run again
 
 Development machines only (DEPLOYMENT_ENV=dev): it makes accounts with a password given on the command line.
 """
@@ -20,7 +21,7 @@ from consortium.portal.accounts.models import Company, Role, User
 from consortium.portal.periods.actions import do_close_period, do_create_period, do_open_period
 from consortium.portal.periods.models import CollectionPeriod
 from consortium.portal.runs.models import AnalysisRun
-from consortium.portal.runs.tasks import start_run
+from consortium.portal.runs.tasks import restart_run, start_run
 
 STAFF, BOARD = "demo-staff", "demo-board"
 
@@ -42,6 +43,8 @@ class Command(BaseCommand):
         analyse.add_argument("--periods", type=int, nargs="+", required=True)
         status = sub.add_parser("status")
         status.add_argument("--run", required=True)
+        restart = sub.add_parser("restart")
+        restart.add_argument("--run", required=True)
 
     def handle(self, *args, step, **options):
         if settings.DEPLOYMENT_ENV != "dev":
@@ -82,15 +85,24 @@ class Command(BaseCommand):
         run = start_run(chosen[-1], staff)
         return {"run": str(run.run_id), "state": run.state}
 
+    def _restart(self, run, **_):
+        again = restart_run(_run(run), User.objects.get(username=STAFF))
+        return {"run": str(again.run_id), "state": again.state}
+
     def _status(self, run, **_):
-        found = AnalysisRun.objects.filter(run_id=run).first()
-        if found is None:
-            raise CommandError("unknown run")
+        found = _run(run)
         steps = {s.miner: {"state": s.state, "progress": s.progress, "step": s.step}
                  for s in found.miner_states.all()}
         return {"state": found.state, "progress": found.progress,
                 "reason": found.reason if found.error else "", "miners": steps,
                 "request": found.request, "results": found.results}
+
+
+def _run(run_id) -> AnalysisRun:
+    found = AnalysisRun.objects.filter(run_id=run_id).first()
+    if found is None:
+        raise CommandError("unknown run")
+    return found
 
 
 def _user(username, role, password, company=None):
