@@ -22,7 +22,8 @@ STOP_SECONDS = 10.0
 
 def listen_socket(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     """A bound socket for the server, so its URL is known before the node is built."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     return sock

@@ -21,10 +21,13 @@ def identities():
 class Network:
     """Nodes for miners 0-2 (each may be given options), servers for the two that are dialed."""
 
-    def __init__(self, identities, options=None, known=None):
+    def __init__(self, identities, options=None, known=None, tls=None):
+        """tls: {"cert": path, "key": path} to serve wss:// (the nodes' options bring the client side)."""
         self.identities = identities
         self.socks = {i: listen_socket() for i in (1, 2)}
         self.urls = {0: UNUSED_URL, **{i: url_of(s) for i, s in self.socks.items()}}
+        if tls:
+            self.urls = {i: url.replace("ws://127.0.0.1", "wss://localhost") for i, url in self.urls.items()}
         known = known or {}  # (me, peer) -> the public key `me` believes `peer` has
         options = options or {}
         self.nodes = [
@@ -33,8 +36,9 @@ class Network:
                 for j in range(3) if j != i}, **options.get(i, {}))
             for i in range(3)]
         self.servers = []
+        served = {"ssl_certfile": tls["cert"], "ssl_keyfile": tls["key"]} if tls else {}
         for i in (1, 2):
-            self.servers.append(PeerServer(self.nodes[i], self.socks[i]))
+            self.servers.append(PeerServer(self.nodes[i], self.socks[i], **served))
 
     def run(self, program, timeout=10.0, connect_timeout=10.0, run_id=None, reconnect_timeout=5.0):
         """program(transport) at each miner in its own thread; returns (outputs, errors)."""
