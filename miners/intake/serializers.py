@@ -7,16 +7,27 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from consortium.contract.tokens import TOKEN_LENGTH
-from miners.fields import CODE_PATTERN, MAX_ID, ClosedSerializer, StrictIntegerField, StrictUUIDField
+from miners.fields import (
+    CODE_PATTERN,
+    MAX_ID,
+    ClosedSerializer,
+    StrictIntegerField,
+    StrictRegexField,
+    StrictUUIDField,
+)
 
 MAX_RING_BITS = 64
 _SHARE = re.compile(r"0|[1-9][0-9]{0,19}", re.ASCII)  # canonical decimal: the digest covers it as sent
 _CODE = re.compile(CODE_PATTERN, re.ASCII)
 
 
-@extend_schema_field({"type": "object", "additionalProperties": {
-    "type": "string", "pattern": "^(0|[1-9][0-9]{0,19})$",
-    "description": "this miner's share: a ring element as a decimal string"}})
+@extend_schema_field({
+    "type": "object", "minProperties": 1, "maxProperties": settings.MINER_MAX_FIELDS,
+    "description": "{field code: share}, field codes of 1 to 40 letters, digits, - or _; `values` and "
+                   "`submitted` name the same codes, exactly the period's fields",
+    "additionalProperties": {
+        "type": "string", "pattern": "^(0|[1-9][0-9]{0,19})$",
+        "description": "this miner's share: a ring element (below 2^k, k the period's ring), in decimal"}})
 class SharesField(serializers.Field):
     """{code: "<decimal share>"}: each share a canonical decimal string of an integer in [0, 2^64)
     (the ring of the period is checked once the portal named it)."""
@@ -42,7 +53,7 @@ class SharesField(serializers.Field):
 
 
 class SharesRequest(ClosedSerializer):
-    token = serializers.RegexField(r"^[A-Za-z0-9_-]+$", min_length=TOKEN_LENGTH, max_length=TOKEN_LENGTH)
+    token = StrictRegexField(r"^[A-Za-z0-9_-]+$", min_length=TOKEN_LENGTH, max_length=TOKEN_LENGTH)
     period = StrictIntegerField(min_value=1, max_value=MAX_ID)
     form = StrictUUIDField()
     values = SharesField()
@@ -75,4 +86,4 @@ class VerifyAnswer(serializers.Serializer):
     submission_id = StrictUUIDField()
     period = StrictIntegerField(min_value=1, max_value=MAX_ID)
     ring = serializers.ChoiceField(choices=[32, 64])
-    fields = serializers.ListField(child=serializers.RegexField(CODE_PATTERN), max_length=1000)
+    fields = serializers.ListField(child=StrictRegexField(CODE_PATTERN), max_length=1000)

@@ -99,7 +99,7 @@ def _read_json(request):
         return None, _error(413, f"The request body is larger than {limit} bytes.")
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than Python's parser goes
         return None, _error(400, "The request body is not valid JSON.")
     if not isinstance(body, dict):
         return None, _error(400, "The request body is not a JSON object.")

@@ -18,8 +18,12 @@ from miners.fields import (
     CODE_PATTERN,
     MAX_ID,
     ClosedSerializer,
+    ConstantField,
+    StrictBooleanField,
     StrictCharField,
+    StrictChoiceField,
     StrictIntegerField,
+    StrictRegexField,
     StrictUUIDField,
 )
 
@@ -27,8 +31,6 @@ BOUND = 2**63  # lo/hi are signed 64-bit at most; the ring's own range is checke
 
 
 class _Bounded(ClosedSerializer):
-    kind = serializers.ChoiceField(choices=ANALYSIS_KINDS)
-
     @staticmethod
     def _range(attrs, lo, hi):
         if attrs[lo] > attrs[hi]:
@@ -36,10 +38,11 @@ class _Bounded(ClosedSerializer):
 
 
 class SortedIndicatorSerializer(_Bounded):
-    indicator = serializers.RegexField(CODE_PATTERN)
+    kind = ConstantField("sorted_indicator")
+    indicator = StrictRegexField(CODE_PATTERN)
     lo = StrictIntegerField(min_value=-BOUND, max_value=BOUND - 1)
     hi = StrictIntegerField(min_value=-BOUND, max_value=BOUND - 1)
-    descending = serializers.BooleanField(default=False)
+    descending = StrictBooleanField(default=False)
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
@@ -48,9 +51,10 @@ class SortedIndicatorSerializer(_Bounded):
 
 
 class RatioSerializer(_Bounded):
-    name = serializers.RegexField(CODE_PATTERN)
-    numerator = serializers.RegexField(CODE_PATTERN)
-    denominator = serializers.RegexField(CODE_PATTERN)
+    kind = ConstantField("ratio")
+    name = StrictRegexField(CODE_PATTERN)
+    numerator = StrictRegexField(CODE_PATTERN)
+    denominator = StrictRegexField(CODE_PATTERN)
     num_lo = StrictIntegerField(min_value=-BOUND, max_value=BOUND - 1)
     num_hi = StrictIntegerField(min_value=-BOUND, max_value=BOUND - 1)
     den_lo = StrictIntegerField(min_value=-BOUND, max_value=BOUND - 1)
@@ -65,7 +69,8 @@ class RatioSerializer(_Bounded):
 
 
 class TimeSeriesSerializer(_Bounded):
-    indicator = serializers.RegexField(CODE_PATTERN)
+    kind = ConstantField("time_series")
+    indicator = StrictRegexField(CODE_PATTERN)
     lo = StrictIntegerField(min_value=-BOUND, max_value=BOUND - 1)
     hi = StrictIntegerField(min_value=-BOUND, max_value=BOUND - 1)
     periods = serializers.ListField(child=StrictIntegerField(min_value=1, max_value=MAX_ID), min_length=1,
@@ -87,7 +92,7 @@ _BY_KIND = {"sorted_indicator": SortedIndicatorSerializer, "ratio": RatioSeriali
 
 
 @extend_schema_field(PolymorphicProxySerializer(
-    component_name="Analysis", serializers=list(_BY_KIND.values()), resource_type_field_name="kind"))
+    component_name="Analysis", serializers=_BY_KIND, resource_type_field_name="kind"))
 class AnalysisField(serializers.Field):
     """One analysis, validated by the serializer of its kind."""
 
@@ -107,7 +112,7 @@ class AnalysisField(serializers.Field):
 class RunRequestSerializer(ClosedSerializer):
     run_id = StrictUUIDField()
     period = StrictIntegerField(min_value=1, max_value=MAX_ID)
-    ring = serializers.ChoiceField(choices=RINGS)
+    ring = StrictChoiceField(choices=RINGS)
     columns = serializers.ListField(child=StrictUUIDField(), max_length=MAX_COLUMNS)
     analyses = serializers.ListField(child=AnalysisField(), max_length=MAX_ANALYSES)
     portal_url = StrictCharField(max_length=2000, allow_blank=True, required=False)

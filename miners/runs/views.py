@@ -1,8 +1,11 @@
 """`POST /api/runs` and `GET /api/runs/<run_id>` (docs/api.md section 4): the portal only."""
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,20 +15,37 @@ from miners.store.models import Run
 from . import actions, tasks
 from .serializers import AcceptedSerializer, ProgressSerializer, RunRequestSerializer
 
-_UNAUTHORIZED = OpenApiResponse(description="no valid portal credentials")
+_DETAIL = inline_serializer("RunError", {"detail": serializers.CharField()})
+_UNAUTHORIZED = OpenApiResponse(_DETAIL, description="no valid portal credentials")
+_INVALID = OpenApiResponse(
+    OpenApiTypes.OBJECT,
+    description="malformed request: `detail` for a body that is not JSON, else the errors by field")
+
+
+class _JSON(JSONParser):
+    """DRF's JSON parser, and JSON nested deeper than Python's parser goes is a 400 too (it raises
+    RecursionError, which DRF lets through as a 500)."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError("JSON parse error - nested too deeply") from None
 
 
 class _PortalView(APIView):
     authentication_classes = [PortalAuthentication]
     permission_classes = [IsPortal]
+    parser_classes = [_JSON]
 
 
 class RunsView(_PortalView):
     @extend_schema(operation_id="miner_runs_start", summary="Start a run (idempotent on the same request).",
                    request=RunRequestSerializer,
-                   responses={202: AcceptedSerializer, 400: OpenApiResponse(description="malformed request"),
-                              401: _UNAUTHORIZED,
-                              409: OpenApiResponse(description="the run id is known with other parameters")},
+                   responses={202: AcceptedSerializer, 400: _INVALID, 401: _UNAUTHORIZED,
+                              409: OpenApiResponse(_DETAIL,
+                                                   description="the run id is known with other parameters"),
+                              415: OpenApiResponse(_DETAIL, description="the body is not JSON")},
                    tags=["portal -> miner"])
     def post(self, request):
         body = RunRequestSerializer(data=request.data)
