@@ -35,13 +35,13 @@ def generate(companies: int, periods: int, seed: int = 1, corrections: int = 1) 
             if (c, p) in missing:
                 continue
             out.append(Submission(c, p, _figures(rng, size[c] * growth)))
-    key = periods - 1
+    last = periods - 1  # the key period
     for c in rng.choice(companies, size=min(corrections, companies), replace=False):
-        first = next(s for s in out if s.company == c and s.period == key)
+        first = next(s for s in out if s.company == c and s.period == last)
         corrected = dict(first.values, employees=str(int(first.values["employees"] or 0) + 1))
-        out.append(Submission(int(c), key, corrected))
+        out.append(Submission(int(c), last, corrected))
     counted = list(counting(out).values())
-    key_period = [s for s in counted if s.period == key]
+    key_period = [s for s in counted if s.period == last]
     out_of_range = [key_period[int(rng.integers(0, len(key_period)))]]  # one that the key period counts
     out_of_range += list(rng.choice(counted, size=len(counted) // 40, replace=False))
     for s in out_of_range:  # a few figures out of range
