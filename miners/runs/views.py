@@ -1,5 +1,6 @@
 """`POST /api/runs` and `GET /api/runs/<run_id>` (docs/api.md section 4): the portal only."""
 
+from django.conf import settings
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -33,6 +34,13 @@ class _JSON(JSONParser):
             raise ParseError("JSON parse error - nested too deeply") from None
 
 
+def _declared_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 class _PortalView(APIView):
     authentication_classes = [PortalAuthentication]
     permission_classes = [IsPortal]
@@ -45,9 +53,14 @@ class RunsView(_PortalView):
                    responses={202: AcceptedSerializer, 400: _INVALID, 401: _UNAUTHORIZED,
                               409: OpenApiResponse(_DETAIL,
                                                    description="the run id is known with other parameters"),
+                              413: OpenApiResponse(_DETAIL, description="over MINER_RUN_MAX_BODY_BYTES"),
                               415: OpenApiResponse(_DETAIL, description="the body is not JSON")},
                    tags=["portal -> miner"])
     def post(self, request):
+        limit = settings.MINER_RUN_MAX_BODY_BYTES
+        if _declared_length(request) > limit:  # before Django refuses to read it, with an HTML 400
+            return Response({"detail": f"The request body is larger than {limit} bytes."},
+                            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         body = RunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         try:

@@ -103,3 +103,12 @@ def test_the_portal_reads_a_runs_progress(client, portal_secrets, dispatched, st
 def test_an_unknown_run_is_404(client, portal_secrets):
     response = client.get(f"/api/runs/{uuid.uuid4()}", HTTP_AUTHORIZATION=f"Portal {portal_secrets[0]}")
     assert response.status_code == 404
+
+
+def test_a_run_request_over_the_size_limit_is_413_and_starts_nothing(client, portal_secrets, dispatched,
+                                                                     start, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = settings.MINER_RUN_MAX_BODY_BYTES = 64 * 1024
+    body = run_request(columns=[str(uuid.uuid4()) for _ in range(3000)])  # ~110 KB
+    response = start(client, body, portal_secrets[0])
+    assert response.status_code == 413, response.content
+    assert dispatched == [] and Run.objects.count() == 0
