@@ -137,6 +137,17 @@ def _miner_setting_problems():
                    "compare the fingerprints by phone (`manage.py show_fingerprints`).")
 
 
+def _peer_endpoint_problems():
+    """Where the peer endpoint is served: with a broker the Celery worker needs its address."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER and not settings.MINER_PEER_LISTEN:
+        yield ("MINER_PEER_LISTEN", "is not set",
+               "With a broker the miner's Celery worker runs the protocol and serves /peer/ws on this "
+               "host:port (e.g. 127.0.0.1:8101); route the miner's wss://<host>/peer/ws to it.")
+    if bool(settings.MINER_PEER_TLS_CERT_FILE) != bool(settings.MINER_PEER_TLS_KEY_FILE):
+        yield ("MINER_PEER_TLS_CERT_FILE", "is set without MINER_PEER_TLS_KEY_FILE (or the reverse)",
+               "Set both (TLS on MINER_PEER_LISTEN) or neither (a reverse proxy terminates TLS).")
+
+
 def check_miner_own_settings(app_configs=None, **kwargs):
     """A miner refuses to start without its portal, its key and its peers. On a development machine
     (DEPLOYMENT_ENV=dev) the same findings are warnings, so tests and demos can run a partial miner."""
@@ -146,4 +157,4 @@ def check_miner_own_settings(app_configs=None, **kwargs):
     level, check_id = (checks.Warning, "consortium.W010") if dev else (checks.Error, "consortium.E010")
     return [level(f"{name} {problem}." + (" Allowed on a development machine only." if dev else ""),
                   hint=hint, id=check_id)
-            for name, problem, hint in _miner_setting_problems()]
+            for name, problem, hint in [*_miner_setting_problems(), *_peer_endpoint_problems()]]

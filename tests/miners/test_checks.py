@@ -25,6 +25,7 @@ def findings(**change):
 
 def test_a_fully_configured_miner_passes(sound):
     assert findings() == []
+    assert findings(CELERY_TASK_ALWAYS_EAGER=False, MINER_PEER_LISTEN="127.0.0.1:8101") == []
 
 
 @pytest.mark.parametrize(("change", "setting"), [
@@ -40,8 +41,10 @@ def test_a_fully_configured_miner_passes(sound):
                       2: {"url": "", "public_key": ""}}}, "MINER_PEER_2_URL is not set"),
     ({"MINER_PEERS": {1: {"url": "https://m1.example.org", "public_key": "AAAA"},
                       2: {"url": "", "public_key": ""}}}, "MINER_PEER_1_PUBLIC_KEY decodes to 3 bytes"),
+    ({"CELERY_TASK_ALWAYS_EAGER": False, "MINER_PEER_LISTEN": ""}, "MINER_PEER_LISTEN is not set"),
+    ({"MINER_PEER_TLS_CERT_FILE": "/etc/miner/peer.crt"}, "MINER_PEER_TLS_CERT_FILE is set without"),
 ], ids=["no-portal", "plain-http-portal", "no-secret", "short-secret", "no-key", "bad-key", "no-peer-key",
-        "no-peer-url", "bad-peer-key"])
+        "no-peer-url", "bad-peer-key", "broker-without-peer-listen", "half-a-tls-pair"])
 def test_a_production_miner_without_a_setting_is_refused_naming_it(sound, change, setting):
     errors = findings(**change)
     assert any(setting in e.msg for e in errors), [e.msg for e in errors]
