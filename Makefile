@@ -6,7 +6,7 @@ VPY := $(VENV)/bin/python
 # target reinstalls; otherwise `make install` is a no-op.
 STAMP := $(VENV)/.installed-$(shell sha256sum pyproject.toml | cut -c1-16)
 
-.PHONY: install test lint demo clean system-packages js-packages test-postgres
+.PHONY: install test lint demo serve clean system-packages js-packages test-postgres
 
 install: $(STAMP)
 
@@ -44,8 +44,14 @@ test: lint system-packages js-packages
 test-postgres: install
 	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal tests/system
 
+# The portal and three miners as separate processes on the embedded defaults: a whole collection of
+# three annual periods, the analysis over the miners' peer channel, the report and the plaintext check.
 demo: install
-	$(VPY) -m mpc_engine demo
+	$(VPY) -m consortium.localrun demo
+
+# The same four processes with the demo data, left running for people to try (Ctrl-C stops them).
+serve: install
+	$(VPY) -m consortium.localrun serve
 
 clean:
 	rm -rf build dist *.egg-info staticfiles .pytest_cache .ruff_cache $(VENV)/.installed-*

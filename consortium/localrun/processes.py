@@ -94,13 +94,13 @@ class Party:
 
 class Cluster:
     def __init__(self, directory: Path, services: Services | None = None, *, log_level: str = "WARNING",
-                 extra_env: dict[str, str] | None = None):
+                 extra_env: dict[str, str] | None = None, portal_port: int | None = None):
         self.directory, self.services = Path(directory), services
         self.directory.mkdir(parents=True, exist_ok=True)
         self.log_level = log_level
         self.keys = [Ed25519PrivateKey.generate() for _ in range(MINERS)]
         self.secrets = [secrets.token_urlsafe(32) for _ in range(MINERS)]
-        self.portal = Party("portal", {}, free_port())
+        self.portal = Party("portal", {}, portal_port or free_port())
         self.miners = [Party(f"miner{i}", {}, free_port(), free_port() if services else None)
                        for i in range(MINERS)]
         self._extra = extra_env or {}

@@ -6,20 +6,25 @@ portal for, each answer one JSON object on standard output.
     analyse --periods ID [ID ...]                   close those periods, start the run of the last one
     status --run RUN_ID                             the run's state, progress, reason and stored results
     restart --run RUN_ID                            start a failed run again
+    report --run RUN_ID --out FILE                  the run's drafted report as Excel, and a summary
 
 Development machines only (DEPLOYMENT_ENV=dev): it makes accounts with a password given on the command line.
 """
 
 import datetime as dt
 import json
+from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from consortium.portal.accounts.models import Company, Role, User
 from consortium.portal.periods.actions import do_close_period, do_create_period, do_open_period
 from consortium.portal.periods.models import CollectionPeriod
+from consortium.portal.reports import content, excel
+from consortium.portal.reports.models import Report
 from consortium.portal.runs.models import AnalysisRun
 from consortium.portal.runs.tasks import restart_run, start_run
 
@@ -45,6 +50,9 @@ class Command(BaseCommand):
         status.add_argument("--run", required=True)
         restart = sub.add_parser("restart")
         restart.add_argument("--run", required=True)
+        report = sub.add_parser("report")
+        report.add_argument("--run", required=True)
+        report.add_argument("--out", required=True, help="where to write the Excel file")
 
     def handle(self, *args, step, **options):
         if settings.DEPLOYMENT_ENV != "dev":
@@ -58,12 +66,13 @@ class Command(BaseCommand):
             raise CommandError("--companies 1..10000 and --periods 1..10")
         if User.objects.filter(username=STAFF).exists():
             raise CommandError("this portal already has the demo consortium; start from an empty database")
-        staff = _user(STAFF, Role.STAFF, password)
-        _user(BOARD, Role.BOARD, password)
+        hashed = make_password(password)  # once: Argon2 is slow on purpose, and every account has it
+        staff = _user(STAFF, Role.STAFF, hashed)
+        _user(BOARD, Role.BOARD, hashed)
         members = []
         for k in range(companies):
             company = Company.objects.create(name=f"Demo company {k + 1:03d}", registry_code=f"DEMO{k:05d}")
-            _user(representative(k), Role.REPRESENTATIVE, password, company=company)
+            _user(representative(k), Role.REPRESENTATIVE, hashed, company=company)
             members.append({"username": representative(k), "company": company.name})
         year = dt.date.today().year - periods
         made = []
@@ -89,6 +98,19 @@ class Command(BaseCommand):
         again = restart_run(_run(run), User.objects.get(username=STAFF))
         return {"run": str(again.run_id), "state": again.state}
 
+    def _report(self, run, out, **_):
+        report = Report.objects.filter(run=_run(run)).first()
+        if report is None:
+            raise CommandError("the run has no report (it has not finished)")
+        built = content.build(report, User.objects.get(username=STAFF))
+        Path(out).write_bytes(excel.workbook_bytes(report, built))
+        sections = [{"name": str(s.name), "unit": s.unit, "count": s.count, "published": s.published,
+                     "median": s.summary.median if s.summary else None}
+                    for s in built.sections]
+        series = [{"name": str(s.name), "lines": len(s.rows), "published": s.published}
+                  for s in built.time_series]
+        return {"file": str(out), "name": excel.file_name(report), "sections": sections, "series": series}
+
     def _status(self, run, **_):
         found = _run(run)
         steps = {s.miner: {"state": s.state, "progress": s.progress, "step": s.step}
@@ -105,8 +127,5 @@ def _run(run_id) -> AnalysisRun:
     return found
 
 
-def _user(username, role, password, company=None):
-    user = User(username=username, role=role, company=company)
-    user.set_password(password)
-    user.save()
-    return user
+def _user(username, role, hashed_password, company=None):
+    return User.objects.create(username=username, role=role, company=company, password=hashed_password)
