@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -25,7 +26,7 @@ from pathlib import Path
 
 from . import plaintext, synthetic
 from .member import Member
-from .processes import ROOT, Cluster
+from .processes import ROOT, Cluster, port_is_free
 
 PASSWORD = "demo-password-2026"  # noqa: S105 - printed for people to try the demo; dev machines only
 SUBMITTING_THREADS = 6
@@ -209,6 +210,14 @@ def _print_timings(progress: Progress) -> None:
     print(f"  {total:7.1f} s  in all")
 
 
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops the demo as Ctrl-C does: the four processes are stopped, not orphaned."""
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m consortium.localrun")
     parser.add_argument("command", choices=["demo", "serve"])
@@ -219,4 +228,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 5 <= args.companies <= 2000:
         parser.error("--companies between 5 and 2000")
     port = args.port or (8000 if args.command == "serve" else None)
+    if port and not port_is_free(port):
+        parser.error(f"port {port} is in use (another `make serve`?): stop it, or choose --port")
+    _stop_on_sigterm()
     return run(args.companies, args.out, args.command == "serve", port)
