@@ -263,15 +263,16 @@ def _party_main(index: int) -> None:
     sock = listen_socket() if index > 0 else None
     print(json.dumps({"url": url_of(sock) if sock else None}), flush=True)
     config = json.loads(sys.stdin.readline())
-    table, request = _problem(config)
-    sids = submission_ids(table)
-    inputs = party_inputs(table, sids, config["seed"], index)
-    del table
     unused = "ws://127.0.0.1:9/unused"  # miner 0 is never dialed
     peers = {j: (config["urls"][j] or unused, config["public_keys"][j]) for j in range(3) if j != index}
     node = PeerNode.from_config(index, config["seed_keys"][index], peers)
     server = PeerServer(node, sock) if sock else None
+    print(json.dumps({"serving": index}), flush=True)  # no one dials before every server listens
+    sys.stdin.readline()
     try:
+        table, request = _problem(config)
+        inputs = party_inputs(table, submission_ids(table), config["seed"], index)
+        del table
         transport = node.open_run(bytes.fromhex(config["run_id"]), timeout=600)
         try:
             party = Party(transport, ring_for(RING_BITS))
@@ -408,6 +409,11 @@ def run(n: int, seed: int, rtt_ms: float, sort: int, out_dir: str) -> tuple[dict
                   "seed": seed, "n": n, "sort": sort, "out_dir": out_dir}
         for p in procs:
             p.stdin.write(json.dumps(config) + "\n")
+            p.stdin.flush()
+        if None in [json.loads(p.stdout.readline() or "null") for p in procs]:
+            raise RuntimeError("a party's server did not start")
+        for p in procs:
+            p.stdin.write("go\n")
             p.stdin.flush()
         done = [json.loads(p.stdout.readline() or "null") for p in procs]
         for p in procs:
