@@ -180,26 +180,45 @@ def network_cost(n: int, rows: int, bits: int, tie_break: bool = False, valid: b
             comparators * words + tie.words)
 
 
-def radix_cost(n: int, rows: int, bits: int, flag: bool = False):
+def radix_cost(n: int, rows: int, bits: int, flag: bool = False, passes: int | None = None):
     """(rounds, words sent by party 0, words sent by party 1 or 2) of `radix.radix_sort`.
 
     `rows` counts the key and payload rows; with `flag` the flag row is carried too;
     rows > 1 (payload) adds the tie-breaking shuffle of the rows (and the flag) first.
-    a2b of the key, then per bit: B2A (2 rounds), d (1), shuffle of the rows, the key
+    `passes`: bit passes (`radix.key_passes`: the bits of a key range's hi - lo), k if None.
+    a2b of the key, then per pass: B2A (2 rounds), d (1), shuffle of the rows, the key
     words and d (3), reveal of d (1); the last pass carries no key words.
     """
-    if n == 0:
-        return 0, 0, 0
+    cost = radix_many_cost([(n, rows, bits if passes is None else passes)], bits, flag)
+    return cost.rounds, cost.words0, cost.words
+
+
+def radix_many_cost(problems, bits: int, flag: bool = False) -> Cost:
+    """`radix.radix_sort_many` of problems (n_i, rows_i, passes_i) in the ring of `bits`.
+
+    Rounds: one a2b (2 + L) for all if any problem has a pass, 7 per pass of the problem
+    with the most, + 5 for the flag pass, + 3 if any problem carries payload (its tie
+    shuffle).  Words: the sum over the problems, each paying only for its own passes but
+    for the whole ring's a2b.  Empty problems cost nothing.
+    """
+    live = [(n, rows, passes) for n, rows, passes in problems if n > 0]
+    if not live:
+        return Cost(0, 0, 0)
     big_l = log2k(bits)
-    carried = rows + flag
-    tie_shuffle = rows > 1
-    rounds = 2 + big_l + 7 * bits + (5 if flag else 0) + (3 if tie_shuffle else 0)
-    other = 2 * big_l + 3 * bits + 2 * (carried + 1) * bits + 2 * (bits - 1)
-    party0 = other + 1 + bits
-    if flag:  # d, shuffle of the rows and d, reveal of d (+ the count word)
-        other += 2 * (rows + 1) + 2
-        party0 += 2 * (rows + 1) + 2
-    if tie_shuffle:  # the rows (and the flag) shuffled once before the passes
-        other += 2 * carried
-        party0 += 2 * carried
-    return rounds, n * party0 + flag, n * other + flag
+    most = max(passes for _, _, passes in live)
+    tie_shuffle = any(rows > 1 for _, rows, _ in live)
+    rounds = (2 + big_l if most else 0) + 7 * most + (5 if flag else 0) + (3 if tie_shuffle else 0)
+    words0 = words = 0
+    for n, rows, passes in live:
+        carried = rows + flag
+        other = (2 * big_l if most else 0) + 3 * passes + 2 * (carried + 1) * passes + 2 * max(passes - 1, 0)
+        party0 = other + (1 if most else 0) + passes
+        if flag:  # d, shuffle of the rows and d, reveal of d (+ the count word)
+            other += 2 * (rows + 1) + 2
+            party0 += 2 * (rows + 1) + 2
+        if rows > 1:  # the rows (and the flag) shuffled once before the passes
+            other += 2 * carried
+            party0 += 2 * carried
+        words0 += n * party0 + flag
+        words += n * other + flag
+    return Cost(rounds, words0, words)
