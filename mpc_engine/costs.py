@@ -94,21 +94,32 @@ def division_chunks(n: int) -> int:
     return max(1, -(-n // DIVISION_CHUNK_ELEMENTS))
 
 
+def division_steps(bits: int, frac_bits: int = 0, dividend_bits: int | None = None) -> int:
+    """The long division's steps: k + f, or B + f when |x| < 2^B is promised (B <= k)."""
+    return min(bits, bits if dividend_bits is None else dividend_bits) + frac_bits
+
+
+def quotient_bits(bits: int, frac_bits: int = 0, dividend_bits: int | None = None) -> int:
+    """How many low bits of the quotient the long division can set (at most k)."""
+    return min(bits, division_steps(bits, frac_bits, dividend_bits))
+
+
 def div_cost(n: int, bits: int, frac_bits: int = 0, signed: bool = True,
-             chunk: int | None = None) -> Cost:
-    """`division.div`, `div_or_flag`, `div_fixed` (secret / secret), K = k + f steps.
+             chunk: int | None = None, dividend_bits: int | None = None) -> Cost:
+    """`division.div`, `div_or_flag`, `div_fixed` (secret / secret), K = k + f steps
+    (B + f with `dividend_bits` B: `div_or_flag`'s dividend_max), Q = min(K, k) quotient bits.
 
     Operands' bits and zero test (3 + L rounds signed: a2b of 4n words, |.| AND; 2 + L
     unsigned: 2n words), K long-division steps of 1 + L rounds (2L words), the sign and
-    zero mask (1 round, 2 words), B2A of k + 2 bits with the products summed before the
-    resharing (2 rounds; party 0 inputs k + 2 words, then 2 words each).
+    zero mask (1 round, 2 words), B2A of Q + 2 bits with the products summed before the
+    resharing (2 rounds; party 0 inputs Q + 2 words, then 2 words each).
     Rounds are per chunk of `DIVISION_CHUNK_ELEMENTS` (`chunk` overrides it, for tests).
     """
-    big_l, k = log2k(bits), bits
-    steps = k + frac_bits
+    big_l = log2k(bits)
+    steps = division_steps(bits, frac_bits, dividend_bits)
     rounds = steps * (1 + big_l) + big_l + (6 if signed else 5)
     words = 2 * big_l * steps + (9 * big_l + 6 if signed else 5 * big_l + 4)
-    extra0 = k + (6 if signed else 4)
+    extra0 = quotient_bits(bits, frac_bits, dividend_bits) + (6 if signed else 4)
     size = chunk or DIVISION_CHUNK_ELEMENTS
     chunks = max(1, -(-n // size))
     return Cost(rounds * chunks, (words + extra0) * n, words * n)
