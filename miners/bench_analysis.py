@@ -20,7 +20,7 @@ through the same `compute`, for its peak memory.
 The shares are drawn from a seeded numpy generator (`--seed`) so that the three processes and the
 checker agree without sending them: a benchmark's inputs, not a member's.  The default indicators
 below mirror the portal's (consortium/portal/periods/indicator_sets.py and runs/plan.py, which the
-miner may not import); tests/portal/test_bench_analysis_fixture.py keeps them in sync.
+miner may not import); tests/portal/runs/test_bench_fixture.py keeps them in sync.
 """
 
 from __future__ import annotations
