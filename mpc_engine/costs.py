@@ -133,11 +133,17 @@ def div_public_cost(n: int, bits: int) -> Cost:
 
 
 # -- validation -------------------------------------------------------------------------------
-def validate_cost(n: int, bits: int, columns: int = 1) -> Cost:
+VALIDATION_CHUNK_ELEMENTS = 1 << 18  # see `validation.validate_many`: more are tested in chunks
+
+
+def validate_cost(n: int, bits: int, columns: int = 1, chunk: int | None = None) -> Cost:
     """`validation.validate_many` of n elements in all: a batched `lt` of 2n and `eq` of n
-    (in sequence), two ANDs, B2A of 2n bits, the reveal of one count per column."""
-    return (lt_cost(2 * n, bits) + eq_cost(n, bits) + mul_cost(n) + mul_cost(n)
-            + bit_to_arith_cost(2 * n) + reveal_cost(columns))
+    (in sequence), two ANDs, B2A of 2n bits, the reveal of one count per column.
+    The tests run once per chunk of `VALIDATION_CHUNK_ELEMENTS` (`chunk` overrides it, for
+    tests), the reveal once: words as for one chunk of n, rounds (tests) times the chunks."""
+    tests = lt_cost(2 * n, bits) + eq_cost(n, bits) + mul_cost(n) + mul_cost(n) + bit_to_arith_cost(2 * n)
+    chunks = max(1, -(-n // (chunk or VALIDATION_CHUNK_ELEMENTS)))
+    return Cost(tests.rounds * chunks, tests.words0, tests.words) + reveal_cost(columns)
 
 
 # -- sorting ----------------------------------------------------------------------------------
