@@ -15,7 +15,7 @@ header bytes sent per party, each party's peak RSS (`ru_maxrss`) and its RSS bef
 `--rtt-ms R` puts a user-space delay proxy (shared/RECIPES.md section 5) in front of each served
 peer endpoint (miners 1 and 2): every byte is held R/2 ms in each direction, so every link's round
 trip is R ms more.  `--sort N` instead times one sorted indicator (employees' range) of N companies
-through the same `compute`, for its peak memory.
+through the same `compute`, for its peak memory (`--sort-indicator CODE`: another default's range).
 
 The shares are drawn from a seeded numpy generator (`--seed`) so that the three processes and the
 checker agree without sending them: a benchmark's inputs, not a member's.  The default indicators
@@ -231,12 +231,14 @@ def check(got: list, want: list) -> list[str]:
     return wrong
 
 
-def sort_request(n: int, seed: int) -> tuple[dict, dict]:
-    """One sorted indicator (employees' range) of n companies: the request and the plaintext table."""
-    codes = [c for c in ANNUAL if c[0] == "employees"]
+def sort_request(n: int, seed: int, code: str = "employees") -> tuple[dict, list]:
+    """One sorted indicator (a default's range) of n companies, every 50th empty: the plaintext
+    table and the indicator."""
+    codes = [c for c in ANNUAL if c[0] == code]
+    _, lo, hi = codes[0]
     rng = np.random.default_rng(seed)
-    values = rng.integers(0, 1_000_001, size=n)
-    table = {(0, c): {"employees": int(values[c]) if c % 50 else None} for c in range(n)}
+    values = rng.integers(lo, hi, size=n, endpoint=True)
+    table = {(0, c): {code: int(values[c]) if c % 50 else None} for c in range(n)}
     return table, codes
 
 
@@ -303,7 +305,7 @@ def _party_main(index: int) -> None:
 
 def _problem(config: dict) -> tuple[dict, dict]:
     if config["sort"]:
-        table, codes = sort_request(config["sort"], config["seed"])
+        table, codes = sort_request(config["sort"], config["seed"], config["sort_code"])
         return table, run_request(table, submission_ids(table), config["sort"], periods=1, codes=codes)
     table = figures(config["n"], config["seed"])
     return table, run_request(table, submission_ids(table), config["n"])
@@ -391,7 +393,8 @@ def _read_json(path: str):
         return json.load(f)
 
 
-def run(n: int, seed: int, rtt_ms: float, sort: int, out_dir: str) -> tuple[dict, list]:
+def run(n: int, seed: int, rtt_ms: float, sort: int, out_dir: str,
+        sort_code: str = "employees") -> tuple[dict, list]:
     keys = [Ed25519PrivateKey.generate() for _ in range(3)]
     seed_keys = [base64.b64encode(k.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())).decode()
                  for k in keys]
@@ -406,7 +409,7 @@ def run(n: int, seed: int, rtt_ms: float, sort: int, out_dir: str) -> tuple[dict
         if rtt_ms:
             urls = [_proxied(u, rtt_ms / 2000, proxies) if u else None for u in urls]
         config = {"seed_keys": seed_keys, "public_keys": public, "urls": urls, "run_id": os.urandom(16).hex(),
-                  "seed": seed, "n": n, "sort": sort, "out_dir": out_dir}
+                  "seed": seed, "n": n, "sort": sort, "sort_code": sort_code, "out_dir": out_dir}
         for p in procs:
             p.stdin.write(json.dumps(config) + "\n")
             p.stdin.flush()
@@ -440,6 +443,8 @@ def main(argv=None) -> int:
                         help="round trip added to every peer link by a delay proxy (default 0)")
     parser.add_argument("--sort", type=int, default=0, metavar="N",
                         help="instead: one sorted indicator of N companies (peak memory)")
+    parser.add_argument("--sort-indicator", default="employees", choices=[c for c, _, _ in ANNUAL],
+                        help="the default indicator whose range --sort uses (default employees: 20 bits)")
     parser.add_argument("--party", type=int, choices=(0, 1, 2), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.party is not None:
@@ -449,11 +454,12 @@ def main(argv=None) -> int:
     print(f"{'sort of ' + str(args.sort) if args.sort else f'analysis of {args.n} companies'}, "
           f"rtt {args.rtt_ms} ms ...", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench-analysis-") as out_dir:
-        config, results = run(args.n, args.seed, args.rtt_ms, args.sort, out_dir)
+        config, results = run(args.n, args.seed, args.rtt_ms, args.sort, out_dir, args.sort_indicator)
     table, request = _problem(config)
     wrong = check(reconstructed(results, request), expected(table, request))
     report = {
-        "what": f"sorted indicator of {args.sort}" if args.sort else f"annual analysis of {args.n} companies",
+        "what": (f"sorted indicator {args.sort_indicator} of {args.sort}" if args.sort
+                 else f"annual analysis of {args.n} companies"),
         "analyses": len(request["analyses"]), "ring": RING_BITS, "rtt_ms": args.rtt_ms,
         "seconds": round(max(r["seconds"] for r in results), 3),
         "rounds": max(r["rounds"] for r in results),
