@@ -148,8 +148,9 @@ def ratio_indicator(party: Party, numerator: Column, denominator: Column, frac_b
     The configuration is checked first (`check_ratio_config`, ValueError before any
     round): the numerator's bounds times 2^f must fit the signed ring.
     `rejected` is the number of figures (numerator and denominator) submitted but out of range.
-    The division takes bits(max |numerator bound|) + f steps (`div_or_flag`'s dividend_max),
-    the sort the bits of `quotient_range`.
+    The division takes bits(max |numerator bound|) + f steps (`div_or_flag`'s dividend_max)
+    of adders bits(max |denominator bound|) + 2 wide (divisor_max), the sort the bits of
+    `quotient_range`.
     """
     return analyse(party, [Ratio(numerator, denominator, frac_bits, descending)], algorithm)[0]
 
@@ -266,14 +267,16 @@ def _validate_distinct(party: Party, tasks):
 
 def _divide_all(party: Party, ratios: list[Ratio]) -> list[tuple[ArithShares, ArithShares]]:
     """(quotient, [denominator != 0]) of every ratio: one `div_or_flag` per distinct frac_bits,
-    with the long division as short as the numerators' bounds allow."""
+    with the long division as short as the numerators' bounds allow and its adders as narrow
+    as the denominators' bounds allow (valid figures respect them; others are dropped)."""
     out: list = [None] * len(ratios)
     for f in sorted({t.frac_bits for t in ratios}):
         group = [i for i, t in enumerate(ratios) if t.frac_bits == f]
         nums = [ratios[i].numerator.values for i in group]
-        bound = max(max(abs(b.lo), abs(b.hi)) for b in (ratios[i].numerator.bounds for i in group))
+        dividend = max(max(abs(b.lo), abs(b.hi)) for b in (ratios[i].numerator.bounds for i in group))
+        divisor = max(max(abs(b.lo), abs(b.hi)) for b in (ratios[i].denominator.bounds for i in group))
         q, ok = div_or_flag(party, concat(nums), concat([ratios[i].denominator.values for i in group]),
-                            frac_bits=f, dividend_max=bound)
+                            frac_bits=f, dividend_max=dividend, divisor_max=divisor)
         for i, qi, oki in zip(group, _split(q, nums), _split(ok, nums), strict=True):
             out[i] = (qi, oki)
     return out

@@ -104,21 +104,30 @@ def quotient_bits(bits: int, frac_bits: int = 0, dividend_bits: int | None = Non
     return min(bits, division_steps(bits, frac_bits, dividend_bits))
 
 
+def adder_width(bits: int, divisor_bits: int | None = None) -> int:
+    """The long division's adder width: k, or D + 2 when |y| < 2^D is promised (the
+    remainder then lies in [-2^D, 2^D) and 2r + b in [-2^(D+1), 2^(D+1)))."""
+    return bits if divisor_bits is None else min(bits, divisor_bits + 2)
+
+
 def div_cost(n: int, bits: int, frac_bits: int = 0, signed: bool = True,
-             chunk: int | None = None, dividend_bits: int | None = None) -> Cost:
+             chunk: int | None = None, dividend_bits: int | None = None,
+             divisor_bits: int | None = None) -> Cost:
     """`division.div`, `div_or_flag`, `div_fixed` (secret / secret), K = k + f steps
-    (B + f with `dividend_bits` B: `div_or_flag`'s dividend_max), Q = min(K, k) quotient bits.
+    (B + f with `dividend_bits` B: `div_or_flag`'s dividend_max), Q = min(K, k) quotient bits,
+    each step's adder W = `adder_width` bits wide (D + 2 with `divisor_bits` D: divisor_max).
 
     Operands' bits and zero test (3 + L rounds signed: a2b of 4n words, |.| AND; 2 + L
-    unsigned: 2n words), K long-division steps of 1 + L rounds (2L words), the sign and
-    zero mask (1 round, 2 words), B2A of Q + 2 bits with the products summed before the
-    resharing (2 rounds; party 0 inputs Q + 2 words, then 2 words each).
+    unsigned: 2n words), K long-division steps of 1 + log2 W rounds (2 log2 W words), the
+    sign and zero mask (1 round, 2 words), B2A of Q + 2 bits with the products summed before
+    the resharing (2 rounds; party 0 inputs Q + 2 words, then 2 words each).
     Rounds are per chunk of `DIVISION_CHUNK_ELEMENTS` (`chunk` overrides it, for tests).
     """
     big_l = log2k(bits)
+    step_l = log2k(adder_width(bits, divisor_bits))
     steps = division_steps(bits, frac_bits, dividend_bits)
-    rounds = steps * (1 + big_l) + big_l + (6 if signed else 5)
-    words = 2 * big_l * steps + (9 * big_l + 6 if signed else 5 * big_l + 4)
+    rounds = steps * (1 + step_l) + big_l + (6 if signed else 5)
+    words = 2 * step_l * steps + (9 * big_l + 6 if signed else 5 * big_l + 4)
     extra0 = quotient_bits(bits, frac_bits, dividend_bits) + (6 if signed else 4)
     size = chunk or DIVISION_CHUNK_ELEMENTS
     chunks = max(1, -(-n // size))

@@ -71,13 +71,17 @@ def _bits_and_zero_test(party: Party, v: ArithShares, rows: slice):
 
 # -- secret / secret ----------------------------------------------------------------------------
 def _long_division(party: Party, ax: BoolShares, ay: BoolShares, frac_bits: int,
-                   dividend_bits: int | None = None) -> BoolShares:
+                   dividend_bits: int | None = None, divisor_bits: int | None = None) -> BoolShares:
     """Non-restoring division of |x| * 2^f by |y| (1 <= |y| <= 2^(k-1)): the low k quotient bits.
 
     `dividend_bits` B: |x| < 2^B promised, so the quotient has B + f bits and the steps start
     there: from r = 0 the first step gives b - |y|, exactly what the full run reaches from its
     r = -|y| (restoring remainder 0) after the k - B zero bits above.  An |x| that breaks the
     promise gets a wrong quotient (its bits above B are ignored), never an error.
+    `divisor_bits` D: |y| < 2^D promised, so r, 2r + b and +-|y| fit D + 2 signed bits and
+    each step adds only those (`costs.adder_width`): the carry chain is shorter (5 levels
+    for D = 20 instead of 6 at k = 64), and the sign is bit D + 1.  Bits above are garbage,
+    never read (carries only move up).  A larger |y| gives a wrong quotient, no error.
 
     Invariant r in [-|y|, |y|): r >= 0 gives r' = 2r + b - |y|, r < 0 gives 2r + b + |y|,
     and either lies in [-|y|, |y|) again, so inside the signed k-bit range although 2r + b
@@ -88,6 +92,7 @@ def _long_division(party: Party, ax: BoolShares, ay: BoolShares, frac_bits: int,
     (see `costs.div_cost`).
     """
     k = ax.dtype.itemsize * 8
+    width = costs.adder_width(k, divisor_bits)
     zeros = public_shares(BoolShares, np.zeros(ax.shape, dtype=ax.dtype), party.pid)
     r, s, q = zeros, zeros, zeros
     for pos in range(costs.division_steps(k, frac_bits, dividend_bits) - 1, -1, -1):
@@ -97,8 +102,8 @@ def _long_division(party: Party, ax: BoolShares, ay: BoolShares, frac_bits: int,
         o = ay ^ _mask(cin)  # ~|y| when subtracting
         p = rp ^ o
         g = _and_xor(party, [(rp, o), (p, cin)])  # carry-in enters as bit 0's generate
-        r = p ^ (carries(party, g, p) << 1) ^ cin
-        s = (r >> (k - 1)) & 1
+        r = p ^ (carries(party, g, p, width) << 1) ^ cin
+        s = (r >> (width - 1)) & 1
         if pos < k:
             q = q ^ ((s ^ 1) << pos)
     return q
@@ -202,10 +207,12 @@ def _divide(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed
     if dividend_max is not None and int(dividend_max) < 0:
         raise ValueError("dividend_max bounds |x|: it must be >= 0")
     dividend_bits = None if dividend_max is None else int(dividend_max).bit_length()
+    divisor_bits = None if divisor_max is None else abs(int(divisor_max)).bit_length()
     shape = x.shape
     x, y = x.reshape(-1), y.reshape(-1)
     step = DIVISION_CHUNK_ELEMENTS
-    parts = [_divide_flat(party, x[lo:lo + step], y[lo:lo + step], frac_bits, signed, dividend_bits)
+    parts = [_divide_flat(party, x[lo:lo + step], y[lo:lo + step], frac_bits, signed, dividend_bits,
+                          divisor_bits)
              for lo in range(0, max(len(x), 1), step)]
     quotient = parts[0][0] if len(parts) == 1 else concat([q for q, _ in parts])
     ok = parts[0][1] if len(parts) == 1 else concat([o for _, o in parts])
@@ -213,9 +220,9 @@ def _divide(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed
 
 
 def _divide_flat(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool,
-                 dividend_bits: int | None):
+                 dividend_bits: int | None, divisor_bits: int | None):
     ax, ay, sign, zero = _operand_bits(party, x, y, signed)
-    q = _long_division(party, ax, ay, frac_bits, dividend_bits)
+    q = _long_division(party, ax, ay, frac_bits, dividend_bits, divisor_bits)
     k = party.ring.bits
     return _to_signed_arith(party, q, sign, zero, costs.quotient_bits(k, frac_bits, dividend_bits))
 
@@ -230,7 +237,10 @@ def div_or_flag(party: Party, x: ArithShares, y: ArithShares, signed: bool = Tru
     larger divisor gives a wrong quotient, which the parties cannot see (y is secret).
     Pass the divisor's known upper bound (e.g. its indicator's `Bounds.hi`) as
     `divisor_max` and an unsigned division that could break the precondition raises
-    ValueError before any round (`check_unsigned_divisor_max`).
+    ValueError before any round (`check_unsigned_divisor_max`).  `divisor_max` is also a
+    promise that |y| <= divisor_max for every quotient that will be used: each step's adder
+    is then bits(divisor_max) + 2 bits wide, a shorter carry chain (`costs.adder_width`); a
+    larger |y| (a rejected value, dropped later) gets a wrong quotient, no error.
     A zero divisor raises nothing and leaks nothing: the quotient is 0 and ok is 0.
     `dividend_max`: a public bound on |x| (e.g. from the numerator's indicator range) that
     every quotient that will be used respects; the long division then takes B + f steps,

@@ -112,8 +112,8 @@ def test_side_by_side_costs_one_validation_one_division_two_products_and_one_sor
     q = quotient_range(ADDED, EMPLOYEES, 4)
     passes = max(key_passes(64, (b.lo, b.hi)) for b in (EMPLOYEES, ADDED, EXPORT, Bounds(*q)))
     want = (costs.validate_cost(N * columns, 64, columns).rounds
-            + costs.div_cost(N, 64, 0, dividend_bits=20).rounds  # one division per frac_bits
-            + costs.div_cost(N, 64, 4, dividend_bits=20).rounds
+            + costs.div_cost(N, 64, 0, dividend_bits=20, divisor_bits=14).rounds  # one per frac_bits
+            + costs.div_cost(N, 64, 4, dividend_bits=20, divisor_bits=14).rounds
             + 2 + costs.radix_many_cost([(N, 7, passes)], 64, flag=True).rounds)
     assert passes == 25  # the fixed-point ratio: |q| <= 10^6 * 2^4
     assert [s.rounds for s in run.stats] == [want] * 3
