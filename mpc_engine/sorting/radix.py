@@ -183,9 +183,10 @@ def radix_sort_many(party: Party, problems, descending=False, flags=None, ranges
 
     `descending`: one for all, or one per problem.  `flags`: None, or one arithmetic 0/1
     vector per problem (as `radix_sort`'s `flag`).  `ranges`: None, or per problem None or
-    (lo, hi): a promise that every key (every key whose flag is 1, with flags) lies in
-    [lo, hi], so that the problem is sorted on the bits of hi - lo only (`key_passes`), not
-    the ring's k; problems with fewer passes sit the others' out.
+    (lo, hi): a promise that every key (with flags: every key whose flag is 0, the ones the
+    flag pass keeps in front) lies in [lo, hi], so that the problem is sorted on the bits of
+    hi - lo only (`key_passes`), not the ring's k; problems with fewer passes sit the
+    others' out.
     Returns [(rows, count or None)] in the problems' order.
     Cost: `costs.radix_many_cost` of the live problems' (n_i, r_i, passes_i).
     """
