@@ -94,21 +94,41 @@ def division_chunks(n: int) -> int:
     return max(1, -(-n // DIVISION_CHUNK_ELEMENTS))
 
 
+def division_steps(bits: int, frac_bits: int = 0, dividend_bits: int | None = None) -> int:
+    """The long division's steps: k + f, or B + f when |x| < 2^B is promised (B <= k)."""
+    return min(bits, bits if dividend_bits is None else dividend_bits) + frac_bits
+
+
+def quotient_bits(bits: int, frac_bits: int = 0, dividend_bits: int | None = None) -> int:
+    """How many low bits of the quotient the long division can set (at most k)."""
+    return min(bits, division_steps(bits, frac_bits, dividend_bits))
+
+
+def adder_width(bits: int, divisor_bits: int | None = None) -> int:
+    """The long division's adder width: k, or D + 2 when |y| < 2^D is promised (the
+    remainder then lies in [-2^D, 2^D) and 2r + b in [-2^(D+1), 2^(D+1)))."""
+    return bits if divisor_bits is None else min(bits, divisor_bits + 2)
+
+
 def div_cost(n: int, bits: int, frac_bits: int = 0, signed: bool = True,
-             chunk: int | None = None) -> Cost:
-    """`division.div`, `div_or_flag`, `div_fixed` (secret / secret), K = k + f steps.
+             chunk: int | None = None, dividend_bits: int | None = None,
+             divisor_bits: int | None = None) -> Cost:
+    """`division.div`, `div_or_flag`, `div_fixed` (secret / secret), K = k + f steps
+    (B + f with `dividend_bits` B: `div_or_flag`'s dividend_max), Q = min(K, k) quotient bits,
+    each step's adder W = `adder_width` bits wide (D + 2 with `divisor_bits` D: divisor_max).
 
     Operands' bits and zero test (3 + L rounds signed: a2b of 4n words, |.| AND; 2 + L
-    unsigned: 2n words), K long-division steps of 1 + L rounds (2L words), the sign and
-    zero mask (1 round, 2 words), B2A of k + 2 bits with the products summed before the
-    resharing (2 rounds; party 0 inputs k + 2 words, then 2 words each).
+    unsigned: 2n words), K long-division steps of 1 + log2 W rounds (2 log2 W words), the
+    sign and zero mask (1 round, 2 words), B2A of Q + 2 bits with the products summed before
+    the resharing (2 rounds; party 0 inputs Q + 2 words, then 2 words each).
     Rounds are per chunk of `DIVISION_CHUNK_ELEMENTS` (`chunk` overrides it, for tests).
     """
-    big_l, k = log2k(bits), bits
-    steps = k + frac_bits
-    rounds = steps * (1 + big_l) + big_l + (6 if signed else 5)
-    words = 2 * big_l * steps + (9 * big_l + 6 if signed else 5 * big_l + 4)
-    extra0 = k + (6 if signed else 4)
+    big_l = log2k(bits)
+    step_l = log2k(adder_width(bits, divisor_bits))
+    steps = division_steps(bits, frac_bits, dividend_bits)
+    rounds = steps * (1 + step_l) + big_l + (6 if signed else 5)
+    words = 2 * step_l * steps + (9 * big_l + 6 if signed else 5 * big_l + 4)
+    extra0 = quotient_bits(bits, frac_bits, dividend_bits) + (6 if signed else 4)
     size = chunk or DIVISION_CHUNK_ELEMENTS
     chunks = max(1, -(-n // size))
     return Cost(rounds * chunks, (words + extra0) * n, words * n)
@@ -122,11 +142,17 @@ def div_public_cost(n: int, bits: int) -> Cost:
 
 
 # -- validation -------------------------------------------------------------------------------
-def validate_cost(n: int, bits: int, columns: int = 1) -> Cost:
+VALIDATION_CHUNK_ELEMENTS = 1 << 18  # see `validation.validate_many`: more are tested in chunks
+
+
+def validate_cost(n: int, bits: int, columns: int = 1, chunk: int | None = None) -> Cost:
     """`validation.validate_many` of n elements in all: a batched `lt` of 2n and `eq` of n
-    (in sequence), two ANDs, B2A of 2n bits, the reveal of one count per column."""
-    return (lt_cost(2 * n, bits) + eq_cost(n, bits) + mul_cost(n) + mul_cost(n)
-            + bit_to_arith_cost(2 * n) + reveal_cost(columns))
+    (in sequence), two ANDs, B2A of 2n bits, the reveal of one count per column.
+    The tests run once per chunk of `VALIDATION_CHUNK_ELEMENTS` (`chunk` overrides it, for
+    tests), the reveal once: words as for one chunk of n, rounds (tests) times the chunks."""
+    tests = lt_cost(2 * n, bits) + eq_cost(n, bits) + mul_cost(n) + mul_cost(n) + bit_to_arith_cost(2 * n)
+    chunks = max(1, -(-n // (chunk or VALIDATION_CHUNK_ELEMENTS)))
+    return Cost(tests.rounds * chunks, tests.words0, tests.words) + reveal_cost(columns)
 
 
 # -- sorting ----------------------------------------------------------------------------------
@@ -180,26 +206,45 @@ def network_cost(n: int, rows: int, bits: int, tie_break: bool = False, valid: b
             comparators * words + tie.words)
 
 
-def radix_cost(n: int, rows: int, bits: int, flag: bool = False):
+def radix_cost(n: int, rows: int, bits: int, flag: bool = False, passes: int | None = None):
     """(rounds, words sent by party 0, words sent by party 1 or 2) of `radix.radix_sort`.
 
     `rows` counts the key and payload rows; with `flag` the flag row is carried too;
     rows > 1 (payload) adds the tie-breaking shuffle of the rows (and the flag) first.
-    a2b of the key, then per bit: B2A (2 rounds), d (1), shuffle of the rows, the key
+    `passes`: bit passes (`radix.key_passes`: the bits of a key range's hi - lo), k if None.
+    a2b of the key, then per pass: B2A (2 rounds), d (1), shuffle of the rows, the key
     words and d (3), reveal of d (1); the last pass carries no key words.
     """
-    if n == 0:
-        return 0, 0, 0
+    cost = radix_many_cost([(n, rows, bits if passes is None else passes)], bits, flag)
+    return cost.rounds, cost.words0, cost.words
+
+
+def radix_many_cost(problems, bits: int, flag: bool = False) -> Cost:
+    """`radix.radix_sort_many` of problems (n_i, rows_i, passes_i) in the ring of `bits`.
+
+    Rounds: one a2b (2 + L) for all if any problem has a pass, 7 per pass of the problem
+    with the most, + 5 for the flag pass, + 3 if any problem carries payload (its tie
+    shuffle).  Words: the sum over the problems, each paying only for its own passes but
+    for the whole ring's a2b.  Empty problems cost nothing.
+    """
+    live = [(n, rows, passes) for n, rows, passes in problems if n > 0]
+    if not live:
+        return Cost(0, 0, 0)
     big_l = log2k(bits)
-    carried = rows + flag
-    tie_shuffle = rows > 1
-    rounds = 2 + big_l + 7 * bits + (5 if flag else 0) + (3 if tie_shuffle else 0)
-    other = 2 * big_l + 3 * bits + 2 * (carried + 1) * bits + 2 * (bits - 1)
-    party0 = other + 1 + bits
-    if flag:  # d, shuffle of the rows and d, reveal of d (+ the count word)
-        other += 2 * (rows + 1) + 2
-        party0 += 2 * (rows + 1) + 2
-    if tie_shuffle:  # the rows (and the flag) shuffled once before the passes
-        other += 2 * carried
-        party0 += 2 * carried
-    return rounds, n * party0 + flag, n * other + flag
+    most = max(passes for _, _, passes in live)
+    tie_shuffle = any(rows > 1 for _, rows, _ in live)
+    rounds = (2 + big_l if most else 0) + 7 * most + (5 if flag else 0) + (3 if tie_shuffle else 0)
+    words0 = words = 0
+    for n, rows, passes in live:
+        carried = rows + flag
+        other = (2 * big_l if most else 0) + 3 * passes + 2 * (carried + 1) * passes + 2 * max(passes - 1, 0)
+        party0 = other + (1 if most else 0) + passes
+        if flag:  # d, shuffle of the rows and d, reveal of d (+ the count word)
+            other += 2 * (rows + 1) + 2
+            party0 += 2 * (rows + 1) + 2
+        if rows > 1:  # the rows (and the flag) shuffled once before the passes
+            other += 2 * carried
+            party0 += 2 * carried
+        words0 += n * party0 + flag
+        words += n * other + flag
+    return Cost(rounds, words0, words)

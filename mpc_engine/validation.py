@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import costs
 from .party import Party
 from .protocols.arithmetic import and_, reveal
 from .protocols.compare import eq, lt, to_arith
@@ -49,7 +50,10 @@ def validate_many(party: Party, columns):
 
     A submitted flag other than exactly 1 counts as not submitted (a browser could send
     anything).  valid = (flag == 1) & (lo <= v) & (v <= hi).  Both range tests run as
-    one batched `lt` of 2N elements (N = all columns' elements).
+    one batched `lt` of 2N elements (N = all columns' elements).  More than
+    `costs.VALIDATION_CHUNK_ELEMENTS` elements in all are tested in sequential chunks
+    (the tests' temporaries, a dozen words per element, stay bounded: ~1.5 GB per party at
+    N = 10^6, k = 64, in one piece), the counts revealed once at the end.
     Cost: `costs.validate_cost`.  Reveals per column only sum(flag == 1) - sum(valid).
     """
     ring = party.ring
@@ -60,19 +64,28 @@ def validate_many(party: Party, columns):
     submitted = concat([c[1] for c in columns])
     lo = _per_element(ring, sizes, [c[2].lo for c in columns])
     hi = _per_element(ring, sizes, [c[2].hi for c in columns])
-    total = len(values)
-    lo_s, hi_s = (public_shares(ArithShares, bound, party.pid) for bound in (lo, hi))
-    outside = lt(party, concat([values, hi_s]), concat([lo_s, values]))  # v < lo, hi < v
-    flagged = eq(party, submitted, 1)
-    valid = and_(party, and_(party, flagged, (outside[:total] ^ 1) & 1), (outside[total:] ^ 1) & 1)
-    both = to_arith(party, concat([valid, flagged]))
-    valid_a, flagged_a = both[:total], both[total:]
+    step = costs.VALIDATION_CHUNK_ELEMENTS
+    parts = [_valid_and_flagged(party, values[a:a + step], submitted[a:a + step], lo[a:a + step],
+                                hi[a:a + step]) for a in range(0, max(len(values), 1), step)]
+    valid_a = parts[0][0] if len(parts) == 1 else concat([v for v, _ in parts])
+    flagged_a = parts[0][1] if len(parts) == 1 else concat([f for _, f in parts])
     bounds_at = np.cumsum([0, *sizes])
     diff = flagged_a - valid_a
     spans = list(zip(bounds_at[:-1], bounds_at[1:], strict=True))
     rejected = reveal(party, concat([diff[a:b].sum().reshape(1) for a, b in spans]))
     valids = [valid_a[a:b] for a, b in spans]
     return valids, [int(r) for r in rejected]
+
+
+def _valid_and_flagged(party: Party, values, submitted, lo, hi):
+    """Arithmetic 0/1 of (flag == 1) & lo <= v <= hi, and of flag == 1, for one chunk."""
+    total = len(values)
+    lo_s, hi_s = (public_shares(ArithShares, bound, party.pid) for bound in (lo, hi))
+    outside = lt(party, concat([values, hi_s]), concat([lo_s, values]))  # v < lo, hi < v
+    flagged = eq(party, submitted, 1)
+    valid = and_(party, and_(party, flagged, (outside[:total] ^ 1) & 1), (outside[total:] ^ 1) & 1)
+    both = to_arith(party, concat([valid, flagged]))
+    return both[:total], both[total:]
 
 
 def _per_element(ring, sizes, bounds) -> np.ndarray:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 import numpy as np
 
 from consortium.contract.share_arrays import encode
-from mpc_engine.analyses import Column, ratio_indicator, sorted_indicators, time_series
+from mpc_engine.analyses import Column, Ratio, Series, Sorted, TimeSeries, analyse
 from mpc_engine.party import Party
 from mpc_engine.protocols.arithmetic import from_additive, output_pair
 from mpc_engine.validation import Bounds
@@ -48,54 +48,73 @@ def compute(party: Party, request: dict, inputs: Inputs,
 def program(party: Party, request: dict, inputs: Inputs, on_step=None) -> list[dict]:
     """Its pair of every output: {"analysis", "count", "rejected", "pair" | "rows" + "present"}.
 
-    Every party runs the same steps in the same order whatever its shares, as the protocols require."""
+    Every party runs the same steps in the same order whatever its shares, as the protocols require.
+    All analyses run side by side (`mpc_engine.analyses.analyse`): the inputs converted in one
+    round, one validation, the division, one sort for everything; under latency a run costs
+    its rounds, and these are what a run's time is made of."""
     step = on_step or (lambda fraction, text: None)
-    columns = _Columns(party, inputs)
     ids, analyses = request["columns"], request["analyses"]
-    outputs: list[dict | None] = [None] * len(analyses)
-    for descending in (False, True):  # the sorted indicators in the rounds of one per direction
-        ix = [k for k, a in enumerate(analyses)
-              if a["kind"] == "sorted_indicator" and bool(a.get("descending")) is descending]
-        if not ix:
-            continue
-        step(0.1, "sorting the indicators")
-        done = sorted_indicators(party, [columns.get(ids, analyses[k]["indicator"], analyses[k]["lo"],
-                                                     analyses[k]["hi"]) for k in ix], descending=descending)
-        for k, result in zip(ix, done, strict=True):
-            outputs[k] = _single(k, result)
-    for k, a in enumerate(analyses):
-        if a["kind"] == "ratio":
-            step(0.4, f"computing {a['name']}")
-            result = ratio_indicator(party, columns.get(ids, a["numerator"], a["num_lo"], a["num_hi"]),
-                                     columns.get(ids, a["denominator"], a["den_lo"], a["den_hi"]),
-                                     frac_bits=a["frac_bits"])
-            outputs[k] = _single(k, result)
+    step(0.05, "converting the shares")
+    columns = _Columns(party, inputs, _wanted(request))
+    step(0.1, "computing the analyses")
+    tasks = []
+    for a in analyses:
+        if a["kind"] == "sorted_indicator":
+            column = columns.get(ids, a["indicator"], a["lo"], a["hi"])
+            tasks.append(Sorted(column, bool(a.get("descending"))))
+        elif a["kind"] == "ratio":
+            tasks.append(Ratio(columns.get(ids, a["numerator"], a["num_lo"], a["num_hi"]),
+                               columns.get(ids, a["denominator"], a["den_lo"], a["den_hi"]),
+                               frac_bits=a["frac_bits"]))
         elif a["kind"] == "time_series":
-            step(0.6, f"time series of {a['indicator']}")
-            series = time_series(party, [columns.get(row, a["indicator"], a["lo"], a["hi"])
-                                         for row in a["rows"]])
-            outputs[k] = {"analysis": k, "count": series.count, "rejected": series.rejected,
-                          "rows": [output_pair(r) for r in series.rows],
-                          "present": [output_pair(p) for p in series.present]}
+            tasks.append(Series([columns.get(row, a["indicator"], a["lo"], a["hi"]) for row in a["rows"]]))
+        else:
+            raise ValueError(f"unknown analysis kind {a['kind']!r}")
+    outputs = []
+    for k, result in enumerate(analyse(party, tasks)):
+        if isinstance(result, TimeSeries):
+            outputs.append({"analysis": k, "count": result.count, "rejected": result.rejected,
+                            "rows": [output_pair(r) for r in result.rows],
+                            "present": [output_pair(p) for p in result.present]})
+        else:
+            outputs.append(_single(k, result))
     return outputs
 
 
-class _Columns:
-    """Replicated shares of (ids, code) columns, converted from the additive inputs once each."""
+def _wanted(request: dict) -> list[tuple[tuple, str]]:
+    """Every (ids, code) column the analyses read, once each, in the order they name them."""
+    ids, seen = tuple(request["columns"]), {}
+    for a in request["analyses"]:
+        if a["kind"] == "sorted_indicator":
+            seen.setdefault((ids, a["indicator"]), None)
+        elif a["kind"] == "ratio":
+            seen.setdefault((ids, a["numerator"]), None)
+            seen.setdefault((ids, a["denominator"]), None)
+        elif a["kind"] == "time_series":
+            for row in a["rows"]:
+                seen.setdefault((tuple(row), a["indicator"]), None)
+    return list(seen)
 
-    def __init__(self, party: Party, inputs: Inputs):
-        self.party, self.inputs, self.cache = party, inputs, {}
+
+class _Columns:
+    """Replicated shares of (ids, code) columns, all converted from the additive inputs in one round."""
+
+    def __init__(self, party: Party, inputs: Inputs, wanted: list[tuple[tuple, str]]):
+        self.cache = {}
+        if not wanted:
+            return
+        zero = (0, 0)
+        pairs = [inputs.get((sid, code), zero) if sid is not None else zero
+                 for ids, code in wanted for sid in ids]
+        dtype = party.ring.dtype
+        both = from_additive(party, np.array([[p[0] for p in pairs], [p[1] for p in pairs]], dtype=dtype))
+        at = 0
+        for ids, code in wanted:
+            self.cache[ids, code] = (both[0, at:at + len(ids)], both[1, at:at + len(ids)])
+            at += len(ids)
 
     def get(self, ids, code, lo, hi) -> Column:
-        key = (tuple(ids), code)
-        if key not in self.cache:
-            zero = (0, 0)
-            pairs = [self.inputs.get((sid, code), zero) if sid is not None else zero for sid in ids]
-            dtype = self.party.ring.dtype
-            values = np.array([p[0] for p in pairs], dtype=dtype)
-            flags = np.array([p[1] for p in pairs], dtype=dtype)
-            self.cache[key] = (from_additive(self.party, values), from_additive(self.party, flags))
-        values, flags = self.cache[key]
+        values, flags = self.cache[tuple(ids), code]
         return Column(values, flags, Bounds(lo, hi))
 
 

@@ -27,13 +27,15 @@ def a2b(party: Party, x: ArithShares) -> BoolShares:
     return p ^ (carries(party, and_(party, y, x2), p) << 1)
 
 
-def carries(party: Party, g: BoolShares, p: BoolShares) -> BoolShares:
+def carries(party: Party, g: BoolShares, p: BoolShares, width: int | None = None) -> BoolShares:
     """Kogge-Stone on generate g and propagate p: bit i of the result is the carry out of bit i.
 
     L levels `g ^= p & (g << d); p &= p << d` (ABY3 sec. 5.3), both ANDs of a level in
     one round; the last level needs no new p.  L rounds, 2L - 1 words per element.
+    `width` W < k: only the carries of the low W bits are right (the bits above are
+    garbage), in log2(W) levels (rounded up) instead of L.
     """
-    bits, n, d = g.dtype.itemsize * 8, len(g), 1
+    bits, n, d = width or g.dtype.itemsize * 8, len(g), 1
     while d < bits:
         if 2 * d >= bits:
             g = g ^ and_(party, p, g << d)

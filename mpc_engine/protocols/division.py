@@ -70,8 +70,18 @@ def _bits_and_zero_test(party: Party, v: ArithShares, rows: slice):
 
 
 # -- secret / secret ----------------------------------------------------------------------------
-def _long_division(party: Party, ax: BoolShares, ay: BoolShares, frac_bits: int) -> BoolShares:
+def _long_division(party: Party, ax: BoolShares, ay: BoolShares, frac_bits: int,
+                   dividend_bits: int | None = None, divisor_bits: int | None = None) -> BoolShares:
     """Non-restoring division of |x| * 2^f by |y| (1 <= |y| <= 2^(k-1)): the low k quotient bits.
+
+    `dividend_bits` B: |x| < 2^B promised, so the quotient has B + f bits and the steps start
+    there: from r = 0 the first step gives b - |y|, exactly what the full run reaches from its
+    r = -|y| (restoring remainder 0) after the k - B zero bits above.  An |x| that breaks the
+    promise gets a wrong quotient (its bits above B are ignored), never an error.
+    `divisor_bits` D: |y| < 2^D promised, so r, 2r + b and +-|y| fit D + 2 signed bits and
+    each step adds only those (`costs.adder_width`): the carry chain is shorter (5 levels
+    for D = 20 instead of 6 at k = 64), and the sign is bit D + 1.  Bits above are garbage,
+    never read (carries only move up).  A larger |y| gives a wrong quotient, no error.
 
     Invariant r in [-|y|, |y|): r >= 0 gives r' = 2r + b - |y|, r < 0 gives 2r + b + |y|,
     and either lies in [-|y|, |y|) again, so inside the signed k-bit range although 2r + b
@@ -82,17 +92,18 @@ def _long_division(party: Party, ax: BoolShares, ay: BoolShares, frac_bits: int)
     (see `costs.div_cost`).
     """
     k = ax.dtype.itemsize * 8
+    width = costs.adder_width(k, divisor_bits)
     zeros = public_shares(BoolShares, np.zeros(ax.shape, dtype=ax.dtype), party.pid)
     r, s, q = zeros, zeros, zeros
-    for pos in range(k + frac_bits - 1, -1, -1):
+    for pos in range(costs.division_steps(k, frac_bits, dividend_bits) - 1, -1, -1):
         src = pos - frac_bits
         rp = (r << 1) ^ ((ax >> src) & 1) if src >= 0 else r << 1
         cin = s ^ 1
         o = ay ^ _mask(cin)  # ~|y| when subtracting
         p = rp ^ o
         g = _and_xor(party, [(rp, o), (p, cin)])  # carry-in enters as bit 0's generate
-        r = p ^ (carries(party, g, p) << 1) ^ cin
-        s = (r >> (k - 1)) & 1
+        r = p ^ (carries(party, g, p, width) << 1) ^ cin
+        s = (r >> (width - 1)) & 1
         if pos < k:
             q = q ^ ((s ^ 1) << pos)
     return q
@@ -117,19 +128,20 @@ def _operand_bits(party: Party, x: ArithShares, y: ArithShares, signed: bool):
     return absolute[:n], absolute[n:], sx ^ sy, zero
 
 
-def _to_signed_arith(party: Party, q: BoolShares, sign: BoolShares, zero: BoolShares):
-    """ok ? (sign ? -q : q) : 0 and ok = [divisor != 0], arithmetic.
+def _to_signed_arith(party: Party, q: BoolShares, sign: BoolShares, zero: BoolShares, width: int):
+    """ok ? (sign ? -q : q) : 0 and ok = [divisor != 0], arithmetic; q has `width` <= k bits.
 
     -q = ~q + 1, so the value is sum_j 2^j ((q ^ sign)_j & ok) + (sign & ok): one AND round
-    (2 words), then B2A of the k + 2 bits (`_bits_to_weighted_arith`: 2 rounds, 2 words,
-    + k + 2 at party 0).
+    (2 words), then B2A of the width + 2 bits (`_bits_to_weighted_arith`: 2 rounds, 2 words,
+    + width + 2 at party 0).  The bits of ~q above the width all equal the sign s, worth
+    s (2^k - 2^width) = -s 2^width: folded into the sign bit's weight, 1 - 2^width.
     """
     k, n = q.dtype.itemsize * 8, len(q)
     ok = zero ^ 1
     masked = and_(party, concat([q ^ _mask(sign), sign]), concat([_mask(ok), ok]))
-    rows = [(masked[:n] >> j) & 1 for j in range(k)] + [masked[n:]]
-    value_weights = [1 << j for j in range(k)] + [1, 0]
-    return _bits_to_weighted_arith(party, rows + [ok & 1], [value_weights, [0] * (k + 1) + [1]])
+    rows = [(masked[:n] >> j) & 1 for j in range(width)] + [masked[n:]]
+    value_weights = [1 << j for j in range(width)] + [(1 - (1 << width)) % (1 << k), 0]
+    return _bits_to_weighted_arith(party, rows + [ok & 1], [value_weights, [0] * (width + 1) + [1]])
 
 
 def _bits_to_weighted_arith(party: Party, rows: list, weights: list) -> tuple:
@@ -185,31 +197,39 @@ def check_unsigned_divisor_max(ring_bits: int, divisor_max: int) -> None:
 
 
 def _divide(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool,
-            divisor_max: int | None = None):
+            divisor_max: int | None = None, dividend_max: int | None = None):
     if x.shape != y.shape:
         raise ValueError("dividend and divisor must have the same shape")
     if frac_bits < 0:
         raise ValueError("frac_bits must be >= 0")
     if divisor_max is not None and not signed:
         check_unsigned_divisor_max(party.ring.bits, divisor_max)
+    if dividend_max is not None and int(dividend_max) < 0:
+        raise ValueError("dividend_max bounds |x|: it must be >= 0")
+    dividend_bits = None if dividend_max is None else int(dividend_max).bit_length()
+    divisor_bits = None if divisor_max is None else abs(int(divisor_max)).bit_length()
     shape = x.shape
     x, y = x.reshape(-1), y.reshape(-1)
     step = DIVISION_CHUNK_ELEMENTS
-    parts = [_divide_flat(party, x[lo:lo + step], y[lo:lo + step], frac_bits, signed)
+    parts = [_divide_flat(party, x[lo:lo + step], y[lo:lo + step], frac_bits, signed, dividend_bits,
+                          divisor_bits)
              for lo in range(0, max(len(x), 1), step)]
     quotient = parts[0][0] if len(parts) == 1 else concat([q for q, _ in parts])
     ok = parts[0][1] if len(parts) == 1 else concat([o for _, o in parts])
     return quotient.reshape(shape), ok.reshape(shape)
 
 
-def _divide_flat(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool):
+def _divide_flat(party: Party, x: ArithShares, y: ArithShares, frac_bits: int, signed: bool,
+                 dividend_bits: int | None, divisor_bits: int | None):
     ax, ay, sign, zero = _operand_bits(party, x, y, signed)
-    q = _long_division(party, ax, ay, frac_bits)
-    return _to_signed_arith(party, q, sign, zero)
+    q = _long_division(party, ax, ay, frac_bits, dividend_bits, divisor_bits)
+    k = party.ring.bits
+    return _to_signed_arith(party, q, sign, zero, costs.quotient_bits(k, frac_bits, dividend_bits))
 
 
 def div_or_flag(party: Party, x: ArithShares, y: ArithShares, signed: bool = True,
-                frac_bits: int = 0, divisor_max: int | None = None) -> tuple[ArithShares, ArithShares]:
+                frac_bits: int = 0, divisor_max: int | None = None,
+                dividend_max: int | None = None) -> tuple[ArithShares, ArithShares]:
     """(x * 2^f / y truncated toward zero, ok = [y != 0]) as arithmetic shares; 0 where y == 0.
 
     Signed: the whole range |x|, |y| <= 2^(k-1); -2^(k-1) / -1 wraps to -2^(k-1) (as C on
@@ -217,13 +237,20 @@ def div_or_flag(party: Party, x: ArithShares, y: ArithShares, signed: bool = Tru
     larger divisor gives a wrong quotient, which the parties cannot see (y is secret).
     Pass the divisor's known upper bound (e.g. its indicator's `Bounds.hi`) as
     `divisor_max` and an unsigned division that could break the precondition raises
-    ValueError before any round (`check_unsigned_divisor_max`).
+    ValueError before any round (`check_unsigned_divisor_max`).  `divisor_max` is also a
+    promise that |y| <= divisor_max for every quotient that will be used: each step's adder
+    is then bits(divisor_max) + 2 bits wide, a shorter carry chain (`costs.adder_width`); a
+    larger |y| (a rejected value, dropped later) gets a wrong quotient, no error.
     A zero divisor raises nothing and leaks nothing: the quotient is 0 and ok is 0.
-    Long division (Knuth 4.3.1) on boolean shares, K = k + f steps:
+    `dividend_max`: a public bound on |x| (e.g. from the numerator's indicator range) that
+    every quotient that will be used respects; the long division then takes B + f steps,
+    B = bits(dividend_max), instead of k + f (41 instead of 64 for 10^12 at k = 64).  An
+    element beyond it (a rejected value, dropped later) gets a wrong quotient, no error.
+    Long division (Knuth 4.3.1) on boolean shares, K = k + f (or B + f) steps:
     Cost: `costs.div_cost` (per chunk of DIVISION_CHUNK_ELEMENTS about K(1 + L) rounds;
     O(L K) words per element).
     """
-    return _divide(party, x, y, frac_bits, signed, divisor_max)
+    return _divide(party, x, y, frac_bits, signed, divisor_max, dividend_max)
 
 
 def div(party: Party, x: ArithShares, y: ArithShares, signed: bool = True,

@@ -28,6 +28,9 @@ algorithm per call, "auto" choosing by the largest n.  Measured (local transport
 party 0): 7 filter_sorts of 1,000 values, radix: batched 236 rounds, 0.33 s; one after
 another 1,652 rounds, 0.46 s; batcher: 661 against 4,627 rounds, 0.55 s against 1.7 s;
 the same 11.2 MB (radix) and 43.4 MB (batcher) either way.
+`filter_sort_many` also takes a direction per problem (radix: both directions in one
+batch; batcher: one network per direction) and each problem's key range (radix sorts on
+the bits of hi - lo only, see `radix`): what lets a whole analysis share one sort.
 """
 
 from __future__ import annotations
@@ -36,20 +39,23 @@ from ..party import Party
 from ..sharing import ArithShares, concat
 from .batcher import network_cost, sort_network_many
 from .filtering import filter_rows_many
-from .radix import radix_cost, radix_sort_many
+from .radix import key_passes, radix_cost, radix_sort_many
 
 ALGORITHMS = ("auto", "batcher", "radix")
 
 
 def choose_algorithm(n: int, bits: int, rows: int = 1, valid: bool = False,
-                     algorithm: str = "auto") -> str:
-    """'batcher' or 'radix': the one asked for, or for "auto" the one with fewer rounds."""
+                     algorithm: str = "auto", passes: int | None = None, networks: int = 1) -> str:
+    """'batcher' or 'radix': the one asked for, or for "auto" the one with fewer rounds.
+
+    `passes`: radix's bit passes (`radix.key_passes`), k if None; `networks`: how many
+    Batcher networks would run one after another (one per sort direction)."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {', '.join(ALGORITHMS)}, got {algorithm!r}")
     if algorithm != "auto":
         return algorithm
-    batcher_rounds = network_cost(n, rows, bits, rows > 1, valid)[0] + (1 if valid else 0)
-    return "batcher" if batcher_rounds < radix_cost(n, rows, bits, valid)[0] else "radix"
+    batcher_rounds = networks * network_cost(n, rows, bits, rows > 1, valid)[0] + (1 if valid else 0)
+    return "batcher" if batcher_rounds < radix_cost(n, rows, bits, valid, passes)[0] else "radix"
 
 
 def _rows(key: ArithShares, payload) -> ArithShares:
@@ -133,20 +139,43 @@ def _filter_problem(problem):
     return _rows(key, payload), valid
 
 
-def filter_sort_many(party: Party, problems, descending: bool = False, algorithm: str = "auto"):
+def filter_sort_many(party: Party, problems, descending=False, algorithm: str = "auto", ranges=None):
     """`filter_sort` of every problem, all in the rounds of the largest one.
 
     A problem is (key, valid) or (key, valid, payload rows), each with its own length.
+    `descending`: one for all, or one per problem.  `ranges`: None, or per problem None or
+    a range (lo, hi) (or `Bounds`) that holds every VALID key (e.g. the indicator's bounds,
+    checked by `validate`): radix then sorts that problem on the bits of hi - lo only
+    (`radix.key_passes`: 20 passes for [0, 10^6] instead of 64), whatever the invalid
+    keys hold (they are dropped).  A range that a valid key breaks gives a wrong order.
     Returns [(count, keys of length count, payload rows of length count)]; reveals one
-    count per problem, nothing else.  Rounds: those of `filter_sort` on the largest n_i;
-    bytes: the sum of the problems' `filter_sort` bytes.
+    count per problem, nothing else.  Rounds: radix, `costs.radix_many_cost(flag=True)` (the
+    problem with the most passes); batcher, those of `filter_sort` on the largest n_i, once
+    per direction present; bytes: the sum of the problems' `filter_sort` bytes.
     """
     checked = [_filter_problem(p) for p in problems]
     matrices = [m for m, _ in checked]
     n, rows = _largest(matrices)
-    chosen = choose_algorithm(n, party.ring.bits, rows, valid=True, algorithm=algorithm)
-    done = filter_rows_many(party, matrices, [v for _, v in checked], descending, chosen)
+    total = len(matrices)
+    directions = list(descending) if isinstance(descending, (list, tuple)) else [descending] * total
+    if len(directions) != total:
+        raise ValueError(f"descending: one per problem ({total}), got {len(directions)}")
+    spans = None if ranges is None else [None if r is None else _span(r) for r in ranges]
+    if spans is not None and len(spans) != total:
+        raise ValueError(f"ranges: one per problem ({total}), got {len(spans)}")
+    bits = party.ring.bits
+    live = [i for i in range(total) if matrices[i].shape[-1] > 0]
+    passes = max((key_passes(bits, spans[i] if spans else None) for i in live), default=bits)
+    networks = len({directions[i] for i in live}) or 1
+    chosen = choose_algorithm(n, bits, rows, valid=True, algorithm=algorithm, passes=passes,
+                              networks=networks)
+    done = filter_rows_many(party, matrices, [v for _, v in checked], directions, chosen, spans)
     return [(count, m[0], [m[i] for i in range(1, len(m))]) for count, m in done]
+
+
+def _span(key_range) -> tuple[int, int]:
+    lo, hi = (key_range.lo, key_range.hi) if hasattr(key_range, "lo") else key_range
+    return int(lo), int(hi)
 
 
 def filter_sort(party: Party, x: ArithShares, valid: ArithShares, payload=(),

@@ -72,6 +72,49 @@ def test_div_matches_python_integers(bits, examples):
     check()
 
 
+@pytest.mark.parametrize("bits", [32, 64])
+@pytest.mark.parametrize(("bound", "frac_bits"),
+                         [(1000, 0), (10**6, 0), (1, 0), (0, 0), (5000, 8), (2**20 - 1, 3)])
+def test_a_dividend_bound_gives_the_same_quotients_in_fewer_steps(bits, bound, frac_bits):
+    rng = np.random.default_rng(bound + bits)
+    xs = [0, bound, -bound, 1 if bound else 0] + rng.integers(-bound, bound + 1, 30).tolist()
+    ys = [1, -1, 7, 0] + rng.integers(-(2**15), 2**15, 30).tolist()
+    q, ok = opened(lambda p, x, y: div_or_flag(p, x, y, frac_bits=frac_bits, dividend_max=bound),
+                   [xs, ys], RINGS[bits])
+    assert q == [wrap(trunc_div(a, b, frac_bits), bits) for a, b in zip(xs, ys, strict=True)]
+    assert ok == [int(b != 0) for b in ys]
+
+
+@pytest.mark.parametrize("bits", [32, 64])
+@pytest.mark.parametrize(("num_max", "den_max", "frac_bits"),
+                         [(10**6, 10_000, 0), (10**4, 1, 0), (1000, 1000, 6), (None, 2**13, 0),
+                          (5, 2**16 - 1, 2)])
+def test_a_divisor_bound_gives_the_same_quotients_with_a_narrower_adder(bits, num_max, den_max, frac_bits):
+    rng = np.random.default_rng(den_max + bits)
+    top = num_max if num_max is not None else 2 ** (bits - 1) - 1 >> frac_bits
+    xs = [0, top, -top, 1, -1] + rng.integers(-top, top + 1, 30).tolist()
+    ys = [den_max, -den_max, 1, -1, 0] + rng.integers(-den_max, den_max + 1, 30).tolist()
+    q, ok = opened(lambda p, x, y: div_or_flag(p, x, y, frac_bits=frac_bits, dividend_max=num_max,
+                                               divisor_max=den_max), [xs, ys], RINGS[bits])
+    assert q == [wrap(trunc_div(a, b, frac_bits), bits) for a, b in zip(xs, ys, strict=True)]
+    assert ok == [int(b != 0) for b in ys]
+
+
+def test_unsigned_division_with_a_narrow_divisor_bound_is_exact():
+    xs, ys = [2**32 - 1, 0, 12345, 2**31], [255, 1, 100, 3]
+    arrays = [RING32.encode(xs, signed=False), RING32.encode(ys, signed=False)]
+    run = run_with_inputs(lambda p, x, y: reveal(p, div(p, x, y, signed=False, divisor_max=255)), arrays)
+    assert run.outputs[0].tolist() == [a // b for a, b in zip(xs, ys, strict=True)]
+
+
+def test_a_dividend_beyond_its_bound_gives_some_quotient_and_no_error():
+    xs, ys = [10**9, -(2**31), 2**31 - 1, 5], [3, -1, 0, 2]
+    q, ok = opened(lambda p, x, y: div_or_flag(p, x, y, dividend_max=1000), [xs, ys], RING32)
+    assert q[3] == 2 and q[2] == 0 and ok == [1, 1, 0, 1]  # the in-bound one exact, a zero divisor 0
+    with pytest.raises(ValueError, match="dividend_max"):
+        opened(lambda p, x, y: div_or_flag(p, x, y, dividend_max=-1), [xs, ys], RING32)
+
+
 def test_zero_divisor_gives_zero_and_a_cleared_flag_without_raising():
     xs = [5, -5, 0, 2**31 - 1, -(2**31), 7]
     ys = [0, 0, 0, 0, 0, 2]
@@ -240,8 +283,17 @@ def test_measured_costs_are_the_cost_functions(ring, n):
         "fixed": (lambda p, x, y: div_fixed(p, x, y, frac_bits=f), costs.div_cost(n, k, frac_bits=f)),
         "public": (lambda p, x, y: div_public(p, x, 10), costs.div_public_cost(n, k)),
     }
+    cases["bounded"] = (lambda p, x, y: div_or_flag(p, x, y, dividend_max=10**6)[0],
+                        costs.div_cost(n, k, dividend_bits=20))
+    cases["both bounded"] = (lambda p, x, y: div_or_flag(p, x, y, dividend_max=10**6, divisor_max=10**4)[0],
+                             costs.div_cost(n, k, dividend_bits=20, divisor_bits=14))
+    cases["bounded fixed"] = (lambda p, x, y: div_or_flag(p, x, y, frac_bits=f, dividend_max=1000)[0],
+                              costs.div_cost(n, k, frac_bits=f, dividend_bits=10))
     for name, (program, want) in cases.items():
         assert costs_of(program, n, ring) == [(want.rounds, b) for b in want.per_party_bytes(k)], name
+    if k == 64:  # added value / employees: 40 steps for |x| <= 10^12 instead of 64, adders of 22 bits
+        assert costs.div_cost(1, 64, dividend_bits=(10**12).bit_length()).rounds == 40 * 7 + 12 < 460
+        assert costs.div_cost(1, 64, dividend_bits=40, divisor_bits=20).rounds == 40 * 6 + 12
     if k == 32:  # the figures performance.md quotes
         assert costs.div_cost(1, 32).rounds == 203 and costs.div_public_cost(1, 32).rounds == 10
 

@@ -59,6 +59,32 @@ def test_validate_many_costs_what_its_cost_function_states(ring):
     assert want.rounds == 2 * int(np.log2(ring.bits)) + 9
 
 
+def test_long_columns_are_validated_in_chunks_with_the_same_results_and_counts(monkeypatch):
+    sizes, chunk = [9, 4, 12], 5
+    data = [(RNG.integers(-20, 120, n), RNG.integers(0, 3, n), Bounds(0, 99)) for n in sizes]
+
+    def program(p, *shares):
+        cols = [(shares[2 * i], shares[2 * i + 1], data[i][2]) for i in range(len(sizes))]
+        valids, rejected = validate_many(p, cols)
+        return [reveal(p, v) for v in valids], rejected
+
+    secrets = [RING32.encode(a) for v, f, _ in data for a in (v, f)]
+    whole = run_with_inputs(program, secrets)
+    monkeypatch.setattr(costs, "VALIDATION_CHUNK_ELEMENTS", chunk)
+    chunked = run_with_inputs(program, secrets)
+    for run in (whole, chunked):
+        valids, rejected = run.outputs[0]
+        for (values, flags, b), got, bad in zip(data, valids, rejected, strict=True):
+            want = expected_valid(values, flags, b.lo, b.hi)
+            assert got.tolist() == want.astype(int).tolist()
+            assert bad == int(((flags == 1) & ~want).sum())
+    want = costs.validate_cost(sum(sizes), 32, columns=3, chunk=chunk)
+    assert want.rounds == 5 * (costs.validate_cost(1, 32).rounds - 1) + 1  # 25 elements: 5 chunks
+    reveals = 3, 4 * sum(sizes)  # the test's own reveal of the three valid vectors
+    assert [(s.rounds - reveals[0], s.bytes_sent - reveals[1]) for s in chunked.stats] == list(
+        zip([want.rounds] * 3, want.per_party_bytes(32), strict=True))
+
+
 def test_empty_range_is_refused():
     with pytest.raises(ValueError, match="empty range"):
         Bounds(5, 4)
