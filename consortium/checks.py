@@ -7,6 +7,7 @@ a forgeable key or a miner reached over plain http.
 
 import base64
 import binascii
+import os
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -138,7 +139,23 @@ def _miner_setting_problems():
 
 
 def _peer_endpoint_problems():
-    """Where the peer endpoint is served: with a broker the Celery worker needs its address."""
+    """Where the peer endpoint is served (with a broker the Celery worker needs its address), and that the
+    channel runs over TLS in production, with the files it names readable."""
+    production = settings.DEPLOYMENT_ENV != "dev"
+    if production and settings.CELERY_TASK_ALWAYS_EAGER:
+        yield ("REDIS_URL", "is not set (runs would execute in the web process)",
+               "A production miner runs its runs in a Celery worker: set REDIS_URL (the broker) and start "
+               "the worker with MINER_PEER_LISTEN; its peer endpoint enforces the channel's message limits.")
+    for j, peer in sorted(settings.MINER_PEERS.items()):
+        url = peer.get("channel_url") or ""
+        if production and url and not url.startswith("wss://"):
+            yield (f"MINER_PEER_{j}_CHANNEL_URL", "is not a wss:// address",
+                   "Between miners only over TLS: wss://host/peer/ws.")
+    for name in ("MINER_PEER_CA_FILE", "MINER_PEER_TLS_CERT_FILE", "MINER_PEER_TLS_KEY_FILE"):
+        path = getattr(settings, name)
+        if path and not os.access(path, os.R_OK):
+            yield (name, f"names a file this process cannot read ({path})",
+                   "Check the path and its permissions.")
     if not settings.CELERY_TASK_ALWAYS_EAGER and not settings.MINER_PEER_LISTEN:
         yield ("MINER_PEER_LISTEN", "is not set",
                "With a broker the miner's Celery worker runs the protocol and serves /peer/ws on this "

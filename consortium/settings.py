@@ -371,6 +371,8 @@ if DEPLOYMENT_MODE == "miner":
     CELERY_WORKER_POOL = "solo"
     CELERY_WORKER_CONCURRENCY = 1
     CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+    # A run's task is redelivered only when its worker died: not while a slow run still computes.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": RUN_TIMEOUT_SECONDS + 3600}
 if DEPLOYMENT_MODE == "portal":
     # For `celery beat` (or a worker started with --beat): runs past RUN_TIMEOUT_SECONDS are failed
     # even when no page asks for them; every 5 minutes is plenty against a limit of hours.

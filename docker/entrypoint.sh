@@ -12,8 +12,10 @@ case "${1:-web}" in
     # MINER_INDEX) before the process serves anything.
     python manage.py check --deploy --fail-level ERROR
     python manage.py migrate --noinput
+    # A websocket message of at most one peer-channel record (1 MiB + framing), never compressed.
     exec python -m uvicorn consortium.asgi:application \
-      --host 0.0.0.0 --port 8000 --proxy-headers --no-server-header
+      --host 0.0.0.0 --port 8000 --proxy-headers --no-server-header \
+      --ws-max-size 1114168 --ws-per-message-deflate false
     ;;
   worker)
     python manage.py check --fail-level ERROR

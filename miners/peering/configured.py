@@ -94,17 +94,19 @@ def process_node():
 
 
 def asgi_routes() -> list:
-    """The /peer/ws route for the ASGI process, when runs execute in it (the embedded default).
+    """The ASGI process's websocket routes: /peer/ws when runs execute in it (the embedded default), and
+    for any other path a consumer that closes the connection (not a traceback in the log per request).
 
     The consumer asks for the node at its first connection, so a miner whose settings are still
     incomplete serves its API (and its system checks say what is missing) instead of not starting."""
-    if settings.DEPLOYMENT_MODE != "miner" or not settings.CELERY_TASK_ALWAYS_EAGER:
-        return []
-    from django.urls import path
+    from django.urls import path, re_path
 
-    from .consumer import PeerConsumer
+    from .consumer import PeerConsumer, RefusingConsumer
 
-    return [path(PEER_PATH, PeerConsumer.as_asgi(node=_LazyNode()))]
+    peer = []
+    if settings.DEPLOYMENT_MODE == "miner" and settings.CELERY_TASK_ALWAYS_EAGER:
+        peer = [path(PEER_PATH, PeerConsumer.as_asgi(node=_LazyNode()))]
+    return [*peer, re_path(r"", RefusingConsumer.as_asgi())]
 
 
 class _LazyNode:

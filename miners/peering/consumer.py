@@ -124,6 +124,15 @@ class PeerConsumer(AsyncWebsocketConsumer):
             link.connection_lost(self._gen, f" (close code {code})")
 
 
+class RefusingConsumer(AsyncWebsocketConsumer):
+    """Any websocket path a miner does not serve: closed at once, quietly."""
+
+    channel_layer_alias = PeerConsumer.channel_layer_alias
+
+    async def connect(self):
+        await self.close(code=REFUSED_CLOSE_CODE)
+
+
 def peer_websocket_urlpatterns(node) -> list:
     """The route to add to the miner's websocket URLRouter (outside the origin validator)."""
     return [path(PEER_PATH, PeerConsumer.as_asgi(node=node))]

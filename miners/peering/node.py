@@ -126,7 +126,8 @@ class LinkRegistry:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     refused = self._refusals.get(peer)
-                    note = f" (last attempt refused: {refused})" if refused else ""
+                    # unauthenticated: anyone can claim to be that miner, so it only explains
+                    note = f" (an unauthenticated attempt as it was refused: {refused})" if refused else ""
                     raise PeerTimeout(f"miner {peer} did not connect within {budget or timeout:g} s{note}")
                 self._cond.wait(left)
             return self._links.pop((run_id, peer))[1]

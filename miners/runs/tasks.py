@@ -1,11 +1,14 @@
 """The Celery task of a run, how a new run is handed to it, and the worker's peer endpoint."""
 
+import logging
 import threading
 
 from celery import shared_task
 from celery.signals import worker_init, worker_shutdown
 from django.conf import settings
 from django.db import close_old_connections
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(name="miners.runs.execute", acks_late=True)
@@ -48,14 +51,19 @@ def serve_peer_channel(sender=None, **kwargs) -> None:
     """A miner's worker serves /peer/ws on MINER_PEER_LISTEN: the protocol runs where its links arrive."""
     if settings.DEPLOYMENT_MODE != "miner":
         return
-    pool = getattr(sender, "pool_cls", "")
-    name = pool if isinstance(pool, str) else f"{pool.__module__}.{pool.__qualname__}"
-    if "solo" not in name.lower():
-        raise WorkerPoolError(f"a miner's worker runs with --pool solo (got {name}): its runs and its peer "
-                              "endpoint share one process")
-    from miners.peering.configured import serve_in_worker
+    try:
+        pool = getattr(sender, "pool_cls", "")
+        name = pool if isinstance(pool, str) else f"{pool.__module__}.{pool.__qualname__}"
+        if "solo" not in name.lower():
+            raise WorkerPoolError(f"a miner's worker runs with --pool solo (got {name}): its runs and its "
+                                  "peer endpoint share one process")
+        from miners.peering.configured import serve_in_worker
 
-    serve_in_worker()
+        serve_in_worker()
+    except Exception as exc:
+        # Celery logs and ignores a handler's exception: the worker would then take runs it cannot do.
+        log.critical("the miner's worker cannot serve its peer endpoint: %s", exc)
+        raise SystemExit(1) from exc
 
 
 @worker_shutdown.connect

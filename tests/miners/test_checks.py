@@ -7,7 +7,8 @@ from django.test import override_settings
 
 from consortium.checks import check_miner_own_settings
 
-SOUND = {"PORTAL_URL": "https://portal.example.org", "DEPLOYMENT_ENV": "production"}
+SOUND = {"PORTAL_URL": "https://portal.example.org", "DEPLOYMENT_ENV": "production",
+         "CELERY_TASK_ALWAYS_EAGER": False, "MINER_PEER_LISTEN": "127.0.0.1:8101"}
 
 
 @pytest.fixture
@@ -43,8 +44,13 @@ def test_a_fully_configured_miner_passes(sound):
                       2: {"url": "", "public_key": ""}}}, "MINER_PEER_1_PUBLIC_KEY decodes to 3 bytes"),
     ({"CELERY_TASK_ALWAYS_EAGER": False, "MINER_PEER_LISTEN": ""}, "MINER_PEER_LISTEN is not set"),
     ({"MINER_PEER_TLS_CERT_FILE": "/etc/miner/peer.crt"}, "MINER_PEER_TLS_CERT_FILE is set without"),
+    ({"MINER_PEER_CA_FILE": "/nonexistent/ca.pem"}, "MINER_PEER_CA_FILE names a file this process cannot"),
+    ({"CELERY_TASK_ALWAYS_EAGER": True}, "REDIS_URL is not set"),
+    ({"MINER_PEERS": {1: {"url": "https://m1.example.org", "public_key": "", "channel_url": "ws://m1:8101/peer/ws"},
+                      2: {"url": "", "public_key": ""}}}, "MINER_PEER_1_CHANNEL_URL is not a wss://"),
 ], ids=["no-portal", "plain-http-portal", "no-secret", "short-secret", "no-key", "bad-key", "no-peer-key",
-        "no-peer-url", "bad-peer-key", "broker-without-peer-listen", "half-a-tls-pair"])
+        "no-peer-url", "bad-peer-key", "broker-without-peer-listen", "half-a-tls-pair", "unreadable-ca",
+        "production-without-broker", "plain-ws-channel"])
 def test_a_production_miner_without_a_setting_is_refused_naming_it(sound, change, setting):
     errors = findings(**change)
     assert any(setting in e.msg for e in errors), [e.msg for e in errors]

@@ -31,11 +31,13 @@ def check_deploy(env):
 
 
 def miner_env(tmp_path) -> dict:
-    """Miner 0 as its operator configures it: its portal, its key (from a file), its two peers."""
+    """Miner 0 as its operator configures it: its portal, its key (from a file), its two peers, the broker
+    (nothing is contacted by `check`) and where its worker serves the peer channel."""
     key = tmp_path / "identity.key"
     key.write_text(base64.b64encode(Ed25519PrivateKey.generate().private_bytes_raw()).decode())
     env = {"DEPLOYMENT_MODE": "miner", "MINER_INDEX": "0", "PORTAL_URL": "https://portal.example.org",
-           "PORTAL_SECRET": "p" * 43, "MINER_IDENTITY_KEY_FILE": str(key)}
+           "PORTAL_SECRET": "p" * 43, "MINER_IDENTITY_KEY_FILE": str(key),
+           "REDIS_URL": "redis://127.0.0.1:6379/0", "MINER_PEER_LISTEN": "127.0.0.1:8101"}
     for j in (1, 2):
         env[f"MINER_PEER_{j}_URL"] = f"https://miner{j}.example.org"
         env[f"MINER_PEER_{j}_PUBLIC_KEY"] = base64.b64encode(

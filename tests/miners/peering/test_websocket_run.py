@@ -82,8 +82,8 @@ def test_another_protocol_version_is_refused_saying_which(network_factory):
     assert "miner 1" in str(errors[0]) or "miner 2" in str(errors[0])
     # the served side's timeout says why miner 0 never got in
     assert isinstance(errors[2], PeerTimeout)
-    assert str(errors[2]) == ("miner 0 did not connect within 1 s (last attempt refused: miner 0 speaks "
-                              "peer protocol version 2, this miner speaks version 1)")
+    assert str(errors[2]) == ("miner 0 did not connect within 1 s (an unauthenticated attempt as it was "
+                              "refused: miner 0 speaks peer protocol version 2, this miner speaks version 1)")
 
 
 def test_a_peer_that_drops_and_stays_away_fails_the_run_naming_it(network):
