@@ -30,10 +30,16 @@ PEER_PATH = "peer/ws"
 REFUSED_CLOSE_CODE = 4403
 
 
+# Connections at once: a miner has two peers (and a resumption each); a flood of strangers is answered 503
+# instead of using up the process's files. Only the peers' addresses should reach it at all (firewall).
+MAX_CONNECTIONS = 32
+
+
 def uvicorn_options() -> dict:
     """The websocket settings of the server that serves the peer endpoint (also as CLI flags:
-    --ws-max-size 1114168 --ws-per-message-deflate false)."""
-    return {"ws_max_size": MAX_RECORD_BYTES, "ws_per_message_deflate": False}
+    --ws-max-size 1114168 --ws-per-message-deflate false --limit-concurrency 32)."""
+    return {"ws_max_size": MAX_RECORD_BYTES, "ws_per_message_deflate": False,
+            "limit_concurrency": MAX_CONNECTIONS}
 
 
 class PeerConsumer(AsyncWebsocketConsumer):
