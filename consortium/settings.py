@@ -97,12 +97,13 @@ _MODE_APPS = {
         "consortium.portal.runs",
         "consortium.portal.reports",
         "consortium.portal.overview",
-        "consortium.portal.demo",  # `manage.py demo` (DEPLOYMENT_ENV=dev only)
     ],
     # the share store, the identity key and its commands, and cross-origin POSTs from the portal's pages
     "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "corsheaders"],
 }
 INSTALLED_APPS = _COMMON_APPS + _MODE_APPS[DEPLOYMENT_MODE]
+if IS_DEV and DEPLOYMENT_MODE == "portal":
+    INSTALLED_APPS.append("consortium.portal.demo")  # `manage.py demo`: development machines only
 
 # Each with the modes it runs in: a miner has no people, so no sessions, logins, languages or messages.
 _MIDDLEWARE_MODES = [

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import shutil
 import signal
 import sys
@@ -28,7 +29,9 @@ from . import plaintext, synthetic
 from .member import Member
 from .processes import ROOT, Cluster, port_is_free
 
-PASSWORD = "demo-password-2026"  # noqa: S105 - printed for people to try the demo; dev machines only
+# The demo accounts' password, new for each run and printed (make serve): another user of the machine
+# cannot guess it, and a published one could never be reused anywhere.
+PASSWORD = secrets.token_urlsafe(9)
 SUBMITTING_THREADS = 6
 RUN_SECONDS = 600
 
