@@ -111,3 +111,16 @@ def test_it_says_so_when_the_portal_serves_no_library(answers, status_page, tmp_
     assert "This portal does not serve the sharing library: members cannot submit." in page
     assert PORTAL_SHA256 not in page
 
+
+
+def test_it_flags_the_miners_in_estonian(answers, status_page, staff_user):
+    staff_user.language = "et"
+    staff_user.save(update_fields=["language"])
+    answers[0] = {**answers[0], "sharing_library_sha256": OTHER_SHA256}
+    answers[1] = {k: v for k, v in answers[1].items() if k != "sharing_library_sha256"}
+    page = status_page()
+    assert "Arvutussõlme 1 versioonis on teistsugune jagamisteek" in miner_card(page, 0)
+    assert "Arvutussõlm 2 ei teata, milline jagamisteek tema versioonis on" in miner_card(page, 1)
+    assert "sama jagamisteek" in miner_card(page, 2)
+    assert "Liikmete brauseritele antav jagamisteek, SHA-256:" in page
+    assert "sharing library" not in page
