@@ -1,5 +1,6 @@
-"""`GET /api/health` (docs/api.md section 5): this miner's index, version, key fingerprint and whether
-each peer's URL answers (checked in parallel, each within MINER_PEER_HEALTH_TIMEOUT_SECONDS)."""
+"""`GET /api/health` (docs/api.md section 5): this miner's index, version, key fingerprint, the SHA-256 of
+the sharing library its version ships, and whether each peer's URL answers (checked in parallel, each
+within MINER_PEER_HEALTH_TIMEOUT_SECONDS)."""
 
 import urllib.error
 import urllib.request
@@ -9,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from consortium.contract import keys
+from consortium.contract import keys, library
 from miners.identity.keys import NoIdentity, own_public_key
 
 
@@ -55,4 +56,6 @@ def health() -> dict:
     ok = bool(key) and all(state == "ok" for state in states)
     return {"status": "ok" if ok else "degraded", "miner_index": settings.MINER_INDEX,
             "peers": {str(j): state for (j, _peer), state in zip(peers, states, strict=True)},
-            "version": project_version(), "key_fingerprint": key}
+            "version": project_version(), "key_fingerprint": key,
+            # read on each call (9 KB): the answer names the file that is there now, not at start-up
+            "sharing_library_sha256": library.shipped_sha256()}

@@ -13,7 +13,8 @@ class HealthView(APIView):
     permission_classes = []
 
     @extend_schema(
-        operation_id="miner_health", summary="This miner's index, version, key fingerprint and peers.",
+        operation_id="miner_health",
+        summary="This miner's index, version, key fingerprint, sharing library digest and peers.",
         responses={200: inline_serializer("MinerHealth", {
             "status": serializers.ChoiceField(choices=["ok", "degraded"]),
             "miner_index": serializers.IntegerField(),
@@ -22,6 +23,9 @@ class HealthView(APIView):
             "version": serializers.CharField(),
             "key_fingerprint": serializers.CharField(
                 help_text="SHA-256 of the public key, 8 groups of 4 hex digits; empty without a key"),
+            "sharing_library_sha256": serializers.CharField(
+                help_text="SHA-256 (64 hex digits) of static/js/sharing.js as this miner's version ships it, "
+                          "the code members' browsers should run; empty when the file is missing"),
         })},
         tags=["portal -> miner"])
     def get(self, request):

@@ -1,11 +1,13 @@
-"""GET /api/health (docs/api.md section 5): index, version, key fingerprint, and each peer's state,
-checked in parallel within MINER_PEER_HEALTH_TIMEOUT_SECONDS."""
+"""GET /api/health (docs/api.md section 5): index, version, key fingerprint, the sharing library's
+SHA-256, and each peer's state, checked in parallel within MINER_PEER_HEALTH_TIMEOUT_SECONDS."""
 
+import hashlib
 import time
+from pathlib import Path
 
 from django.test import override_settings
 
-from consortium.contract import keys
+from consortium.contract import keys, library
 
 from .fake_portal import closed_port_url
 
@@ -50,3 +52,19 @@ def test_slow_peers_are_waited_for_in_parallel(client, portal, settings):
 def test_it_needs_no_credential_and_is_not_cached(client):
     response = client.get("/api/health")
     assert response.status_code == 200 and "no-cache" in response["Cache-Control"]
+
+
+def test_it_names_the_sharing_library_its_version_ships(client):
+    shipped = Path(__file__).resolve().parents[2] / "static" / "js" / "sharing.js"
+    body = client.get("/api/health").json()
+    assert body["sharing_library_sha256"] == hashlib.sha256(shipped.read_bytes()).hexdigest()
+
+
+def test_it_names_the_library_on_disk_now_and_none_when_it_is_gone(client, monkeypatch, tmp_path):
+    planted = tmp_path / "sharing.js"
+    planted.write_bytes(b"console.log('not the reviewed library');\n")
+    monkeypatch.setattr(library, "sharing_library_path", lambda: planted)
+    assert client.get("/api/health").json()["sharing_library_sha256"] == hashlib.sha256(
+        planted.read_bytes()).hexdigest()
+    planted.unlink()
+    assert client.get("/api/health").json()["sharing_library_sha256"] == ""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from consortium.contract import library
 from consortium.portal.accounts.actions import do_create_user
 from consortium.portal.accounts.models import Company, Role
 from consortium.portal.minerlink import client as miner_client
@@ -71,7 +72,8 @@ class FakeMinerHosts:
     def request_json(self, i, method, path, body=None, *, auth=False, timeout=None):
         if path == "/api/health":
             peers = {str(j): "ok" for j in range(3) if j != i}
-            return {"status": "ok", "miner_index": i, "peers": peers, "version": "1.0.0"}
+            return {"status": "ok", "miner_index": i, "peers": peers, "version": "1.0.0",
+                    "sharing_library_sha256": library.shipped_sha256()}  # the portal's own, as they should
         if method == "GET" and path.startswith("/api/runs/"):
             return dict(self.progress[i])
         raise miner_client.MinerError("HTTP 404")

@@ -3,6 +3,7 @@ command on a development machine (no collectstatic), and the Docker image's way 
 (collectstatic at build time, then uvicorn as docker/entrypoint.sh starts it). Each starts a real
 process on 127.0.0.1 at a free port, always stopped at the end."""
 
+import hashlib
 import os
 import re
 import signal
@@ -83,6 +84,19 @@ def assert_login_page_has_its_assets(base):
     return styles, scripts
 
 
+def assert_explanation_names_the_served_library(base) -> str:
+    """The explanation page's sharing library address and SHA-256 are those of the bytes served there."""
+    status, _type, body = get(base + "/how-it-works/")
+    assert status == 200
+    html = body.decode()
+    url = re.search(r'<a href="([^"]+/js/sharing[^"]*\.js)">', html).group(1)
+    sha256 = re.search(r'<code id="sharing-library-sha256">([0-9a-f]{64})</code>', html).group(1)
+    status, _type, library = get(url)
+    assert status == 200 and url.startswith(base)
+    assert hashlib.sha256(library).hexdigest() == sha256
+    return url
+
+
 def test_it_serves_styles_and_scripts_with_the_readmes_uvicorn_command(tmp_path):
     env = {"PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path), "DEPLOYMENT_ENV": "dev",
            "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}", "STATIC_ROOT": str(tmp_path / "none")}
@@ -93,6 +107,7 @@ def test_it_serves_styles_and_scripts_with_the_readmes_uvicorn_command(tmp_path)
                "--host", "127.0.0.1", "--port", str(port)]
     with serving(command, env, port) as base:
         styles, scripts = assert_login_page_has_its_assets(base)
+        assert assert_explanation_names_the_served_library(base) == base + "/static/js/sharing.js"
     assert styles == ["/static/css/portal.css"] and "/static/js/base.js" in scripts
     assert not (tmp_path / "none").exists()  # nothing was collected: served from static/ itself
 
@@ -110,6 +125,8 @@ def test_it_serves_hashed_collected_files_in_production_as_the_docker_image_does
     with serving(command, env, port) as base:
         styles, _scripts = assert_login_page_has_its_assets(base)
         assert re.fullmatch(r"/static/css/portal\.[0-9a-f]{12}\.css", styles[0]), styles
+        library = assert_explanation_names_the_served_library(base)
+        assert re.fullmatch(re.escape(base) + r"/static/js/sharing\.[0-9a-f]{12}\.js", library), library
         request = urllib.request.Request(base + styles[0], headers={"Accept-Encoding": "gzip"})
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             assert response.headers["Content-Encoding"] == "gzip"

@@ -8,6 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -15,6 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.util import random_hex
+
+from consortium.contract import library
+from consortium.portal import static_digests
 
 from . import actions, forms
 from .middleware import SESSION_EXPIRED_FLAG
@@ -49,7 +53,12 @@ def locked_out(request, original_response=None, credentials=None):
 
 
 def how_it_works(request):
-    return render(request, "accounts/how_it_works.html")
+    """The explanation page, with the digests of the sharing library this portal serves and its address,
+    so that a member or an auditor can check the code that splits the figures."""
+    digests = static_digests.sharing_library()
+    url = request.build_absolute_uri(static(library.SHARING_LIBRARY)) if digests else ""
+    return render(request, "accounts/how_it_works.html",
+                  {"sharing_library": digests, "sharing_library_url": url})
 
 
 _SETUP_KEY = "otp_setup_key"

@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from consortium.contract import library
+
 # A health answer is a few hundred bytes; anything much larger is not a miner talking.
 MAX_RESPONSE_BYTES = 64 * 1024
 HEALTH_STATES = ("ok", "degraded")
@@ -104,7 +106,8 @@ def _reason(err) -> str:
 
 
 def health(i: int) -> dict:
-    """Miner i's `GET /api/health` answer, or {"status": "down" | "not_configured", "error": reason}."""
+    """Miner i's `GET /api/health` answer, or {"status": "down" | "not_configured", "error": reason}.
+    `sharing_library_sha256` is "" when the miner names no digest (an older miner) or a malformed one."""
     if not miner_url(i):
         return {"status": "not_configured", "error": "not configured"}
     try:
@@ -117,10 +120,12 @@ def health(i: int) -> dict:
         # a URL pointing at the wrong miner would send it the wrong party's shares
         return {"status": "down", "error": "answers as another miner"}
     peers = answer.get("peers")
+    shipped = answer.get("sharing_library_sha256")
     return {
         "status": answer["status"],
         "peers": {str(k): str(v) for k, v in peers.items()} if isinstance(peers, dict) else {},
         "version": str(answer.get("version", ""))[:40],
+        "sharing_library_sha256": shipped if library.is_sha256_hex(shipped) else "",
     }
 
 

@@ -4,8 +4,6 @@ Only consortium staff (role "staff", or a superuser) get anything here; every wr
 through periods.actions. Other apps add actions through periods.admin_actions.
 """
 
-from urllib.parse import urlsplit
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, IntegerField, Q, Subquery
@@ -20,22 +18,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consortium.portal.accounts.models import Company
-from consortium.portal.minerlink import client as miner_client
 from consortium.portal.periods import actions, admin_actions
 from consortium.portal.periods.forms import IndicatorForm, PeriodForm
 from consortium.portal.periods.models import CollectionPeriod, IndicatorDefinition
 from consortium.portal.submissions.models import Submission
 
+from .miner_status import miners_for_people
 from .period_status import period_status
 
 _STATE_BADGE = {"draft": "warn", "open": "ok", "closed": ""}
-
-
-def _peers_for_people(peers: dict) -> dict:
-    """A health answer's {"<j>": "ok" | "unreachable"} as people read it: miners counted from 1, the state
-    in their language (the contract keeps indices 0-2)."""
-    states = {"ok": _("ok"), "unreachable": _("unreachable")}
-    return {(str(int(j) + 1) if j.isdigit() else j): states.get(s, s) for j, s in sorted(peers.items())}
 
 
 def is_consortium_staff(user) -> bool:
@@ -254,10 +245,7 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         # HTTP to the miners first and outside any transaction; it waits one short timeout at most
-        miners = [{"index": i, "host": urlsplit(miner_client.miner_url(i)).netloc, **h,
-                   "error": miner_client.for_people(h.get("error", "")),
-                   "peers": _peers_for_people(h.get("peers", {}))}
-                  for i, h in enumerate(miner_client.health_all())]
+        portal_library, miners = miners_for_people()
         period = get_object_or_404(CollectionPeriod, pk=object_id)
         context = {
             **self.admin_site.each_context(request),
@@ -266,5 +254,7 @@ class CollectionPeriodAdmin(admin.ModelAdmin):
             "period": period,
             "status": period_status(period),
             "miners": miners,
+            "portal_library": portal_library,
+            "library_flagged": any(m["library_warning"] for m in miners),
         }
         return TemplateResponse(request, "admin/periods/collectionperiod/status.html", context)

@@ -11,6 +11,7 @@ import pytest
 from consortium.portal.minerlink import client as miner_client
 
 SECRET = "s3cret-never-shown"  # noqa: S105 - a test value
+LIBRARY = "0123456789abcdef" * 4  # a SHA-256 in hex
 
 
 class FakeMiner(BaseHTTPRequestHandler):
@@ -40,7 +41,8 @@ class FakeMiner(BaseHTTPRequestHandler):
 def fake_miner():
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeMiner)
     server.daemon_threads = True
-    healthy = {"status": "ok", "miner_index": 0, "peers": {"1": "ok", "2": "ok"}, "version": "1.0"}
+    healthy = {"status": "ok", "miner_index": 0, "peers": {"1": "ok", "2": "ok"}, "version": "1.0",
+               "sharing_library_sha256": LIBRARY}
     server.answer = (200, healthy, 0)
     server.seen = []
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -69,8 +71,17 @@ def miners(settings, fake_miner):
 
 
 def test_it_reports_a_miner_that_is_up(miners, fake_miner):
-    assert miner_client.health(0) == {"status": "ok", "peers": {"1": "ok", "2": "ok"}, "version": "1.0"}
+    assert miner_client.health(0) == {"status": "ok", "peers": {"1": "ok", "2": "ok"}, "version": "1.0",
+                                      "sharing_library_sha256": LIBRARY}
     assert fake_miner.seen == [("/api/health", None)]  # the health check sends no secret
+
+
+@pytest.mark.parametrize("shipped", [None, "", LIBRARY.upper(), LIBRARY[:-1], LIBRARY + "0", 42, [LIBRARY],
+                                     "<script>" + LIBRARY[8:]])
+def test_a_missing_or_malformed_library_digest_is_reported_as_none(miners, fake_miner, shipped):
+    answer = {"status": "ok", "miner_index": 0, "peers": {}}
+    fake_miner.answer = (200, answer if shipped is None else {**answer, "sharing_library_sha256": shipped}, 0)
+    assert miner_client.health(0)["sharing_library_sha256"] == ""
 
 
 def test_it_reports_a_degraded_miner(miners, fake_miner):
