@@ -22,9 +22,9 @@ def screenshot_dir() -> Path:
     return path
 
 
-def shoot(page, name: str) -> Path:
+def shoot(page, name: str, *, full_page: bool = True) -> Path:
     path = screenshot_dir() / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

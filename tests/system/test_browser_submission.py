@@ -442,4 +442,6 @@ def test_b_staff_analyse_the_board_publishes_and_the_report_shows_the_sorted_fig
     page.evaluate("1")
     assert [u for _m, u, _b in recorder.requests[before:] if not u.endswith("favicon.svg")] == []
     shoot(page, "report")
+    page.locator("#saved-copy-heading").scroll_into_view_if_needed()
+    shoot(page, "report-saved-copy", full_page=False)
     member.close()
