@@ -1,18 +1,19 @@
 /*
- * The form page's glue: read the figures, check them, hand them to the sharing library,
- * forward the three miners' receipts to the portal, show the result.
+ * The form page's glue: check the figures (each as the member leaves it, all again on submit), hand
+ * them to the sharing library, show each miner's progress, forward the three receipts to the portal,
+ * show the result, and after success offer a copy of the figures as a file made here.
  *
- * The figures themselves never go to the portal: the value inputs have no name, the form
- * has no action, and this script sends only the receipts (docs/api.md, section 3).
+ * The figures themselves never go to the portal: the value inputs have no name, the form has no
+ * action, and this script sends only the receipts (docs/api.md, section 3). The saved copy is a Blob
+ * in this page: a download, never an upload.
  *
- * The sharing library (static/js/sharing.js, loaded before this script) is expected to define
- *   window.ConsortiumSharing.submit(config, values) -> Promise
- * where `config` is the page's JSON config (miners, token, form, period, ring_bits, fields with
- * lo/hi as decimal strings) and `values` maps each field code to the member's entry as a
- * normalised decimal string ("1234", "-12.5") or null when an optional field is left empty.
- * It encodes, splits into three additive shares, sends share i to miner i (docs/api.md, section 2)
- * and resolves to the receipts, either as an array or as {receipts: [...]}; a miner that failed
- * gives null (or is left out). Without the library, nothing is sent.
+ * The sharing library (static/js/sharing.js, loaded before this script) defines
+ *   window.ConsortiumSharing.submit(config, values, hooks) -> Promise<[receipt | null, x3]>
+ * with hooks.onMiner(i, state, detail), state "sending" | "retrying" | "stored" | "failed".
+ * Without the library (not installed, or refused by the browser), nothing is sent.
+ *
+ * The form's data-state says where the member is: empty, editing, error, sending, confirming,
+ * submitted, failed (the stylesheet and the browser tests read it).
  */
 (function () {
   "use strict";
@@ -24,49 +25,33 @@
   var text = JSON.parse(document.getElementById("form-messages").textContent);
   var button = document.getElementById("submit-figures");
   var statusBox = document.getElementById("submit-status");
+  var MINER_BADGE = { sending: "warn", retrying: "warn", stored: "ok", failed: "bad" };
 
   function library() {
     var lib = window.ConsortiumSharing;
     return lib && typeof lib.submit === "function" ? lib : null;
   }
 
-  // kind: "error" or "success" (the stylesheet's .messages classes), or nothing for progress.
-  function say(message, kind, links) {
-    statusBox.textContent = "";
-    var list = document.createElement("ul");
-    list.className = "messages";
-    var p = document.createElement("li");
-    if (kind) p.className = kind;
-    p.textContent = message;
-    list.appendChild(p);
-    if (links && links.length) {
-      var actions = document.createElement("div");
-      actions.className = "actions";
-      links.forEach(function (link) {
-        var a = document.createElement("a");
-        a.href = link.href;
-        a.textContent = link.label;
-        a.className = "btn secondary";
-        actions.appendChild(a);
-        actions.appendChild(document.createTextNode(" "));
-      });
-      p.appendChild(actions);
-    }
-    statusBox.appendChild(list);
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
   }
 
-  function unavailable() {
-    // The server already says so when the library is not installed; otherwise (it failed to load) say it here.
-    if (!document.getElementById("sharing-unavailable-static")) {
-      document.getElementById("sharing-unavailable").hidden = false;
-    }
-    button.disabled = true;
-    button.hidden = true;
+  function el(tag, className, content) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (content !== undefined) node.textContent = content;
+    return node;
   }
+
+  function setState(state) { form.setAttribute("data-state", state); }
+
+  function inputOf(field) { return document.getElementById("value-" + field.code); }
+
+  // --- checking ----------------------------------------------------------------------------------
 
   // "1 234,5" -> "1234.5"; null if it is not a number at all.
   function normalise(raw) {
-    var s = raw.replace(/[\s\u00a0']/g, "").replace(",", ".");
+    var s = raw.replace(/[\s\u00a0\u202f']/g, "").replace(",", ".");
     return /^[-+]?\d+(\.\d+)?$/.test(s) ? s.replace(/^\+/, "") : null;
   }
 
@@ -82,37 +67,180 @@
   }
 
   function check(field) {
-    var input = document.getElementById("value-" + field.code);
-    var raw = input.value.trim();
+    var raw = inputOf(field).value.trim();
     if (raw === "") return field.required ? { error: text.required } : { value: null };
     var decimal = normalise(raw);
     if (decimal === null) return { error: text.number };
     var value = scaled(decimal, field.scale);
-    if (value === null) return { error: text.decimals };
+    if (value === null) return { error: field.scale ? text.decimals : text.whole };
     if (value < BigInt(field.lo) || value > BigInt(field.hi)) return { error: text.range };
     return { value: decimal };
   }
 
+  function showResult(field, result) {
+    var errors = document.getElementById("error-" + field.code);
+    var input = inputOf(field);
+    var message = result.error || "";
+    // Rewrite only on a change: the list is a live region, and the same sentence again is noise.
+    if (errors.textContent !== message) {
+      errors.textContent = "";
+      if (message) errors.appendChild(el("li", "", message));
+    }
+    if (message) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
+    input.closest(".field").classList.toggle("has-error", Boolean(message));
+  }
+
   function readValues() {
     var values = {};
-    var ok = true;
+    var invalid = [];
     config.fields.forEach(function (field) {
       var result = check(field);
-      var errors = document.getElementById("error-" + field.code);
-      var input = document.getElementById("value-" + field.code);
-      errors.textContent = "";
-      input.removeAttribute("aria-invalid");
-      if (result.error) {
-        ok = false;
-        var li = document.createElement("li");
-        li.textContent = result.error;
-        errors.appendChild(li);
-        input.setAttribute("aria-invalid", "true");
-      } else {
-        values[field.code] = result.value;
-      }
+      showResult(field, result);
+      if (result.error) invalid.push(field);
+      else values[field.code] = result.value;
     });
-    return ok ? values : null;
+    return { values: values, invalid: invalid };
+  }
+
+  function watchFields() {
+    config.fields.forEach(function (field) {
+      var input = inputOf(field);
+      var touched = false;
+      input.addEventListener("input", function () {
+        touched = true;
+        if (form.getAttribute("data-state") === "empty") setState("editing");
+        // While typing, an error already shown goes away once the entry is right; none is added.
+        if (input.getAttribute("aria-invalid") && !check(field).error) showResult(field, { value: null });
+      });
+      // As the member leaves a field: "50,5" employees is an error at once. Tabbing past an untouched
+      // empty field says nothing; the submit says what is missing.
+      input.addEventListener("blur", function () {
+        if (!touched && input.value.trim() === "") return;
+        showResult(field, check(field));
+      });
+    });
+  }
+
+  // --- the status panel ----------------------------------------------------------------------------
+
+  // A fresh panel: a title (focusable, so that focus can be moved to it) with a badge, and a note.
+  function panel(kind, badge, title, note) {
+    statusBox.textContent = "";
+    var box = el("div", "submit-panel " + kind);
+    // A failure is announced at once; progress and success politely (the status box's aria-live).
+    if (kind === "failed" || kind === "error") box.setAttribute("role", "alert");
+    var heading = el("p", "submit-title");
+    heading.tabIndex = -1;
+    if (badge) {
+      heading.appendChild(el("span", "badge " + ({ submitted: "ok", failed: "bad", error: "bad" }[kind] || "warn"),
+                             badge));
+      heading.appendChild(document.createTextNode(" "));
+    }
+    heading.appendChild(el("span", "", title));
+    box.appendChild(heading);
+    if (note) box.appendChild(el("p", "submit-note", note));
+    statusBox.appendChild(box);
+    return box;
+  }
+
+  function minerList(box) {
+    var list = el("ol", "miner-steps");
+    list.setAttribute("aria-label", text.miners);
+    config.miners.forEach(function (_, i) {
+      var item = el("li");
+      item.setAttribute("data-miner", String(i));
+      item.appendChild(el("span", "miner-name", format(text.miner, { n: i + 1 })));
+      item.appendChild(el("span", "badge warn miner-badge", text.waiting));
+      item.appendChild(el("span", "miner-note muted", ""));
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+    return list;
+  }
+
+  function minerDetail(state, detail) {
+    if (state !== "failed") return text["miner_" + state + "_note"] || "";
+    return detail === "unreachable" ? text.miner_unreachable : text.miner_refused;
+  }
+
+  function showMiner(list, i, state, detail) {
+    var item = list.querySelector('li[data-miner="' + i + '"]');
+    if (!item) return;
+    item.setAttribute("data-state", state);
+    var badge = item.querySelector(".miner-badge");
+    badge.className = "badge miner-badge " + (MINER_BADGE[state] || "warn");
+    badge.textContent = text["miner_" + state] || state;
+    item.querySelector(".miner-note").textContent = minerDetail(state, detail);
+  }
+
+  function actions(box, links) {
+    var row = el("div", "actions");
+    links.forEach(function (link) { row.appendChild(link); row.appendChild(document.createTextNode(" ")); });
+    box.appendChild(row);
+  }
+
+  function link(href, label, kind) {
+    var a = el("a", "btn" + (kind ? " " + kind : ""), label);
+    a.href = href;
+    return a;
+  }
+
+  // A new form is a POST with the page's CSRF token (as the "Start a new submission" button).
+  function restartButton() {
+    var again = el("form", "inline");
+    again.method = "post";
+    again.action = window.location.pathname;
+    var csrf = el("input");
+    csrf.type = "hidden";
+    csrf.name = "csrfmiddlewaretoken";
+    csrf.value = config.csrf_token;
+    again.appendChild(csrf);
+    var go = el("button", "btn", text.retry);
+    go.type = "submit";
+    again.appendChild(go);
+    return again;
+  }
+
+  // --- the saved copy ------------------------------------------------------------------------------
+
+  function savedCopy(values, answer) {
+    var figures = {};
+    config.fields.forEach(function (field) {
+      figures[field.code] = values[field.code] === undefined ? null : values[field.code];
+    });
+    return {
+      kind: "consortium-mpc saved copy",
+      version: 1,
+      period: { id: config.period, name: config.period_name },
+      form: config.form,
+      submitted_at: answer.submitted_at,
+      submitted_at_display: answer.submitted_at_display || answer.submitted_at,
+      figures: figures,
+    };
+  }
+
+  function copyFileName() {
+    var name = String(config.period_name || config.period).replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "");
+    return "my-figures-" + (name || "period") + ".json";
+  }
+
+  function saveLink(values, answer) {
+    var blob = new Blob([JSON.stringify(savedCopy(values, answer), null, 2) + "\n"], { type: "application/json" });
+    var a = link(URL.createObjectURL(blob), text.save_copy, "secondary");
+    a.id = "save-copy";
+    a.download = copyFileName();
+    return a;
+  }
+
+  // --- the steps -----------------------------------------------------------------------------------
+
+  function lock(how) {
+    form.querySelectorAll("input[data-code]").forEach(function (input) {
+      input.readOnly = how === "readonly";
+      input.disabled = how === "disabled";
+    });
+    button.disabled = true;
   }
 
   function postReceipts(receipts) {
@@ -126,45 +254,84 @@
     });
   }
 
-  function finished(answer) {
-    if (answer.complete) {
-      var at = new Date(answer.submitted_at).toLocaleString(document.documentElement.lang || undefined);
-      say(text.complete + " " + at, "success", [
-        { href: config.feedback_url, label: text.feedback },
-        { href: config.history_url, label: text.history },
-      ]);
-      form.querySelectorAll("input").forEach(function (input) { input.disabled = true; });
-      return;
-    }
-    say(text.failed + " " + (answer.reason || ""), "error", [
-      { href: window.location.pathname, label: text.retry },
-      { href: config.history_url, label: text.history },
-    ]);
+  function submitted(values, answer) {
+    setState("submitted");
+    lock("disabled");
+    button.hidden = true;
+    var box = panel("submitted", text.submitted_badge,
+                    format(text.complete, { time: answer.submitted_at_display || answer.submitted_at }),
+                    text.complete_note);
+    box.appendChild(el("p", "submit-note", text.save_copy_help));
+    actions(box, [saveLink(values, answer), link(config.feedback_url, text.feedback, "secondary"),
+                  link(config.history_url, text.history, "secondary")]);
+    box.querySelector(".submit-title").focus();
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
-    var lib = library();
-    if (!lib) { unavailable(); return; }
-    var values = readValues();
-    if (!values) { say(text.check, "error"); return; }
-    button.disabled = true;
-    say(text.sending);
+  function failed(reason, list) {
+    setState("failed");
+    button.hidden = true;
+    var box = panel("failed", text.failed_badge, text.failed, reason || "");
+    if (list) box.appendChild(list);  // which miner failed stays in view
+    box.appendChild(el("p", "submit-todo", text.failed_todo));
+    actions(box, [restartButton(), link(config.history_url, text.history, "secondary")]);
+    box.querySelector(".submit-title").focus();
+  }
+
+  function send(lib, values) {
+    setState("sending");
+    lock("readonly");
+    var box = panel("sending", text.sending_badge, text.sending, text.sending_note);
+    var list = minerList(box);
+    var hooks = { onMiner: function (i, state, detail) { showMiner(list, i, state, detail); } };
     Promise.resolve()
-      .then(function () { return lib.submit(config, values); })
+      .then(function () { return lib.submit(config, values, hooks); })
       // A library that gives up still lets the portal record the failed attempt (no receipts).
       .catch(function () { return []; })
       .then(function (outcome) {
         var receipts = (Array.isArray(outcome) ? outcome : (outcome && outcome.receipts) || [])
           .filter(function (r) { return r; });
-        say(text.confirming);
-        return postReceipts(receipts);
-      })
-      .then(finished)
-      .catch(function () {
-        say(text.network, "error", [{ href: window.location.pathname, label: text.retry }]);
+        setState("confirming");
+        var title = statusBox.querySelector(".submit-title span:last-child");
+        title.textContent = text.confirming;
+        var note = statusBox.querySelector(".submit-note");
+        if (note) note.textContent = text.confirming_note;
+        return postReceipts(receipts).then(function (answer) {
+          if (answer.complete) submitted(values, answer);
+          else failed(answer.reason, list);
+        }, function () { failed(text.network, list); });
       });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (form.getAttribute("data-state") !== "editing" && form.getAttribute("data-state") !== "error" &&
+        form.getAttribute("data-state") !== "empty") return;  // one submission per form
+    var lib = library();
+    if (!lib) { unavailable(); return; }
+    setState("checking");
+    panel("checking", "", text.checking);
+    var read = readValues();
+    if (read.invalid.length) {
+      setState("error");
+      panel("error", text.error_badge, format(text.check, { count: read.invalid.length }));
+      inputOf(read.invalid[0]).focus();
+      return;
+    }
+    send(lib, read.values);
   });
 
+  function unavailable() {
+    // The server already says so when the library is not installed; otherwise (it failed to load, or the
+    // browser refused it) say it here.
+    if (!document.getElementById("sharing-unavailable-static")) {
+      document.getElementById("sharing-unavailable").hidden = false;
+    }
+    setState("unavailable");
+    button.disabled = true;
+    button.hidden = true;
+  }
+
+  watchFields();
+  setState("empty");
   if (!library()) unavailable();
 })();

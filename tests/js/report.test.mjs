@@ -41,3 +41,29 @@ test("the script never talks to the network", () => {
     assert.ok(!source.includes(word), `report.js mentions ${word}`);
   }
 });
+
+const COPY_DATA = {
+  period: "2026",
+  indicators: {
+    employees: { values: [3, 7, 12], decimals: 0 },
+    export_share: { values: [10.5, 50.5], decimals: 1 },
+    added_value_per_employee: { values: [1000, 2000], decimals: 2, of: ["added_value", "employees"] },
+  },
+  messages: { copy_loaded: "%(period)s: %(count)s", copy_other_period: "other %(period)s", copy_invalid: "bad" },
+};
+
+test("a saved copy fills each published indicator and the ratio of the member's own figures", () => {
+  const copy = JSON.stringify({
+    kind: "consortium-mpc saved copy", version: 1, period: { id: 4, name: "2026" }, form: "f",
+    figures: { employees: "12", export_share: "50.5", added_value: "30000", profit: "-5", training_costs: null },
+  });
+  assert.deepEqual(report.figuresFromCopy(COPY_DATA, copy), {
+    period: "2026", figures: { employees: "12", export_share: "50.5", added_value_per_employee: "2500" },
+  });
+});
+
+test("anything else is not a saved copy", () => {
+  for (const text of ["", "not json", "[]", JSON.stringify({ figures: { employees: "1" } })]) {
+    assert.equal(report.figuresFromCopy(COPY_DATA, text), null);
+  }
+});

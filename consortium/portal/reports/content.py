@@ -39,6 +39,7 @@ class Section:
     summary: Summary | None = None
     chart: SafeString | str = ""
     definition: str = ""  # what the indicator means, as the form told members
+    parts: tuple[str, ...] = ()  # a ratio's numerator and denominator codes
 
     @property
     def fmt(self) -> str:
@@ -92,7 +93,8 @@ class ReportContent:
 
     def published_values(self) -> dict:
         """What the page's "where would my value stand" box may use: published sorted values only."""
-        return {s.code: {"values": s.values, "decimals": s.decimals}
+        return {s.code: {"values": s.values, "decimals": s.decimals,
+                         **({"of": list(s.parts)} if s.parts else {})}  # a ratio: of which two figures
                 for s in self.sections if s.published}
 
 
@@ -188,7 +190,10 @@ def build(report, viewer) -> ReportContent:
         decoding = Decoding.ratio(int(entry.get("frac_bits", 0)), _scale(num), _scale(den))
         unit = f"{num.unit}/{den.unit}" if num and den and den.unit else (num.unit if num else "")
         label = RATIO_NAMES.get(name, name.replace("_", " ").capitalize())
-        ratios.append(_section(name, label, unit, entry, decoding, show_rejected))
+        ratio = _section(name, label, unit, entry, decoding, show_rejected)
+        if num and den:  # a member's saved copy gives the ratio of its own two figures
+            ratio.parts = (num.code, den.code)
+        ratios.append(ratio)
     series = [_series(code, entry, definitions.get(code), show_rejected)
               for code, entry in sorted(results.get("time_series", {}).items(),
                                         key=lambda kv: (position.get(kv[0], len(position)), kv[0]))]

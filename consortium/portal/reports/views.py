@@ -49,11 +49,19 @@ def detail(request, pk):
         "notes_form": NotesForm(initial={"notes": report.notes}),
         "my_value_data": {
             "indicators": built.published_values(),
+            "period": report.period.name,
             "messages": {
                 "invalid": _("Type a number, for example 1250 or 12.5."),
                 "position": _("%(below)s of %(count)s companies reported less, %(equal)s the same, "
                               "%(above)s more."),
                 "percentile": _("Percentile rank: %(percentile)s (out of 100)."),
+                "copy_loaded": _("Your saved copy for %(period)s is read: %(count)s boxes below show where "
+                                 "your figures stand. Nothing was sent."),
+                "copy_other_period": _("This copy is of %(period)s, not of this report's period: the "
+                                       "boxes compare those figures with this report's values."),
+                "copy_invalid": _("This file is not a saved copy of your figures (a .json file saved "
+                                  "after submitting)."),
+                "copy_unreadable": _("The file could not be read."),
             },
         },
     }

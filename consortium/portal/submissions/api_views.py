@@ -1,5 +1,7 @@
 """JSON endpoints: the miners' token check and the browser's receipts (docs/api.md, sections 1 and 3)."""
 
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -68,9 +70,16 @@ class ReceiptsView(APIView):
             return Response({"complete": False, "reason": _("This form is unknown; please open a new one.")},
                             status=status.HTTP_404_NOT_FOUND)
         if result.complete:
-            return Response({"complete": True, "submitted_at": result.submitted_at.isoformat()})
+            return Response({"complete": True, "submitted_at": result.submitted_at.isoformat(),
+                             "submitted_at_display": submitted_display(result.submitted_at)})
         return Response({"complete": False, "reason": failures.describe(result.reason)},
                         status=status.HTTP_400_BAD_REQUEST)
+
+
+def submitted_display(when) -> str:
+    """The time as every other page shows it: the request's language, the consortium's TIME_ZONE (a
+    browser's own locale and zone would say "12/4/2026, 9:56:59 PM" next to "5 December 2026, 01:56")."""
+    return date_format(timezone.localtime(when), "DATETIME_FORMAT")
 
 
 def _parse_receipt(raw: dict) -> dict | None:

@@ -43,4 +43,5 @@ class ReceiptsRequest(serializers.Serializer):
 class ReceiptsResponse(serializers.Serializer):
     complete = serializers.BooleanField()
     submitted_at = serializers.DateTimeField(required=False)
+    submitted_at_display = serializers.CharField(required=False)
     reason = serializers.CharField(required=False)

@@ -87,18 +87,47 @@ def _too_many_forms(retry_at) -> str:
 
 
 def _page_messages() -> dict:
-    """The form page script's sentences, translated here like every other string."""
+    """The form page script's sentences, translated here like every other string. People count the
+    miners from 1 (%(n)s), as the failure reasons do."""
     return {
         "required": _("Please fill in this field."),
         "number": _("Please enter a number, for example 1234 or -12.5."),
         "decimals": _("Too many decimal places."),
+        "whole": _("Please enter a whole number, without decimals."),
         "range": _("This is outside the allowed range."),
+        "checking": _("Checking your figures..."),
+        "error_badge": _("not sent"),
         "check": _("Please correct the fields marked above; nothing has been sent."),
         "unavailable": _("Submission is not available yet: nothing has been sent."),
-        "sending": _("Splitting your figures into shares and sending one to each server..."),
-        "confirming": _("Checking the three servers' receipts..."),
-        "complete": _("Submitted. Thank you! Time of submission:"),
-        "failed": _("Your figures were not submitted."),
+        "sending_badge": _("sending"),
+        "sending": _("Sending one share of your figures to each of the three miners..."),
+        "sending_note": _("Each share alone is a random-looking number. Please keep this page open."),
+        "miners": _("The three miners"),
+        "miner": _("Miner %(n)s"),
+        "waiting": _("waiting"),
+        "miner_sending": _("sending"),
+        "miner_retrying": _("trying again"),
+        "miner_stored": _("stored"),
+        "miner_failed": _("failed"),
+        "miner_sending_note": _("sending its share..."),
+        "miner_retrying_note": _("no answer yet; sending the same share once more..."),
+        "miner_stored_note": _("stored its share and signed a receipt."),
+        "miner_unreachable": _("could not be reached."),
+        "miner_refused": _("did not store the share."),
+        "confirming": _("Handing the three miners' receipts to the portal..."),
+        "confirming_note": _("The submission counts only when the portal has accepted all three."),
+        "submitted_badge": _("submitted"),
+        "complete": _("Submitted. Thank you! Time of submission: %(time)s"),
+        "complete_note": _("The portal accepted the receipts of all three miners."),
+        "save_copy": _("Save a copy of my figures"),
+        "save_copy_help": _("The copy is a small file made here in your browser and never uploaded. It holds "
+                            "your figures, so keep it safe. On a report page you can load it to see where "
+                            "each of your figures stands, without typing them again."),
+        "failed_badge": _("not submitted"),
+        "failed": _("Your figures were not submitted: nothing has been marked as submitted."),
+        "failed_todo": _("What to do: check your internet connection, then start again with a new form and "
+                         "type your figures again. If it fails again, contact the consortium staff and "
+                         "tell them which miner is named above."),
         "network": _("The portal could not be reached, so the submission is not complete."),
         "retry": _("Start again with a new form"),
         "history": _("See your submissions"),
@@ -157,6 +186,7 @@ def _sharing_config(request, period, indicators, token, access) -> dict:
         "token": token,
         "form": str(access.form_id),
         "period": period.pk,
+        "period_name": period.name,  # for the saved copy of the figures
         "ring_bits": period.ring_bits,
         "fields": [{"code": d.code, "encoding": d.encoding, "scale": d.scale, "lo": str(d.lo),
                     "hi": str(d.hi), "required": d.required} for d in indicators],

@@ -1,12 +1,15 @@
 """Receipts: only three valid, matching, distinct miners' signatures complete a submission."""
 
 import base64
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.test import override_settings
+from django.utils import formats, translation
 
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.periods.actions import do_close_period
@@ -195,3 +198,20 @@ def test_it_bounds_the_request(client_for, rep_a, attempt):
     assert bad_form.status_code == 400
     submission.refresh_from_db()
     assert submission.state == Submission.State.PENDING
+
+
+@pytest.mark.parametrize("language", ["en", "et"])
+def test_the_answer_gives_the_time_as_the_portals_pages_show_it(client_for, rep_a, attempt, settings,
+                                                                language):
+    # The form page showed the browser's own locale and zone ("12/4/2026, 9:56:59 PM") beside the
+    # portal's "5 December 2026, 01:56" (Europe/Tallinn): the portal now formats the time it returns.
+    settings.TIME_ZONE = "Europe/Tallinn"
+    rep_a.language = language
+    rep_a.save(update_fields=["language"])
+    access, submission = attempt
+    body = post(client_for(rep_a), access, [receipt(i, submission) for i in range(3)]).json()
+    at = dt.datetime.fromisoformat(body["submitted_at"]).astimezone(ZoneInfo("Europe/Tallinn"))
+    with translation.override(language):
+        expected = formats.date_format(at, "DATETIME_FORMAT")
+    assert body["submitted_at_display"] == expected
+    assert at.strftime("%H:%M") in expected and str(at.year) in expected
