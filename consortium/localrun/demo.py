@@ -178,7 +178,7 @@ def _fields(cluster: Cluster, setup: dict) -> list[dict]:
 
 
 def _print_summary(report: dict, finished: dict, out: Path) -> None:
-    print(f"\nReport ({report['name']}, written to {out / 'report.xlsx'}):")
+    print(f"\nThe report (the portal's draft, its Excel file written to {out / 'report.xlsx'}):")
     for s in report["sections"]:
         median = "suppressed (too few values)" if not s["published"] else f"median {s['median']:,}"
         print(f"  {s['name']:<34} {s['count']:>4} values   {median} {s['unit']}")

@@ -1,7 +1,7 @@
 """Realistic synthetic figures of a consortium over several annual periods (the default indicators).
 
 A company's size drives its figures (revenue, staff, costs, profit), with growth from year to year. A
-few companies miss a period, a few leave an optional figure empty, and a few give a figure outside the
+few companies miss a period, and a few give a figure outside the
 indicator's range (the analysis rejects it); `corrections` companies submit the key period twice, and
 the second (the one that counts) differs. Every figure is a decimal string, as typed into the form.
 """
@@ -60,7 +60,7 @@ def _figures(rng, size: float) -> dict[str, str | None]:
         "export_share": f"{rng.uniform(0, 100):.1f}",
         "added_value": str(added),
         "labour_costs": str(labour),
-        "training_costs": None if rng.random() < 0.1 else str(int(labour * rng.uniform(0.002, 0.03))),
+        "training_costs": str(int(labour * rng.uniform(0.002, 0.03))),
         "profit": str(int(revenue * rng.uniform(-0.08, 0.12))),
     }
 
