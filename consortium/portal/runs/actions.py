@@ -165,6 +165,17 @@ def _fail(run: AnalysisRun, reason: str) -> None:
     live.notify(run)
 
 
+def _add_reason(run: AnalysisRun, code: str) -> None:
+    """Another miner's failure after the run failed: its reason joins the first (when one miner dies, the
+    first to report may be a peer that only saw another peer stop; together they name the one that died)."""
+    codes = run.error.split("; ") if run.error else []
+    joined = failures.join([*codes, code])
+    if code not in codes and len(joined) <= 300:
+        run.error = joined
+        run.save(update_fields=["error"])
+        live.notify(run)
+
+
 # --- Time-out ------------------------------------------------------------------------------
 
 
@@ -211,6 +222,8 @@ def do_record_progress(run_id, miner: int, body: dict) -> AnalysisRun:
     state.step = body.get("step", "")[:200]
     state.error = body.get("error", "")[:300]
     state.save()
+    if body["state"] == "failed" and run.state == AnalysisRun.State.FAILED:
+        _add_reason(run, failures.code(failures.MINER_FAILED, miner, state.error))
     if run.state not in live.FINAL_STATES:
         if body["state"] == "failed":
             _fail(run, failures.code(failures.MINER_FAILED, miner, state.error))

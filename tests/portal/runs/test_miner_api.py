@@ -70,6 +70,16 @@ def test_a_miner_reporting_failure_fails_the_run(fake, client, run):
     assert AuditEvent.objects.get(kind=AuditEvent.Kind.ANALYSIS_FAILED).detail["reason"] == run.error
 
 
+def test_a_later_failure_adds_its_reason_to_the_first(fake, client, run):
+    progress(fake, client, run, miner=2, state="failed", error="miner 1 (index 0) closed the channel")
+    progress(fake, client, run, miner=0, state="failed", error="miner 2 (index 1) disconnected mid-run")
+    progress(fake, client, run, miner=0, state="failed", error="miner 2 (index 1) disconnected mid-run")
+    run.refresh_from_db()
+    assert run.reason == ("Miner 3 reported a failure: miner 1 (index 0) closed the channel; "
+                          "Miner 1 reported a failure: miner 2 (index 1) disconnected mid-run")
+    assert AuditEvent.objects.filter(kind=AuditEvent.Kind.ANALYSIS_FAILED).count() == 1
+
+
 def push_with(fake, client, run, miner, change):
     """The three miners' real outputs, a copy of `miner`'s changed in place by `change(outputs)`, then
     signed (by `miner`, so only what the portal checks after the signature can catch it)."""
