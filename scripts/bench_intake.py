@@ -172,8 +172,9 @@ def run(args) -> dict:
     key, secret = Ed25519PrivateKey.generate(), secrets.token_urlsafe(32)
     portal_port, miner_port = free_port(), free_port()
     common = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(ROOT)), "DEPLOYMENT_ENV": "dev",
-              "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT / "scripts"),
-              "DJANGO_SETTINGS_MODULE": "bench_intake_settings" if args.pool else "consortium.settings"}
+              "PYTHONDONTWRITEBYTECODE": "1", "DJANGO_SETTINGS_MODULE": "consortium.settings"}
+    if args.pool_max_size is not None:
+        common["DATABASE_POOL_MAX_SIZE"] = str(args.pool_max_size)
     portal_env = {**common, "DEPLOYMENT_MODE": "portal", "DATABASE_URL": database_url(base, "bench_portal"),
                   "MINER_0_URL": f"http://127.0.0.1:{miner_port}", "MINER_0_SECRET": secret,
                   "MINER_0_PUBLIC_KEY": keys.encode_public_key(key)}
@@ -229,7 +230,8 @@ def run(args) -> dict:
                            "p99": round(1000 * latencies[int(n * 0.99)], 1)},
             "not_201_or_bad_receipt": bad, "stored_submissions": stored - warm, "stored_shares": shares,
             "lost": n - (stored - warm), "concurrency": args.concurrency, "miner_workers": args.miner_workers,
-            "portal_workers": args.portal_workers, "pool": args.pool, "load_average_at_start": load,
+            "portal_workers": args.portal_workers, "pool_max_size": args.pool_max_size,
+            "load_average_at_start": load,
             **machine()}
 
 
@@ -240,8 +242,8 @@ def main():
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--miner-workers", type=int, default=2)
     parser.add_argument("--portal-workers", type=int, default=2)
-    parser.add_argument("--pool", action="store_true",
-                        help="a psycopg connection pool in both (scripts/bench_intake_settings.py)")
+    parser.add_argument("--pool-max-size", type=int, default=None,
+                        help="DATABASE_POOL_MAX_SIZE in both processes (default: the settings' own; 0: none)")
     parser.add_argument("--issue", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.issue:
