@@ -98,9 +98,13 @@ def manage(env: dict, *args: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "consortium.asgi:application", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+def start_server(env: dict, port: int, workers: int, log: Path, interface: str = "asgi") -> subprocess.Popen:
+    # wsgi: an experiment (uvicorn's thread pool around consortium.wsgi, no websockets), not a deployment
+    app = "consortium.asgi:application" if interface == "asgi" else "consortium.wsgi:application"
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+    if interface == "wsgi":
+        command += ["--interface", "wsgi"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),  # noqa: S603 - our own argv
                             stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -242,8 +246,10 @@ def run(args) -> dict:
               for t, form, _sid in issued["tokens"]]
 
     logs = Path(tempfile.gettempdir())
-    named = {"portal": start_server(portal_env, portal_port, args.portal_workers, logs / "bench-portal.log"),
-             "miner": start_server(miner_env, miner_port, args.miner_workers, logs / "bench-miner.log")}
+    named = {"portal": start_server(portal_env, portal_port, args.portal_workers, logs / "bench-portal.log",
+                                   args.interface),
+             "miner": start_server(miner_env, miner_port, args.miner_workers, logs / "bench-miner.log",
+                                   args.interface)}
     servers, profiles = list(named.values()), []
     postmaster = postmaster_pid(base)
     try:
@@ -290,6 +296,7 @@ def run(args) -> dict:
             "not_201_or_bad_receipt": bad, "stored_submissions": stored - warm, "stored_shares": shares,
             "lost": n - (stored - warm), "concurrency": args.concurrency, "miner_workers": args.miner_workers,
             "portal_workers": args.portal_workers, "pool_max_size": args.pool_max_size,
+            "interface": args.interface,
             "load_average_at_start": load,
             "cpu_ms_per_submission": {name: round(1000 * (cpu_after[name] - cpu_before[name]) / n, 2)
                                       for name in cpu_after},
@@ -305,6 +312,8 @@ def main():
     parser.add_argument("--portal-workers", type=int, default=2)
     parser.add_argument("--pool-max-size", type=int, default=None,
                         help="DATABASE_POOL_MAX_SIZE in both processes (default: the settings' own; 0: none)")
+    parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi",
+                        help="wsgi: both in uvicorn's WSGI thread pool (an experiment: no websockets)")
     parser.add_argument("--profile", metavar="DIR",
                         help="py-spy (pip install py-spy) samples both servers during the timed part: "
                              "DIR/portal.txt and DIR/miner.txt, collapsed stacks")
