@@ -98,11 +98,12 @@ def manage(env: dict, *args: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_server(env: dict, port: int, workers: int, log: Path, interface: str = "asgi") -> subprocess.Popen:
+def start_server(env: dict, port: int, workers: int, log: Path, interface: str = "asgi",
+                 access_log: bool = False) -> subprocess.Popen:
     # wsgi: an experiment (uvicorn's thread pool around consortium.wsgi, no websockets), not a deployment
     app = "consortium.asgi:application" if interface == "asgi" else "consortium.wsgi:application"
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+               "--workers", str(workers), "--access-log" if access_log else "--no-access-log"]
     if interface == "wsgi":
         command += ["--interface", "wsgi"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),  # noqa: S603 - our own argv
@@ -247,9 +248,9 @@ def run(args) -> dict:
 
     logs = Path(tempfile.gettempdir())
     named = {"portal": start_server(portal_env, portal_port, args.portal_workers, logs / "bench-portal.log",
-                                   args.interface),
+                                   args.interface, args.access_log),
              "miner": start_server(miner_env, miner_port, args.miner_workers, logs / "bench-miner.log",
-                                   args.interface)}
+                                   args.interface, args.access_log)}
     servers, profiles = list(named.values()), []
     postmaster = postmaster_pid(base)
     try:
@@ -296,7 +297,7 @@ def run(args) -> dict:
             "not_201_or_bad_receipt": bad, "stored_submissions": stored - warm, "stored_shares": shares,
             "lost": n - (stored - warm), "concurrency": args.concurrency, "miner_workers": args.miner_workers,
             "portal_workers": args.portal_workers, "pool_max_size": args.pool_max_size,
-            "interface": args.interface,
+            "interface": args.interface, "access_log": args.access_log,
             "load_average_at_start": load,
             "cpu_ms_per_submission": {name: round(1000 * (cpu_after[name] - cpu_before[name]) / n, 2)
                                       for name in cpu_after},
@@ -314,6 +315,8 @@ def main():
                         help="DATABASE_POOL_MAX_SIZE in both processes (default: the settings' own; 0: none)")
     parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi",
                         help="wsgi: both in uvicorn's WSGI thread pool (an experiment: no websockets)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="uvicorn's access log on, as the README's commands run it (default: off)")
     parser.add_argument("--profile", metavar="DIR",
                         help="py-spy (pip install py-spy) samples both servers during the timed part: "
                              "DIR/portal.txt and DIR/miner.txt, collapsed stacks")
