@@ -343,8 +343,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # 42 submissions/s that way, 118/s with a pool (docs/performance.md, "Share intake"). CONN_MAX_AGE is no
 # substitute under ASGI: each request runs its sync view on a thread of its own, and kept connections pile
 # up until PostgreSQL refuses more. 10 per process: enough for the requests two cores can serve at once,
-# and a few uvicorn and Celery processes stay far below PostgreSQL's default max_connections (100). A
-# request waits at most DATABASE_POOL_TIMEOUT_SECONDS for a free connection, then fails instead of hanging.
+# and the Docker set-up's nine processes on one PostgreSQL (a portal, its worker and beat, three miners and
+# their workers) stay under its default max_connections of 100 (at most 90). A request waits at most
+# DATABASE_POOL_TIMEOUT_SECONDS for a free connection, then fails instead of hanging.
 # 0 opens a connection per request as before.
 DATABASE_POOL_MAX_SIZE = envint("DATABASE_POOL_MAX_SIZE", 10, lo=0, hi=1000)
 DATABASE_POOL_TIMEOUT_SECONDS = envint("DATABASE_POOL_TIMEOUT_SECONDS", 10, lo=1, hi=300)
