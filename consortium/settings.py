@@ -339,6 +339,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",  # NORMAL is durable in WAL
     }
+# PostgreSQL: a pool of open connections per process (psycopg_pool through Django's OPTIONS["pool"]). Without
+# it every request opens a new connection, for which PostgreSQL forks a server process: share intake ran at
+# 42 submissions/s that way, 118/s with a pool (docs/performance.md, "Share intake"). CONN_MAX_AGE is no
+# substitute under ASGI: each request runs its sync view on a thread of its own, and kept connections pile
+# up until PostgreSQL refuses more. 10 per process: enough for the requests two cores can serve at once,
+# and the Docker set-up's nine processes on one PostgreSQL (a portal, its worker and beat, three miners and
+# their workers) stay under its default max_connections of 100 (at most 90). A request waits at most
+# DATABASE_POOL_TIMEOUT_SECONDS for a free connection, then fails instead of hanging.
+# 0 opens a connection per request as before.
+DATABASE_POOL_MAX_SIZE = envint("DATABASE_POOL_MAX_SIZE", 10, lo=0, hi=1000)
+DATABASE_POOL_TIMEOUT_SECONDS = envint("DATABASE_POOL_TIMEOUT_SECONDS", 10, lo=1, hi=300)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DATABASE_POOL_MAX_SIZE:
+    DATABASES["default"]["OPTIONS"]["pool"] = {"min_size": min(2, DATABASE_POOL_MAX_SIZE),
+                                               "max_size": DATABASE_POOL_MAX_SIZE,
+                                               "timeout": DATABASE_POOL_TIMEOUT_SECONDS}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = envsecret("REDIS_URL")

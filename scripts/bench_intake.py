@@ -98,9 +98,14 @@ def manage(env: dict, *args: str) -> None:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-def start_server(env: dict, port: int, workers: int, log: Path) -> subprocess.Popen:
-    command = [sys.executable, "-m", "uvicorn", "consortium.asgi:application", "--host", "127.0.0.1",
-               "--port", str(port), "--workers", str(workers), "--no-access-log", "--log-level", "warning"]
+def start_server(env: dict, port: int, workers: int, log: Path, interface: str = "asgi",
+                 access_log: bool = False) -> subprocess.Popen:
+    # wsgi: an experiment (uvicorn's thread pool around consortium.wsgi, no websockets), not a deployment
+    app = "consortium.asgi:application" if interface == "asgi" else "consortium.wsgi:application"
+    command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers), "--access-log" if access_log else "--no-access-log"]
+    if interface == "wsgi":
+        command += ["--interface", "wsgi"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),  # noqa: S603 - our own argv
                             stderr=subprocess.STDOUT,
                             start_new_session=True)
@@ -146,6 +151,55 @@ async def post_all(port: int, bodies: list[bytes], concurrency: int) -> list[tup
     return results
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _stats() -> dict[int, list[str]]:
+    """Every process's /proc/<pid>/stat fields after the command name (field 3 on), by pid."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                out[int(entry.name)] = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                pass
+    return out
+
+
+def cpu_seconds(groups: dict[str, int], postmaster: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by each uvicorn process group, by PostgreSQL (the postmaster,
+    its live children and the children it reaped) and by this client process."""
+    stats, used = _stats(), {}
+    for name, pgid in groups.items():
+        used[name] = sum(int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])
+                         for f in stats.values() if int(f[2]) == pgid) / _TICK
+    pg = [f for pid, f in stats.items() if pid == postmaster or int(f[1]) == postmaster]
+    used["postgres"] = (sum(int(f[11]) + int(f[12]) for f in pg)
+                        + sum(int(f[13]) + int(f[14]) for f in pg if f is stats.get(postmaster))) / _TICK
+    times = os.times()
+    used["client"] = times.user + times.system
+    return used
+
+
+def postmaster_pid(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        backend = conn.execute("SELECT pg_backend_pid()").fetchone()[0]
+        return int(_stats()[backend][1])
+
+
+def start_profiles(servers: dict[str, subprocess.Popen], directory: Path) -> list[subprocess.Popen]:
+    """py-spy (sampling every thread of every worker) on each server, until SIGINT: collapsed stacks."""
+    directory.mkdir(parents=True, exist_ok=True)
+    spy = str(Path(sys.executable).with_name("py-spy"))
+    # --gil: only samples that hold the GIL, i.e. Python code running, not threads waiting on a socket
+    command = [spy, "record", "--subprocesses", "--format", "raw", "--rate", "250", "--gil", "--nonblocking"]
+    return [subprocess.Popen([*command, "--pid", str(server.pid), "-o", str(directory / f"{name}.txt")],  # noqa: S603
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for name, server in servers.items()]
+
+
 def machine() -> dict:
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), "unknown")
@@ -172,8 +226,9 @@ def run(args) -> dict:
     key, secret = Ed25519PrivateKey.generate(), secrets.token_urlsafe(32)
     portal_port, miner_port = free_port(), free_port()
     common = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(ROOT)), "DEPLOYMENT_ENV": "dev",
-              "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(ROOT / "scripts"),
-              "DJANGO_SETTINGS_MODULE": "bench_intake_settings" if args.pool else "consortium.settings"}
+              "PYTHONDONTWRITEBYTECODE": "1", "DJANGO_SETTINGS_MODULE": "consortium.settings"}
+    if args.pool_max_size is not None:
+        common["DATABASE_POOL_MAX_SIZE"] = str(args.pool_max_size)
     portal_env = {**common, "DEPLOYMENT_MODE": "portal", "DATABASE_URL": database_url(base, "bench_portal"),
                   "MINER_0_URL": f"http://127.0.0.1:{miner_port}", "MINER_0_SECRET": secret,
                   "MINER_0_PUBLIC_KEY": keys.encode_public_key(key)}
@@ -192,19 +247,31 @@ def run(args) -> dict:
               for t, form, _sid in issued["tokens"]]
 
     logs = Path(tempfile.gettempdir())
-    servers = [start_server(portal_env, portal_port, args.portal_workers, logs / "bench-portal.log"),
-               start_server(miner_env, miner_port, args.miner_workers, logs / "bench-miner.log")]
+    named = {"portal": start_server(portal_env, portal_port, args.portal_workers, logs / "bench-portal.log",
+                                   args.interface, args.access_log),
+             "miner": start_server(miner_env, miner_port, args.miner_workers, logs / "bench-miner.log",
+                                   args.interface, args.access_log)}
+    servers, profiles = list(named.values()), []
+    postmaster = postmaster_pid(base)
     try:
         wait_for(portal_port)
         wait_for(miner_port)
         # Warm every worker (imports, first connections) with a few tokens not counted below.
         warm = args.warmup
         asyncio.run(post_all(miner_port, bodies[:warm], min(args.concurrency, warm)))
+        if args.profile:
+            profiles = start_profiles(named, Path(args.profile))
+            time.sleep(1)  # py-spy attaches
         load = os.getloadavg()
+        cpu_before = cpu_seconds({name: server.pid for name, server in named.items()}, postmaster)
         started = time.perf_counter()
         results = asyncio.run(post_all(miner_port, bodies[warm:], args.concurrency))
         elapsed = time.perf_counter() - started
+        cpu_after = cpu_seconds({name: server.pid for name, server in named.items()}, postmaster)
     finally:
+        for spy in profiles:
+            spy.send_signal(signal.SIGINT)
+            spy.wait(timeout=60)
         for server in servers:
             os.killpg(server.pid, signal.SIGTERM)
         for server in servers:
@@ -229,7 +296,11 @@ def run(args) -> dict:
                            "p99": round(1000 * latencies[int(n * 0.99)], 1)},
             "not_201_or_bad_receipt": bad, "stored_submissions": stored - warm, "stored_shares": shares,
             "lost": n - (stored - warm), "concurrency": args.concurrency, "miner_workers": args.miner_workers,
-            "portal_workers": args.portal_workers, "pool": args.pool, "load_average_at_start": load,
+            "portal_workers": args.portal_workers, "pool_max_size": args.pool_max_size,
+            "interface": args.interface, "access_log": args.access_log,
+            "load_average_at_start": load,
+            "cpu_ms_per_submission": {name: round(1000 * (cpu_after[name] - cpu_before[name]) / n, 2)
+                                      for name in cpu_after},
             **machine()}
 
 
@@ -240,8 +311,15 @@ def main():
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--miner-workers", type=int, default=2)
     parser.add_argument("--portal-workers", type=int, default=2)
-    parser.add_argument("--pool", action="store_true",
-                        help="a psycopg connection pool in both (scripts/bench_intake_settings.py)")
+    parser.add_argument("--pool-max-size", type=int, default=None,
+                        help="DATABASE_POOL_MAX_SIZE in both processes (default: the settings' own; 0: none)")
+    parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi",
+                        help="wsgi: both in uvicorn's WSGI thread pool (an experiment: no websockets)")
+    parser.add_argument("--access-log", action="store_true",
+                        help="uvicorn's access log on, as the README's commands run it (default: off)")
+    parser.add_argument("--profile", metavar="DIR",
+                        help="py-spy (pip install py-spy) samples both servers during the timed part: "
+                             "DIR/portal.txt and DIR/miner.txt, collapsed stacks")
     parser.add_argument("--issue", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.issue:

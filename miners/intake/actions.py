@@ -39,9 +39,12 @@ def receipt(index: int, submission: Submission) -> dict:
 def stored_retry(token: str, shares: Shares) -> Submission | None:
     """The submission stored with this token when `shares` is the same body again (the browser's retry
     after a lost answer); None when the token stored nothing here; TokenUsed when it stored another body."""
-    stored = Submission.objects.filter(token_hash=hash_token(token)).first()
-    if stored is None:
+    # [:1], not first(): the hash is unique, and first() would add an ORDER BY to a query that every
+    # submission makes.
+    found = list(Submission.objects.filter(token_hash=hash_token(token))[:1])
+    if not found:
         return None
+    stored = found[0]
     if (stored.period, str(stored.form), stored.digest) != (shares.period, shares.form, shares.digest):
         raise TokenUsed("this access token was already used for other shares")
     return stored

@@ -15,7 +15,7 @@ from miners.identity.keys import NoIdentity, signing_key
 from miners.portal import Portal, PortalRefused, PortalUnavailable
 
 from . import actions
-from .serializers import ErrorResponse, ReceiptResponse, SharesRequest, VerifyAnswer
+from .serializers import ErrorResponse, ReceiptResponse, SharesRequest, verified_answer
 
 log = logging.getLogger(__name__)
 
@@ -119,11 +119,10 @@ def _verify_and_store(key, token: str, shares: actions.Shares) -> Response:
                            "too slow); nothing was stored. Try again in a moment.")
     if answer.get("valid") is not True:
         return _refused(token, shares, answer.get("reason"))
-    checked = VerifyAnswer(data=answer)
-    if not checked.is_valid() or checked.validated_data["period"] != shares.period:
+    verified = verified_answer(answer)
+    if verified is None or verified["period"] != shares.period:
         log.error("token check: the portal's answer is not as docs/api.md section 1 writes it")
         return _error(502, "The portal's answer was not understood; nothing was stored.")
-    verified = checked.validated_data
     problem = _against_form(shares, verified["fields"], verified["ring"])
     if problem:
         return _error(400, problem)

@@ -136,4 +136,29 @@ def test_sqlite_is_configured_for_a_server_in_both_roles(monkeypatch, mode):
 def test_postgresql_gets_none_of_sqlites_options(monkeypatch):
     s = load_settings(monkeypatch, DEPLOYMENT_ENV="dev",
                       DATABASE_URL="postgres://u:p@db.example:5432/portal?sslmode=require")
-    assert s["DATABASES"]["default"]["OPTIONS"] == {"sslmode": "require"}
+    options = s["DATABASES"]["default"]["OPTIONS"]
+    assert {name: value for name, value in options.items() if name != "pool"} == {"sslmode": "require"}
+
+
+def test_postgresql_gets_a_connection_pool_by_default(monkeypatch):
+    s = load_settings(monkeypatch, DEPLOYMENT_ENV="dev", DATABASE_URL="postgres://u:p@db.example/portal")
+    database = s["DATABASES"]["default"]
+    assert database["OPTIONS"]["pool"] == {"min_size": 2, "max_size": 10, "timeout": 10}
+    assert database.get("CONN_MAX_AGE", 0) == 0  # Django refuses a pool with persistent connections
+
+
+def test_the_pool_size_and_wait_are_settings(monkeypatch):
+    s = load_settings(monkeypatch, DEPLOYMENT_ENV="dev", DATABASE_URL="postgres://u:p@db.example/portal",
+                      DATABASE_POOL_MAX_SIZE="1", DATABASE_POOL_TIMEOUT_SECONDS="3")
+    assert s["DATABASES"]["default"]["OPTIONS"]["pool"] == {"min_size": 1, "max_size": 1, "timeout": 3}
+
+
+def test_a_pool_size_of_zero_opens_a_connection_per_request(monkeypatch):
+    s = load_settings(monkeypatch, DEPLOYMENT_ENV="dev", DATABASE_URL="postgres://u:p@db.example/portal",
+                      DATABASE_POOL_MAX_SIZE="0")
+    assert "pool" not in s["DATABASES"]["default"]["OPTIONS"]
+
+
+def test_sqlite_gets_no_pool(monkeypatch):
+    s = load_settings(monkeypatch, DEPLOYMENT_ENV="dev")
+    assert "pool" not in s["DATABASES"]["default"]["OPTIONS"]

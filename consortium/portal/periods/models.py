@@ -40,10 +40,13 @@ class CollectionPeriod(models.Model):
 
     @property
     def ring_bits(self) -> int:
-        """Z_2^32 (as Sharemind) when every indicator's range fits it, else Z_2^64."""
-        limit = 2**31 - 1
-        fits = all(-limit <= d.lo and d.hi <= limit for d in self.indicators.all())
-        return 32 if fits else 64
+        return ring_bits_for((d.lo, d.hi) for d in self.indicators.all())
+
+
+def ring_bits_for(ranges) -> int:
+    """Z_2^32 (as Sharemind) when every indicator's (lo, hi) fits it, else Z_2^64."""
+    limit = 2**31 - 1
+    return 32 if all(-limit <= lo and hi <= limit for lo, hi in ranges) else 64
 
 
 class Encoding(models.TextChoices):

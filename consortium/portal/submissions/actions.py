@@ -17,7 +17,7 @@ from consortium.contract import MINERS, messages, tokens
 from consortium.portal.accounts import audit
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink import keys
-from consortium.portal.periods.models import CollectionPeriod
+from consortium.portal.periods.models import CollectionPeriod, ring_bits_for
 
 from . import failures
 from .models import AccessToken, Feedback, Receipt, Submission
@@ -104,8 +104,11 @@ def do_verify_token(miner: int, token: str, period_id: int, form_id, request=Non
         # second wait and then read "used". The conditional UPDATE below decides on its own
         # too, for databases (SQLite) where select_for_update is a no-op. Only the token row is
         # locked (of=self): PostgreSQL refuses FOR UPDATE on the outer join to the submission.
-        access = (AccessToken.objects.select_for_update(of=("self",)).select_related("period", "submission")
-                  .filter(token_hash=token_hash).first())
+        # [:1], not first(): the hash is unique, and first() would add an ORDER BY (each token check is on
+        # the path of every share submission: docs/performance.md, "Share intake").
+        found = list(AccessToken.objects.select_for_update(of=("self",))
+                     .select_related("period", "submission").filter(token_hash=token_hash)[:1])
+        access = found[0] if found else None
         if access is None or not hmac.compare_digest(access.token_hash, token_hash):
             return VerifyResult(False, "unknown")
         reason = _refusal(access, miner, period_id, form_id)
@@ -115,9 +118,11 @@ def do_verify_token(miner: int, token: str, period_id: int, form_id, request=Non
                    .update(**{f"used_by_miner_{miner}": True}))
         if not claimed:
             return VerifyResult(False, "used")
-        codes = list(access.period.indicators.order_by("position", "pk").values_list("code", flat=True))
+        # One query for the fields and the ring (CollectionPeriod.ring_bits would ask again).
+        indicators = list(access.period.indicators.order_by("position", "pk").values_list("code", "lo", "hi"))
         return VerifyResult(True, submission_id=str(access.submission.submission_id),
-                            period=access.period_id, fields=codes, ring=access.period.ring_bits)
+                            period=access.period_id, fields=[code for code, _lo, _hi in indicators],
+                            ring=ring_bits_for((lo, hi) for _code, lo, hi in indicators))
 
 
 def _refusal(access: AccessToken, miner: int, period_id: int, form_id) -> str:
