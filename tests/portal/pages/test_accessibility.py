@@ -53,6 +53,20 @@ def start_form(path):
     return reach
 
 
+def form_with_errors(path):
+    """The form after the member left a field with "50,5" employees and submitted an empty required one:
+    the field errors and the status message as the page shows them."""
+    reach_form = start_form(path)
+
+    def reach(page, base):
+        reach_form(page, base)
+        page.fill("#value-employees", "50,5")
+        page.locator("#value-employees").blur()
+        page.locator("form#figures button[type=submit]").click()
+        page.wait_for_selector("[aria-invalid=true]")
+    return reach
+
+
 def feedback(page, base):
     """The questionnaire of Anna's complete submission, through its link in her history."""
     page.goto(base + reverse("submissions:history"))
@@ -66,7 +80,8 @@ def states(persona, demo) -> list[tuple[str, object]]:
         return [("login", reverse("accounts:login")), ("explanation", reverse("accounts:how_it_works"))]
     common = [("home", reverse("overview:home")), ("reports list", reverse("reports:list"))]
     if persona == "rep":
-        return [*common, ("form", start_form(reverse("submissions:form", args=[demo.open_period.pk]))),
+        form = reverse("submissions:form", args=[demo.open_period.pk])
+        return [*common, ("form", start_form(form)), ("form with errors", form_with_errors(form)),
                 ("history", reverse("submissions:history")), ("feedback", feedback),
                 ("report", reverse("reports:detail", args=[demo.published.pk])),
                 ("explanation", reverse("accounts:how_it_works")),
