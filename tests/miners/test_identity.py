@@ -49,7 +49,8 @@ def test_show_fingerprints_names_this_miner_and_its_peers(capsys, miner_keys):
 
 def test_show_fingerprints_says_which_peer_key_is_missing(capsys, settings):
     settings.MINER_PEERS = {1: {"url": "", "public_key": ""}, 2: {"url": "", "public_key": "bm90IGEga2V5"}}
-    call_command("show_fingerprints")
+    with pytest.raises(CommandError, match="2 key"):  # exit status 1 for a script that checks
+        call_command("show_fingerprints")
     out = capsys.readouterr().out
     assert "MINER_PEER_1_PUBLIC_KEY is not set" in out and "MINER_PEER_2_PUBLIC_KEY decodes to" in out
 

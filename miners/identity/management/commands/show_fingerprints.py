@@ -1,7 +1,7 @@
 """`manage.py show_fingerprints`: this miner's key and its peers' as configured, to compare by phone."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from consortium.contract import keys
 from miners.identity.keys import NoIdentity, own_public_key
@@ -13,17 +13,23 @@ class Command(BaseCommand):
     help = "Print the fingerprints of this miner's identity key and of its two peers' configured keys."
 
     def handle(self, *args, **options):
+        """Everything it can show, then exit status 1 when a key is missing or unusable (for scripts)."""
         index = settings.MINER_INDEX
+        problems = 0
         try:
             public = own_public_key()
             fingerprint = keys.fingerprint(public)
             self.stdout.write(f"Miner {index + 1} (index {index}, this one): {fingerprint}  {public}")
         except NoIdentity as exc:
             self.stdout.write(f"Miner {index + 1} (index {index}, this one): no key ({exc})")
+            problems += 1
         for j, peer in sorted(settings.MINER_PEERS.items()):
             encoded = peer.get("public_key") or ""
             problem = keys.ed25519_key_problem(encoded) if encoded else "is not set"
             if problem:
                 self.stdout.write(f"Miner {j + 1} (index {j}, peer): MINER_PEER_{j}_PUBLIC_KEY {problem}")
+                problems += 1
             else:
                 self.stdout.write(f"Miner {j + 1} (index {j}, peer): {keys.fingerprint(encoded)}  {encoded}")
+        if problems:
+            raise CommandError(f"{problems} key(s) missing or unusable: see above")
