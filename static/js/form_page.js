@@ -66,14 +66,27 @@
     return negative ? -value : value;
   }
 
+  // "1250", scale 1 -> "125.0": a range's bound as the member types figures (exact, no floating point).
+  function unscaled(scaledValue, scale) {
+    var s = String(scaledValue), sign = s.charAt(0) === "-" ? "-" : "";
+    var digits = s.replace("-", "");
+    if (!scale) return sign + digits;
+    while (digits.length <= scale) digits = "0" + digits;
+    return sign + digits.slice(0, -scale) + "." + digits.slice(-scale);
+  }
+
   function check(field) {
     var raw = inputOf(field).value.trim();
     if (raw === "") return field.required ? { error: text.required } : { value: null };
     var decimal = normalise(raw);
     if (decimal === null) return { error: text.number };
     var value = scaled(decimal, field.scale);
+    // "1,000" or "1,250,000": an English thousands separator, not a decimal comma
+    if (value === null && /^-?\d{1,3}(,\d{3})+$/.test(raw)) return { error: text.thousands };
     if (value === null) return { error: field.scale ? text.decimals : text.whole };
-    if (value < BigInt(field.lo) || value > BigInt(field.hi)) return { error: text.range };
+    if (value < BigInt(field.lo) || value > BigInt(field.hi)) {
+      return { error: format(text.range, { lo: unscaled(field.lo, field.scale), hi: unscaled(field.hi, field.scale) }) };
+    }
     return { value: decimal };
   }
 

@@ -331,6 +331,21 @@ def test_e_the_browser_refuses_a_tampered_sharing_library(cluster, demo, period,
 
 # --- b. staff analyse, the board publishes, the report shows the sorted figures -----------------------
 
+def test_e2_a_fields_message_says_what_to_type(cluster, demo, period, page):
+    """An English thousands separator and a figure out of range: each message says what to type."""
+    log_in(page, cluster, username(demo, 6))
+    start_form(page, cluster, period)
+    for code, typed in (("profit", "1,000"), ("labour_costs", "-5"), ("export_share", "101")):
+        page.fill(f"#value-{code}", typed)
+        page.locator(f"#value-{code}").blur()
+    assert page.locator("#error-profit li").inner_text() == (
+        "Please type the number without a thousands separator, for example 1000 or 1 000.")
+    assert page.locator("#error-labour_costs li").inner_text() == (
+        "This is outside the allowed range: from 0 to 1000000000000.")
+    assert page.locator("#error-export_share li").inner_text() == (
+        "This is outside the allowed range: from 0.0 to 100.0.")
+
+
 def submit_the_others(cluster, demo, period, submitted) -> None:
     """Companies 4-7 over HTTP as the browser does (Member), and a browser company whose test did not run."""
     for k in [0, 1, 2, 4, 5, 6, 7]:
