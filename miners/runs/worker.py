@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import traceback
 from dataclasses import dataclass
 
@@ -75,11 +76,35 @@ def _compute(miner: Miner, run_id: str, request: dict, inputs) -> list[dict]:
     try:
         party = Party(transport, ring_for(request["ring"]))
         party.set_pairwise_keys(*transport.pairwise_keys())  # agreed by the channels, never sent
-        return computation.compute(
-            party, request, inputs,
-            on_step=lambda fraction, step: _report(miner, run_id, "running", fraction, step))
+        last = {"fraction": 0.0, "step": ""}
+
+        def on_step(fraction: float, step: str) -> None:
+            last.update(fraction=fraction, step=step)
+            _report(miner, run_id, "running", fraction, step)
+
+        party.on_round = _every(ROUND_REPORT_SECONDS, lambda rounds: _report(
+            miner, run_id, "running", last["fraction"], f"{last['step']}: round {rounds:,}"))
+        return computation.compute(party, request, inputs, on_step=on_step)
     finally:
         transport.close()
+
+
+# A long run (a million values: minutes) shows it is alive: the round it is in, every 5 s at most. The
+# fraction stays the last step's: the rounds a request takes are not known before it runs.
+ROUND_REPORT_SECONDS = 5.0
+
+
+def _every(seconds: float, report):
+    """`report(rounds)` at most once per `seconds`, as the engine's round callback (cheap otherwise)."""
+    due = [time.monotonic() + seconds]
+
+    def on_round(rounds: int) -> None:
+        now = time.monotonic()
+        if now >= due[0]:
+            due[0] = now + seconds
+            report(rounds)
+
+    return on_round
 
 
 def signed_outputs(index: int, key: Ed25519PrivateKey, run_id: str, outputs: list[dict]) -> dict:

@@ -59,3 +59,14 @@ def test_by_default_a_run_opens_the_peer_channel_and_says_which_setting_it_lacks
 def test_a_run_without_any_peer_channel_fails_naming_the_setting():
     with pytest.raises(peers.NoPeerChannel, match="MINER_CONNECT_PEERS"):
         peers.no_peer_channel(str(uuid.uuid4()), 0)
+
+
+def test_the_round_reporter_speaks_at_most_once_per_interval(monkeypatch):
+    now = [100.0]
+    monkeypatch.setattr(worker.time, "monotonic", lambda: now[0])
+    said = []
+    on_round = worker._every(5.0, said.append)
+    for rounds in range(1, 200):
+        now[0] += 0.125  # a round every 125 ms (exact in binary): 24.9 s in all
+        on_round(rounds)
+    assert said == [40, 80, 120, 160]

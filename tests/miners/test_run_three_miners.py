@@ -130,7 +130,9 @@ def reconstruct(bodies, k, count, part=None, row=None) -> list:
 
 
 @pytest.mark.django_db(transaction=True, databases=ALIASES)
-def test_three_miners_compute_an_annual_periods_analyses_equal_to_numpy(portal, portal_secrets, miner_keys):
+def test_three_miners_compute_an_annual_periods_analyses_equal_to_numpy(portal, portal_secrets, miner_keys,
+                                                                        monkeypatch):
+    monkeypatch.setattr(worker, "ROUND_REPORT_SECONDS", 0.05)  # the round it is in, shown during the run
     table = figures(np.random.default_rng(7))
     sids = deposit(table, miner_keys)
     run_id = str(uuid.uuid4())
@@ -150,6 +152,8 @@ def test_three_miners_compute_an_annual_periods_analyses_equal_to_numpy(portal, 
         public = keys.public_key(keys.encode_public_key(miner_keys[i]))
         assert keys.signature_is_valid(public, outputs_message(i, run_id, body["digest"]), body["signature"])
         assert portal.progress_of(run_id, i)[-1]["state"] == "done"
+        steps = [p["step"] for p in portal.progress_of(run_id, i)]
+        assert any(": round " in step for step in steps), steps
     for k, want in enumerate(expected(table, companies, request)):
         got = bodies[0]["outputs"][k]
         assert all(bodies[i]["outputs"][k]["count"] == got["count"] for i in range(3))
