@@ -252,23 +252,12 @@ def _rss_mib() -> float:
 
 
 def _party_main(index: int) -> None:
-    from django.conf import settings
-
-    if not settings.configured:
-        settings.configure()  # Channels reads CHANNEL_LAYERS: none here
-    from miners.peering.node import PeerNode
-    from miners.peering.server import PeerServer, listen_socket, url_of
+    from miners.peering.bench import join
     from miners.runs.computation import compute
     from mpc_engine.party import Party
     from mpc_engine.ring import ring_for
 
-    sock = listen_socket() if index > 0 else None
-    print(json.dumps({"url": url_of(sock) if sock else None}), flush=True)
-    config = json.loads(sys.stdin.readline())
-    unused = "ws://127.0.0.1:9/unused"  # miner 0 is never dialed
-    peers = {j: (config["urls"][j] or unused, config["public_keys"][j]) for j in range(3) if j != index}
-    node = PeerNode.from_config(index, config["seed_keys"][index], peers)
-    server = PeerServer(node, sock) if sock else None
+    node, server, config = join(index, lambda config: config["seed_keys"][index])
     print(json.dumps({"serving": index}), flush=True)  # no one dials before every server listens
     sys.stdin.readline()
     try:

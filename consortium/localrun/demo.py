@@ -5,7 +5,7 @@ demo   starts the portal and three miners as separate processes on the embedded 
        figures for three annual periods as the browser does (tokens from the portal, shares to each
        miner, receipts back), closes the periods, runs the full analysis over the miners' encrypted
        peer channel, writes the report (Excel and a printed summary), prints `plaintext check: OK` only
-       if every published value equals numpy's computation of the generated figures, prints the timing
+       if every published value equals the plaintext computation of the generated figures, prints the timing
        of each step, stops everything and exits 0 (1 when anything failed).
 serve  the same, then a fourth period left open, and everything keeps running until Ctrl-C: log in
        at the printed address as a representative, staff or board member and use every part.
@@ -144,13 +144,13 @@ def run(companies: int, out: Path, serve: bool, port: int | None) -> int:
             out.mkdir(parents=True, exist_ok=True)
             report = json.loads(cluster.manage(cluster.portal, "demo", "report", "--run", started["run"],
                                                "--out", str(out.resolve() / "report.xlsx")))
-        with progress.step("checking every published value against numpy's plaintext computation"):
+        with progress.step("checking every published value against the plaintext computation"):
             table = {(str(c), period_ids[p]): s.values
                      for (c, p), s in synthetic.counting(submissions).items()}
             key_companies = sorted({str(s.company) for s in submissions if s.period == periods - 1})
             plain = plaintext.expected(finished["request"], fields, table, key_companies, period_ids)
             problems = plaintext.compare(finished["results"], plain)
-        _print_summary(report, finished, out)
+        _print_summary(report, out)
         print("plaintext check: OK" if not problems
               else "plaintext check: FAILED\n  " + "\n  ".join(problems))
         _print_timings(progress)
@@ -177,7 +177,7 @@ def _fields(cluster: Cluster, setup: dict) -> list[dict]:
     return member.open_form(setup["periods"][0]["id"])["fields"]
 
 
-def _print_summary(report: dict, finished: dict, out: Path) -> None:
+def _print_summary(report: dict, out: Path) -> None:
     print(f"\nThe report (the portal's draft, its Excel file written to {out / 'report.xlsx'}):")
     for s in report["sections"]:
         median = "suppressed (too few values)" if not s["published"] else f"median {s['median']:,}"

@@ -1,5 +1,5 @@
-"""The results a run must publish, computed in the clear with numpy from the generated figures, and the
-comparison with what the portal stored (`AnalysisRun.results`, docs/api.md "Internal").
+"""The results a run must publish, computed in the clear (exact Python integers) from the generated
+figures, and the comparison with what the portal stored (`AnalysisRun.results`, docs/api.md "Internal").
 
 Values are compared exactly in the encoded units (a fixed-point figure times 10^scale). The publication
 rules (consortium/portal/publication.py) blank what a small group would reveal, so a published value
@@ -10,8 +10,6 @@ indicator or ratio (fewer than k values), a blanked time-series cell or row.
 from __future__ import annotations
 
 from decimal import Decimal
-
-import numpy as np
 
 from consortium.contract.figures import scaled
 
@@ -130,7 +128,3 @@ def _matching(published: list[tuple], plain: list[tuple]) -> list[int] | None:
         return None
     return [k for k, _ in sorted(owner.items(), key=lambda kv: kv[1])]
 
-
-def spread(values: list[int]) -> tuple[float, float, float]:
-    """Lower quartile, median, upper quartile (for a printed summary)."""
-    return tuple(float(q) for q in np.percentile(values, [25, 50, 75])) if values else (0.0, 0.0, 0.0)

@@ -128,7 +128,6 @@ class Cluster:
         env.update({"DEPLOYMENT_ENV": "dev", "LOG_LEVEL": self.log_level, "PYTHONUNBUFFERED": "1",
                     "ALLOWED_HOSTS": "127.0.0.1,localhost"})
         if self.services:
-            self.services.create_database(f"consortium_{party.name}")
             env["DATABASE_URL"] = self.services.database_url(f"consortium_{party.name}")
             env["REDIS_URL"] = self.services.redis_db_url(redis_db)
         else:
@@ -185,6 +184,8 @@ class Cluster:
     def start(self) -> Cluster:
         try:
             for party in self.parties:
+                if self.services:
+                    self.services.create_database(f"consortium_{party.name}")
                 self.manage(party, "migrate", "--noinput")
             for party in self.parties:
                 self.start_party(party)

@@ -11,6 +11,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from miners.bodies import declared_length
 from miners.identity.keys import NoIdentity, signing_key
 from miners.portal import Portal, PortalRefused, PortalUnavailable
 
@@ -88,11 +89,7 @@ def _read_json(request):
         # Also keeps other sites from posting as a "simple" cross-origin request (text/plain, no preflight).
         return None, _error(415, "The request body must be JSON (Content-Type: application/json).")
     limit = settings.MINER_SHARES_MAX_BODY_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit:
+    if declared_length(request) > limit:
         return None, _error(413, f"The request body is larger than {limit} bytes.")
     raw = request.body
     if len(raw) > limit:

@@ -30,7 +30,10 @@ SMALL_ROUNDS = 1000
 MIB = 1 << 20
 
 
-def _party_main(index: int) -> None:
+def join(index: int, private_key_of) -> tuple:
+    """A benchmark party's node on loopback: listen (miners 1 and 2: the lower index dials), tell the
+    driver the URL on stdout, read the configuration from stdin, build the node and serve.
+    `private_key_of(config)` picks this miner's key from it. Returns (node, server or None, config)."""
     from django.conf import settings
 
     if not settings.configured:
@@ -43,8 +46,12 @@ def _party_main(index: int) -> None:
     config = json.loads(sys.stdin.readline())
     unused = "ws://127.0.0.1:9/unused"  # miner 0 is never dialed
     peers = {j: (config["urls"][j] or unused, config["public_keys"][j]) for j in range(3) if j != index}
-    node = PeerNode.from_config(index, config["seed"], peers)
-    server = PeerServer(node, sock) if sock else None
+    node = PeerNode.from_config(index, private_key_of(config), peers)
+    return node, (PeerServer(node, sock) if sock else None), config
+
+
+def _party_main(index: int) -> None:
+    node, server, config = join(index, lambda config: config["seed"])
     try:
         transport = node.open_run(bytes.fromhex(config["run_id"]), timeout=30)
         try:

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from miners.authentication import IsPortal, PortalAuthentication
+from miners.bodies import declared_length
 from miners.store.models import Run
 
 from . import actions, tasks
@@ -34,13 +35,6 @@ class _JSON(JSONParser):
             raise ParseError("JSON parse error - nested too deeply") from None
 
 
-def _declared_length(request) -> int:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
-
-
 class _PortalView(APIView):
     authentication_classes = [PortalAuthentication]
     permission_classes = [IsPortal]
@@ -58,7 +52,7 @@ class RunsView(_PortalView):
                    tags=["portal -> miner"])
     def post(self, request):
         limit = settings.MINER_RUN_MAX_BODY_BYTES
-        if _declared_length(request) > limit:  # before Django refuses to read it, with an HTML 400
+        if declared_length(request) > limit:  # before Django refuses to read it, with an HTML 400
             return Response({"detail": f"The request body is larger than {limit} bytes."},
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         body = RunRequestSerializer(data=request.data)

@@ -20,7 +20,7 @@ def cluster(tmp_path_factory):
         yield running
 
 
-def test_one_period_on_the_embedded_default_equals_numpy(cluster):
+def test_one_period_on_the_embedded_default_equals_the_plaintext(cluster):
     assert all("sqlite" in p.env["DATABASE_URL"] and "REDIS_URL" not in p.env for p in cluster.parties)
     assert all(len(p.processes) == 1 for p in cluster.parties)  # uvicorn alone: no worker, no broker
     setup = json.loads(cluster.manage(cluster.portal, "demo", "setup", "--companies", str(COMPANIES),

@@ -1,7 +1,7 @@
 """An annual period end to end through real processes: members submit over HTTP (tokens the portal
 issues, shares to the three intakes, receipts back to the portal), staff start the analysis, the miners
 compute it over the encrypted websocket peer channel, and the portal's reconstructed results equal
-numpy's plaintext computation of the generated figures. Then faults: a miner killed by a signal.
+the plaintext computation of the generated figures. Then faults: a miner killed by a signal.
 """
 
 import json
@@ -66,7 +66,7 @@ def consortium(cluster):
     return setup
 
 
-def test_an_annual_period_end_to_end_equals_numpy(cluster, consortium):
+def test_an_annual_period_end_to_end_equals_the_plaintext(cluster, consortium):
     submissions = synthetic.generate(COMPANIES, PERIODS, seed=11)
     outcomes = submit_all(cluster, consortium, submissions)
     assert all(o["complete"] for o in outcomes.values()), outcomes
