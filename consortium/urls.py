@@ -20,6 +20,7 @@ if settings.DEPLOYMENT_MODE == "portal":
         path("submissions/", include("consortium.portal.submissions.urls")),
         path("analyses/", include("consortium.portal.runs.urls")),
         path("reports/", include("consortium.portal.reports.urls")),
+        path("retention/", include("consortium.portal.retention.urls")),
         path("", include("consortium.portal.overview.urls")),
         path("", include("consortium.portal.accounts.urls")),
     ]
