@@ -12,6 +12,8 @@ if settings.DEPLOYMENT_MODE == "portal":
     from drf_spectacular.views import SpectacularAPIView
 
     urlpatterns += [
+        # an admin page that is not a ModelAdmin's: before the admin's own URLs, under its prefix (its styles)
+        path("admin/periods/collectionperiod/", include("consortium.portal.retention.urls")),
         path("admin/", admin.site.urls),
         path("i18n/", include("django.conf.urls.i18n")),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -20,7 +22,6 @@ if settings.DEPLOYMENT_MODE == "portal":
         path("submissions/", include("consortium.portal.submissions.urls")),
         path("analyses/", include("consortium.portal.runs.urls")),
         path("reports/", include("consortium.portal.reports.urls")),
-        path("retention/", include("consortium.portal.retention.urls")),
         path("", include("consortium.portal.overview.urls")),
         path("", include("consortium.portal.accounts.urls")),
     ]

@@ -3,4 +3,4 @@ from django.urls import path
 from . import views
 
 app_name = "retention"
-urlpatterns = [path("periods/<int:period_id>/delete-shares/", views.delete_shares, name="delete")]
+urlpatterns = [path("<int:period_id>/delete-shares/", views.delete_shares, name="delete")]
