@@ -3,6 +3,7 @@ the page then shows each miner's receipt (or what failed, and "Retry now")."""
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.retention.models import MinerDeletion
@@ -106,3 +107,17 @@ def test_a_miner_that_failed_is_shown_and_retried_from_the_page(miners, period, 
     assert retried.status_code == 302
     assert list(MinerDeletion.objects.order_by("miner").values_list("state", flat=True)) == ["deleted"] * 3
     assert "Retry now" not in staff.get(status_url(period)).content.decode()
+
+
+def test_the_page_speaks_estonian_to_staff_who_chose_it(miners, period, staff, staff_user):
+    staff_user.language = "et"
+    staff_user.save(update_fields=["language"])
+    miners.down.add(1)
+    confirm(staff, period)
+    try:
+        page = staff.get(status_url(period)).content.decode()
+    finally:
+        translation.activate("en")  # the request left Estonian active in this thread
+    assert "Osakud arvutussõlmedes" in page and "allkirjastatud kviitung kontrollitud" in page
+    assert "kinnitamata" in page and "Proovi kohe uuesti" in page
+    assert "Shares at the miners" not in page and "signed receipt verified" not in page

@@ -7,6 +7,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import translation
 
 from consortium.contract.messages import deletion_message
 from consortium.portal.accounts.models import AuditEvent
@@ -131,7 +132,8 @@ def test_a_deleted_period_cannot_be_analysed_again_nor_be_part_of_a_time_series(
                                                                                staff_user, board_user):
     travel(31 * DAY)
     purge_due()
-    with pytest.raises(RunError, match=f"The shares of “{period.name}” were deleted at the miners on "):
+    with translation.override("en"), pytest.raises(
+            RunError, match=f"The shares of “{period.name}” were deleted at the miners on "):
         start_run(CollectionPeriod.objects.get(pk=period.pk), staff_user)
     later = published_period(board_user, "2025 H2")
     later.ends_on = period.ends_on + datetime.timedelta(days=180)
