@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from consortium.contract import keys
 from consortium.contract.messages import deletion_message, deletion_time
-from miners.store.models import PeriodPurge, Share, Submission
+from miners.store.models import PeriodPurge, Run, Share, Submission
 
 
 def receipt(index: int, purge: PeriodPurge) -> dict:
@@ -16,8 +16,9 @@ def receipt(index: int, purge: PeriodPurge) -> dict:
 
 
 def do_purge(index: int, signing_key, period: int) -> PeriodPurge:
-    """Delete every submission (and its shares) of `period`, all or nothing, and record it with the signed
-    receipt. A period already purged keeps its first record: the same receipt again."""
+    """Delete every submission (and its shares) of `period`, and its runs' output shares, all or nothing,
+    and record it with the signed receipt. A period already purged keeps its first record: the same
+    receipt again."""
     found = PeriodPurge.objects.filter(period=period).first()
     if found is not None:
         return found
@@ -30,6 +31,9 @@ def do_purge(index: int, signing_key, period: int) -> PeriodPurge:
             Share.objects.filter(submission__period=period).delete()
             _total, by_model = Submission.objects.filter(period=period).delete()
             count = by_model.get(Submission._meta.label, 0)
+            # The signed output shares of the period's runs go too: two miners' outputs together are every
+            # value computed, also those the publication rules withheld. The run's record stays.
+            Run.objects.filter(request__period=period).exclude(outputs=None).update(outputs=None)
             message = deletion_message(index, period, count, deletion_time(deleted_at))
             signature = keys.sign(signing_key, message)
             # Two purges of one period at once: the unique period lets one record in; the other rolls back

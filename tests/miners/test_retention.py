@@ -58,6 +58,16 @@ def test_it_deletes_every_share_of_the_period_and_signs_a_receipt(client, portal
     assert abs(timezone.now() - at) < datetime.timedelta(minutes=1)
 
 
+def test_the_output_shares_of_the_periods_runs_go_too(client, portal_secrets, stored):
+    runs = {p: Run.objects.create(run_id=uuid.uuid4(), request=run_request(period=p), request_digest="d",
+                                  state="done", outputs={"miner": 0, "outputs": [], "digest": "x"})
+            for p in (PERIOD, OTHER)}
+    purge(client, portal_secrets[0])
+    kept = {p: Run.objects.get(pk=run.pk) for p, run in runs.items()}
+    assert kept[PERIOD].outputs is None and kept[PERIOD].state == "done"  # the record stays, not its shares
+    assert kept[OTHER].outputs == {"miner": 0, "outputs": [], "digest": "x"}
+
+
 def test_a_second_purge_answers_the_same_receipt(client, portal_secrets, stored, monkeypatch):
     first = purge(client, portal_secrets[0]).json()
     later = timezone.now() + datetime.timedelta(days=3)
