@@ -49,10 +49,10 @@ def published_at(period: CollectionPeriod) -> datetime.datetime | None:
     return published.aggregate(at=Max("published_at"))["at"]
 
 
-def due_at(period: CollectionPeriod) -> datetime.datetime | None:
-    """When the task deletes the period's shares by itself; None before its report is published."""
-    at = published_at(period)
-    return at + datetime.timedelta(days=settings.SHARE_RETENTION_DAYS) if at else None
+def due_after(published: datetime.datetime | None) -> datetime.datetime | None:
+    """When the task deletes the shares of a period whose report was published at `published` (None: not
+    published, kept)."""
+    return published + datetime.timedelta(days=settings.SHARE_RETENTION_DAYS) if published else None
 
 
 def due_periods() -> list[CollectionPeriod]:

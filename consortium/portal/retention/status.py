@@ -10,7 +10,7 @@ from django.conf import settings
 from consortium.contract import MINERS
 from consortium.portal.periods.models import CollectionPeriod
 
-from .actions import due_at, published_at
+from .actions import due_after, published_at
 from .models import MinerDeletion
 from .receipts import for_people
 
@@ -51,5 +51,6 @@ def retention_status(period: CollectionPeriod) -> RetentionStatus:
         rows.append(MinerRow(i + 1, "kept") if d is None else MinerRow(
             d.number, d.state, d.deleted_at, d.submissions, for_people(d.error) if d.error else "",
             d.attempts, d.last_attempt_at))
-    return RetentionStatus(settings.SHARE_RETENTION_DAYS, published_at(period), due_at(period),
+    published = published_at(period)
+    return RetentionStatus(settings.SHARE_RETENTION_DAYS, published, due_after(published),
                            period.shares_deletion_requested_at, rows)
