@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from consortium.contract import keys
@@ -23,6 +23,9 @@ def do_purge(index: int, signing_key, period: int) -> PeriodPurge:
     if found is not None:
         return found
     deleted_at = timezone.now().replace(microsecond=0)
+    sqlite = connection.vendor == "sqlite"
+    if sqlite:  # zero the deleted rows' bytes in the file, not only unlink them (per connection)
+        connection.cursor().execute("PRAGMA secure_delete = ON")
     try:
         with transaction.atomic():
             # QuerySet.delete, not Model.delete: the store refuses to delete one submission (its receipt
@@ -38,10 +41,15 @@ def do_purge(index: int, signing_key, period: int) -> PeriodPurge:
             signature = keys.sign(signing_key, message)
             # Two purges of one period at once: the unique period lets one record in; the other rolls back
             # (it deleted nothing the first had not) and answers the first one's receipt.
-            return PeriodPurge.objects.create(period=period, deleted_at=deleted_at, submissions=count,
-                                              signature=signature)
+            purge = PeriodPurge.objects.create(period=period, deleted_at=deleted_at, submissions=count,
+                                               signature=signature)
     except IntegrityError:
         return PeriodPurge.objects.get(period=period)
+    if sqlite and not connection.in_atomic_block:
+        # The write-ahead log still holds the pages as they were before: copy it into the database file
+        # and empty it (best effort: a reader in the middle of a query makes it wait for the next purge).
+        connection.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return purge
 
 
 def refusal(periods) -> str:
