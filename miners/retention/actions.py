@@ -24,7 +24,9 @@ def do_purge(index: int, signing_key, period: int) -> PeriodPurge:
         return found
     deleted_at = timezone.now().replace(microsecond=0)
     sqlite = connection.vendor == "sqlite"
-    if sqlite:  # zero the deleted rows' bytes in the file, not only unlink them (per connection)
+    if sqlite:
+        # Zero the deleted rows' bytes in the file, not only unlink them (per connection). Debian's SQLite is
+        # built with this on by default; other builds are not.
         connection.cursor().execute("PRAGMA secure_delete = ON")
     try:
         with transaction.atomic():

@@ -46,6 +46,23 @@ Report.objects.filter(pk=report.pk).update(published_at=timezone.now() - datetim
 print(json.dumps({{"report": report.pk}}))
 """
 
+RECEIPT_DIGESTS = """
+import json
+from consortium.portal.submissions.models import Receipt
+found = {}
+for period, miner, digest in Receipt.objects.filter(verified=True).values_list(
+        "submission__period_id", "miner", "digest"):
+    found.setdefault(str(period), [[], [], []])[miner].append(digest)
+print(json.dumps(found))
+"""
+
+CHECKPOINT = """
+from django.db import connection
+with connection.cursor() as c:
+    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    print(list(c.fetchone()))
+"""
+
 PORTAL_DELETIONS = """
 import json
 from consortium.portal.retention.models import MinerDeletion
@@ -61,6 +78,12 @@ def shell(cluster, party, code):
 
 def miner_rows(cluster, i) -> dict:
     return shell(cluster, cluster.miners[i], MINER_ROWS)
+
+
+def database_bytes(cluster, i) -> bytes:
+    """Miner i's SQLite database as it is on disk: the file and its write-ahead log."""
+    base = cluster.directory / f"{cluster.miners[i].name}.sqlite3"
+    return b"".join(p.read_bytes() for p in (base, base.with_name(base.name + "-wal")) if p.exists())
 
 
 def post_run(cluster, i, request) -> tuple[int, dict]:
@@ -89,13 +112,19 @@ def purged(cluster):
                .values())
     first, second = (str(p["id"]) for p in setup["periods"])
     before = [miner_rows(cluster, i) for i in range(3)]
+    digests = shell(cluster, cluster.portal, RECEIPT_DIGESTS)
+    for i in range(3):  # the rows into the database file itself, as a busy miner's are (not only in its WAL)
+        shell(cluster, cluster.miners[i], CHECKPOINT)
+    on_disk = [database_bytes(cluster, i) for i in range(3)]
+    for i in range(3):  # what the test looks for below is there before the purge
+        assert all(d.encode() in on_disk[i] for p in (first, second) for d in digests[p][i])
     run = json.loads(cluster.manage(cluster.portal, "demo", "analyse", "--periods", first))["run"]
     finished = wait_for_run(cluster, run)
     assert finished["state"] == "done", finished
     shell(cluster, cluster.portal, PUBLISH_A_MONTH_AGO.format(run=run))
     done = json.loads(cluster.manage(cluster.portal, "purge_expired_shares"))
     return {"setup": setup, "first": first, "second": second, "before": before, "done": done,
-            "request": finished["request"]}
+            "request": finished["request"], "digests": digests}
 
 
 def test_no_share_of_the_purged_period_remains_at_any_miner(cluster, purged):
@@ -108,6 +137,10 @@ def test_no_share_of_the_purged_period_remains_at_any_miner(cluster, purged):
         assert after["periods"][second] == before["periods"][second]  # the other period is untouched
         assert after["shares"] == after["periods"][second][1]  # no share row left without its submission
         assert after["purged"] == {first: before["periods"][first][0]}
+    for i in range(3):  # nor their bytes in the database file: zeroed (secure_delete), the WAL emptied
+        on_disk = database_bytes(cluster, i)
+        assert not [d for d in purged["digests"][first][i] if d.encode() in on_disk]
+        assert all(d.encode() in on_disk for d in purged["digests"][second][i])
     deletions = shell(cluster, cluster.portal, PORTAL_DELETIONS.format(period=first))
     assert [(m, state) for m, state, _n, _r in deletions] == [(0, "deleted"), (1, "deleted"), (2, "deleted")]
     assert [n for _m, _s, n, _r in deletions] == [purged["before"][i]["periods"][first][0] for i in range(3)]
