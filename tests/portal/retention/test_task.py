@@ -14,10 +14,11 @@ from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink.keys import miner_signed
 from consortium.portal.periods.models import CollectionPeriod
 from consortium.portal.retention import receipts
-from consortium.portal.retention.actions import purge_due
+from consortium.portal.retention.actions import RetentionError, do_request_deletion, purge_due
 from consortium.portal.retention.models import MinerDeletion
 from consortium.portal.runs import plan
 from consortium.portal.runs.actions import RunError
+from consortium.portal.runs.models import AnalysisRun
 from consortium.portal.runs.tasks import start_run
 
 from .conftest import published_period
@@ -141,3 +142,27 @@ def test_a_deleted_period_cannot_be_analysed_again_nor_be_part_of_a_time_series(
     assert plan.series_periods(later) == [later]
     CollectionPeriod.objects.filter(pk=period.pk).update(shares_deletion_requested_at=None)
     assert plan.series_periods(later) == [period, later]  # without the deletion it is part of the series
+
+
+def test_beat_runs_the_task_every_hour(miners, period, travel, settings):
+    from consortium import celery_app
+    from consortium.portal.retention import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["purge-expired-shares"]
+    assert entry["schedule"] == 3600.0 and entry["task"] == tasks.purge_expired_shares.name
+    assert entry["task"] in celery_app.tasks  # registered: beat's message finds a task
+    travel(30 * DAY)
+    assert tasks.purge_expired_shares.delay().get() == {"requested": [period.pk], "unconfirmed": []}
+
+
+def test_a_period_an_analysis_in_progress_reads_is_kept_until_it_has_finished(miners, period, travel,
+                                                                             board_user):
+    later = published_period(board_user, "2025 H2")
+    AnalysisRun.objects.create(period=later, state="running", request={
+        "period": later.pk, "analyses": [{"kind": "time_series", "periods": [period.pk, later.pk]}]})
+    travel(31 * DAY)
+    assert purge_due()["requested"] == [] and miners.calls == []
+    with pytest.raises(RetentionError, match="An analysis that reads the shares of “2025 H1” is in progress"):
+        do_request_deletion(period)
+    AnalysisRun.objects.filter(period=later).update(state="done")
+    assert period.pk in purge_due()["requested"]
