@@ -214,6 +214,8 @@ def test_staff_delete_sooner_and_retry_a_miner_that_was_down(cluster, purged):
                 log_in_as_staff(page, cluster, purged["setup"]["staff"])
                 page.goto(status_url(cluster, second))
                 assert "(30 days later)" in page.locator("#retention-kept").inner_text()
+                page.locator("#retention").scroll_into_view_if_needed()
+                shoot(page, "retention-status-kept", full_page=False)
                 with page.expect_navigation():
                     page.click("text=Delete the shares now")
                 assert "Deletion is final" in page.locator("#retention-confirm").inner_text()
