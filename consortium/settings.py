@@ -96,6 +96,7 @@ _MODE_APPS = {
         "consortium.portal.submissions",
         "consortium.portal.runs",
         "consortium.portal.reports",
+        "consortium.portal.retention",
         "consortium.portal.overview",
     ],
     # the share store, the identity key and its commands, and cross-origin POSTs from the portal's pages
@@ -242,6 +243,9 @@ RUN_POLL_AFTER_SECONDS = envint("RUN_POLL_AFTER_SECONDS", 30, lo=5)
 # a million values takes minutes (docs/performance.md), so 2 hours only ever cuts off miners that stopped
 # answering, which would otherwise leave the run "running", and the period blocked, forever.
 RUN_TIMEOUT_SECONDS = envint("RUN_TIMEOUT_SECONDS", 2 * 3600, lo=60)
+# Retention: a period's shares are deleted at the three miners 30 days after its report was published
+# (the board has a month to find a reason to analyse it again; staff may delete them sooner).
+SHARE_RETENTION_DAYS = envint("SHARE_RETENTION_DAYS", 30, lo=0)
 # Form visits per member per hour: each visit issues a token (a database row and an audit event), so a
 # script or a stuck reload loop cannot fill the tables; 20 is far beyond what filling in a form takes.
 ACCESS_TOKENS_PER_USER_PER_HOUR = envint("ACCESS_TOKENS_PER_USER_PER_HOUR", 20, lo=1)
@@ -392,8 +396,13 @@ if DEPLOYMENT_MODE == "miner":
 if DEPLOYMENT_MODE == "portal":
     # For `celery beat` (or a worker started with --beat): runs past RUN_TIMEOUT_SECONDS are failed
     # even when no page asks for them; every 5 minutes is plenty against a limit of hours.
+    # Every hour: the periods whose shares are due for deletion (SHARE_RETENTION_DAYS), and another try at
+    # a miner that could not be reached before.
     CELERY_BEAT_SCHEDULE = {"fail-overdue-runs": {"task": "consortium.portal.runs.tasks.fail_overdue_runs",
-                                                  "schedule": 300.0}}
+                                                  "schedule": 300.0},
+                            "purge-expired-shares": {
+                                "task": "consortium.portal.retention.tasks.purge_expired_shares",
+                                "schedule": 3600.0}}
 
 # --- Internationalisation, static files, logging ----------------------------------------
 

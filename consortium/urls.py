@@ -12,6 +12,8 @@ if settings.DEPLOYMENT_MODE == "portal":
     from drf_spectacular.views import SpectacularAPIView
 
     urlpatterns += [
+        # an admin page that is not a ModelAdmin's: before the admin's own URLs, under its prefix (its styles)
+        path("admin/periods/collectionperiod/", include("consortium.portal.retention.urls")),
         path("admin/", admin.site.urls),
         path("i18n/", include("django.conf.urls.i18n")),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

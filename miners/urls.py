@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from miners import views
 from miners.intake.views import SharesView
+from miners.retention.views import PurgeView
 from miners.runs.views import RunsView, RunView
 
 app_name = "miners"
@@ -14,5 +15,6 @@ urlpatterns = [
     path("api/shares", SharesView.as_view(), name="shares"),
     path("api/runs", RunsView.as_view(), name="runs"),
     path("api/runs/<uuid:run_id>", RunView.as_view(), name="run"),
+    path("api/periods/<int:period_id>/purge", PurgeView.as_view(), name="purge"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
 ]

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from miners.bodies import declared_length
 from miners.identity.keys import NoIdentity, signing_key
 from miners.portal import Portal, PortalRefused, PortalUnavailable
+from miners.retention import actions as retention
 
 from . import actions
 from .serializers import ErrorResponse, ReceiptResponse, SharesRequest, verified_answer
@@ -55,7 +56,7 @@ class SharesView(APIView):
         summary="A member's browser posts this miner's share of every field; answered with a signed receipt.",
         request=SharesRequest,
         responses={201: ReceiptResponse, 400: ErrorResponse, 403: ErrorResponse, 409: ErrorResponse,
-                   413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse,
+                   410: ErrorResponse, 413: ErrorResponse, 415: ErrorResponse, 503: ErrorResponse,
                    502: OpenApiResponse(ErrorResponse,
                                         description="the portal answered outside its contract")},
         tags=["browser -> miner"],
@@ -69,6 +70,9 @@ class SharesView(APIView):
             return _error(400, "The request is not a valid share submission.", errors=parsed.errors)
         data = parsed.validated_data
         shares = actions.Shares(data["period"], data["form"], data["values"], data["submitted"])
+        purged = retention.refusal([shares.period])
+        if purged:
+            return _error(410, purged)
         try:
             key = signing_key()
         except NoIdentity:

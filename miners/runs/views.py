@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from miners.authentication import IsPortal, PortalAuthentication
 from miners.bodies import declared_length
+from miners.retention import actions as retention
 from miners.store.models import Run
 
 from . import actions, tasks
@@ -47,6 +48,7 @@ class RunsView(_PortalView):
                    responses={202: AcceptedSerializer, 400: _INVALID, 401: _UNAUTHORIZED,
                               409: OpenApiResponse(_DETAIL,
                                                    description="the run id is known with other parameters"),
+                              410: OpenApiResponse(_DETAIL, description="a period it reads was purged"),
                               413: OpenApiResponse(_DETAIL, description="over MINER_RUN_MAX_BODY_BYTES"),
                               415: OpenApiResponse(_DETAIL, description="the body is not JSON")},
                    tags=["portal -> miner"])
@@ -57,6 +59,9 @@ class RunsView(_PortalView):
                             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
         body = RunRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        purged = retention.refusal(retention.run_periods(request.data))
+        if purged:
+            return Response({"detail": purged}, status=status.HTTP_410_GONE)
         try:
             run, created = actions.do_accept_run(request.data)
         except actions.RunConflict as exc:

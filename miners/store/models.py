@@ -2,7 +2,9 @@
 signed 64-bit integer column cannot hold them; alone, each is a uniformly random number.
 
 Stored shares are never changed: a receipt was signed over them. `save` refuses an update and `delete`
-refuses outright, so no code path can rewrite a member's shares after the receipt went out.
+refuses outright, so no code path can rewrite a member's shares after the receipt went out. The one
+exception is retention (miners/retention): once the period's report is published, the portal asks for
+all of a period's submissions to be deleted at once, and `PeriodPurge` records that they were.
 """
 
 from django.db import models
@@ -86,3 +88,17 @@ class Run(models.Model):
 
     def progress_body(self) -> dict:
         return {"state": self.state, "progress": self.progress, "step": self.step, "error": self.error}
+
+
+class PeriodPurge(models.Model):
+    """A period whose shares this miner deleted (retention, docs/api.md section 6): when, how many
+    submissions, and the signed receipt, so that the same request again gets the same receipt. A purged
+    period takes no more shares and no more runs."""
+
+    period = models.PositiveBigIntegerField(unique=True)
+    deleted_at = models.DateTimeField()  # whole seconds, as the receipt writes it
+    submissions = models.PositiveIntegerField()
+    signature = models.CharField(max_length=88)
+
+    def __str__(self):
+        return f"period {self.period} purged"

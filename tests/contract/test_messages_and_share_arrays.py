@@ -76,3 +76,13 @@ def test_a_signature_verifies_only_for_its_key_and_message():
 @pytest.mark.parametrize("encoded", ["", "AAAA", "not base64", base64.b64encode(bytes(32)).decode()])
 def test_a_missing_malformed_or_small_order_key_is_no_key(encoded):
     assert keys.public_key(encoded) is None
+
+
+def test_the_deletion_message_is_the_documented_lines():
+    import datetime
+
+    at = messages.deletion_time(datetime.datetime(2026, 12, 5, 3, 4, 5, 678, tzinfo=datetime.timezone(
+        datetime.timedelta(hours=2))))
+    assert at == "2026-12-05T01:04:05Z"  # UTC, whole seconds
+    message = messages.deletion_message(1, 7, 12, at)
+    assert message == b"consortium-mpc deletion v1\n1\n7\n12\n2026-12-05T01:04:05Z\n"

@@ -6,7 +6,7 @@ import pytest
 from tests.portal.pages.test_api_schema import spectacular
 
 MINER_ENDPOINTS = {"/api/shares": "post", "/api/runs": "post", "/api/runs/{run_id}": "get",
-                   "/api/health": "get"}
+                   "/api/health": "get", "/api/periods/{period_id}/purge": "post"}
 
 
 @pytest.fixture(scope="module")
@@ -25,6 +25,8 @@ def test_it_generates_without_warnings_and_names_every_miner_endpoint(miner_sche
     assert {"201", "400", "403", "409", "413", "503"} <= set(shares["responses"])
     runs = schema["paths"]["/api/runs"]["post"]
     assert runs["security"] == [{"PortalSecret": []}]
+    purge = schema["paths"]["/api/periods/{period_id}/purge"]["post"]
+    assert purge["security"] == [{"PortalSecret": []}] and {"200", "401"} <= set(purge["responses"])
 
 
 def test_the_miner_serves_its_schema(client):

@@ -148,6 +148,8 @@ class AuditEvent(models.Model):
         REPORT_PUBLISHED = "report_published", _("report published")
         REPORT_SUPERSEDED = "report_superseded", _("report superseded by a newer one")
         EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
+        SHARES_DELETION_REQUESTED = "shares_deletion_requested", _("deletion of a period's shares requested")
+        SHARES_DELETED = "shares_deleted", _("a period's shares deleted by a miner (signed receipt)")
 
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,

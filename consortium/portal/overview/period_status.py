@@ -1,4 +1,5 @@
-"""Who has submitted in a period (never what): read-only queries for the admin."""
+"""Who has submitted in a period (never what), and whether the miners still hold its shares: read-only
+queries for the admin."""
 
 from dataclasses import dataclass
 
@@ -6,6 +7,7 @@ from django.db.models import Count, OuterRef, Q, Subquery
 
 from consortium.portal.accounts.models import Company
 from consortium.portal.periods.models import CollectionPeriod
+from consortium.portal.retention.status import RetentionStatus, retention_status
 from consortium.portal.submissions.models import Submission, sent_attempts
 
 
@@ -14,6 +16,7 @@ class PeriodStatus:
     rows: list  # companies, each with .submitted_at and .submitted_by (None when not submitted)
     submitted: int
     active: int
+    retention: RetentionStatus  # whether the miners still hold the period's shares, or each one's receipt
 
 
 def period_status(period: CollectionPeriod) -> PeriodStatus:
@@ -38,4 +41,5 @@ def period_status(period: CollectionPeriod) -> PeriodStatus:
         rows=rows,
         submitted=sum(1 for c in rows if c.submitted_at is not None),
         active=sum(1 for c in rows if c.active),
+        retention=retention_status(period),
     )

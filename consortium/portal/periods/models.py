@@ -25,6 +25,10 @@ class CollectionPeriod(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # Retention (consortium.portal.retention): when the deletion of the period's shares at the miners was
+    # requested. From then on the period can no longer be analysed, whatever each miner has confirmed.
+    shares_deletion_requested_at = models.DateTimeField(_("deletion of its shares requested"), null=True,
+                                                        blank=True)
 
     class Meta:
         ordering = ["-ends_on"]

@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from consortium.contract import MINERS
@@ -66,6 +68,11 @@ def do_create_run(period, actor, request, portal_url: str, restarted_from=None) 
     if period.state != CollectionPeriod.State.CLOSED:
         raise RunError(_("Only a closed period can be analysed: close “%(period)s” first.")
                        % {"period": period})
+    if period.shares_deletion_requested_at is not None:  # retention: the miners no longer hold its shares
+        deleted = date_format(localtime(period.shares_deletion_requested_at))
+        raise RunError(_("The shares of “%(period)s” were deleted at the miners on %(date)s (retention, "
+                       "after its report was published): it can no longer be analysed.")
+                       % {"period": period, "date": deleted})
     if period.runs.filter(state__in=ACTIVE_STATES).exists():
         raise RunError(_("An analysis of “%(period)s” is already in progress.") % {"period": period})
     if not period.indicators.exists():

@@ -28,9 +28,10 @@ def latest_complete(period: CollectionPeriod) -> dict[int, str]:
 
 
 def series_periods(period: CollectionPeriod) -> list[CollectionPeriod]:
-    """Up to TIME_SERIES_PERIODS closed periods of the same kind ending with `period`, oldest first."""
+    """Up to TIME_SERIES_PERIODS closed periods of the same kind ending with `period`, oldest first; not
+    those whose shares were deleted (retention): the miners no longer hold them."""
     earlier = (CollectionPeriod.objects.filter(kind=period.kind, state=CollectionPeriod.State.CLOSED,
-                                               ends_on__lt=period.ends_on)
+                                               ends_on__lt=period.ends_on, shares_deletion_requested_at=None)
                .exclude(pk=period.pk).order_by("-ends_on")[:TIME_SERIES_PERIODS - 1])
     return [*reversed(list(earlier)), period]
 
