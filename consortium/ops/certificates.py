@@ -126,5 +126,5 @@ def _write_key(path: Path, key) -> Path:
 
 def _write_cert(path: Path, cert: x509.Certificate) -> Path:
     path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    path.chmod(0o600)
+    path.chmod(0o644)
     return path
