@@ -11,13 +11,9 @@ import json
 import os
 import re
 import secrets
-import signal
-import socket
-import subprocess
-import sys
+import ssl
 import time
 import urllib.request
-from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -27,8 +23,10 @@ from websockets.sync.client import connect
 
 from consortium.contract import keys
 from consortium.localrun.processes import Services, free_port, private_key_b64
+from consortium.ops.local_consortium import make_local_consortium
 
-from .compose import DOCKER, ROOT, app_services, load, read_env_file, service_secrets, variables_used
+from .compose import DOCKER, ROOT, app_services, load, read_env_file, variables_used
+from .processes import Host
 
 COMPOSE_FILES = sorted(DOCKER.glob("*.compose.yml"))
 SETTINGS = (ROOT / "consortium" / "settings.py").read_text()
@@ -111,65 +109,6 @@ def services() -> Services:
     return found
 
 
-class Host:
-    """The app services of one compose file as processes, each with the environment Compose gives it,
-    the container's host names and ports mapped to 127.0.0.1."""
-
-    def __init__(self, compose: dict, base: Path, directory: Path, replacements: dict[str, str]):
-        self.compose, self.base, self.directory = compose, base, directory
-        self.replacements = replacements
-        self.processes: dict[str, subprocess.Popen] = {}
-        self.ports: dict[str, int] = {}
-
-    def env(self, name: str) -> dict[str, str]:
-        service = self.compose["services"][name]
-        env = {"PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "HOME": str(self.directory),
-               "LANG": "C.UTF-8", "HOSTNAME": socket.gethostname(), "PYTHONUNBUFFERED": "1"}
-        mounts = service_secrets(self.compose, service, self.base)
-        for key, value in (service.get("environment") or {}).items():
-            value = str(value)
-            for container, local in {**mounts, **self.replacements}.items():
-                value = value.replace(container, str(local))
-            env[key] = value
-        if name in self.ports:
-            env["PORT"] = str(self.ports[name])  # what Docker's port mapping does for the web role
-        return env
-
-    def start(self, name: str) -> None:
-        log = open(self.directory / f"{name}.log", "ab")  # noqa: SIM115 - the process keeps it
-        command = ["sh", str(DOCKER / "entrypoint.sh"), *self.compose["services"][name]["command"]]
-        self.processes[name] = subprocess.Popen(command, cwd=ROOT, env=self.env(name), stdout=log,
-                                                stderr=subprocess.STDOUT, start_new_session=True)
-
-    def healthcheck(self, name: str) -> list[str]:
-        """The service's Docker health check: the compose file's, else the Dockerfile's (web)."""
-        test = (self.compose["services"][name].get("healthcheck") or {}).get("test") or ["CMD", "healthcheck",
-                                                                                         "web"]
-        assert test[0] == "CMD" and test[1] == "healthcheck"
-        return [sys.executable, str(DOCKER / "healthcheck.py"), *test[2:]]
-
-    def wait_healthy(self, name: str, deadline: float) -> None:
-        while subprocess.run(self.healthcheck(name), env=self.env(name), capture_output=True,  # noqa: S603
-                             timeout=10, check=False).returncode != 0:
-            if self.processes[name].poll() is not None or time.monotonic() > deadline:
-                raise AssertionError(f"{name} is not healthy; its log:\n{self.log(name)}")
-            time.sleep(0.3)
-
-    def log(self, name: str) -> str:
-        return (self.directory / f"{name}.log").read_text(errors="replace")[-4000:]
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            with suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.processes.values():
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(10)
-
-
 def write_secret(directory: Path, name: str, value: str) -> None:
     path = directory / name
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -208,9 +147,9 @@ def test_the_miner_host_comes_up_healthy_and_serves_the_peer_channel(miner_host)
     assert miner_host.compose["services"]["miner-worker"]["depends_on"]["miner-web"]["condition"] == \
         "service_healthy"
     miner_host.start("miner-web")
-    miner_host.wait_healthy("miner-web", deadline)
+    miner_host.wait_healthy(["miner-web"], deadline)
     miner_host.start("miner-worker")
-    miner_host.wait_healthy("miner-worker", deadline)
+    miner_host.wait_healthy(["miner-worker"], deadline)
 
     request = urllib.request.Request(f"http://127.0.0.1:{miner_host.ports['miner-web']}/api/health")
     with urllib.request.urlopen(request, timeout=10) as response:
@@ -226,3 +165,65 @@ def test_the_miner_host_comes_up_healthy_and_serves_the_peer_channel(miner_host)
             while True:
                 ws.recv(timeout=10)
     assert closed.value.rcvd.code == 4403
+
+
+# --- The whole test consortium, TLS from its private CA -------------------------------------------------
+
+PARTIES = ["portal", "miner0", "miner1", "miner2"]
+
+
+@pytest.fixture
+def consortium(services, tmp_path):
+    local = tmp_path / "local"
+    values = make_local_consortium(local)  # what its operator runs first, writing the --env-file
+    assert read_env_file(local / ".env") == values
+    redis = services.redis_url.rsplit("/", 1)[0].removeprefix("redis://")
+    replacements = {}
+    for number, party in enumerate(PARTIES):
+        services.create_database(f"deploy_{party}")
+        (local / "secrets" / f"{party}_database_url").write_text(services.database_url(f"deploy_{party}"))
+        # a Redis server each in compose; here one server, a database number each
+        replacements[f"{party}-redis:6379/0"] = f"{redis}/{10 + number}"
+    host = Host(load(DOCKER / "consortium.compose.yml", values), DOCKER, tmp_path, replacements)
+    host.ports = {party: free_port() for party in PARTIES}
+    replacements["portal:8000"] = f"127.0.0.1:{host.ports['portal']}"
+    host.peer_ports = {}
+    for i in range(3):
+        host.peer_ports[i] = free_port()
+        replacements[f"miner{i}:801{i}"] = f"127.0.0.1:{host.ports[f'miner{i}']}"
+        replacements[f"miner{i}-worker:811{i}"] = f"127.0.0.1:{host.peer_ports[i]}"
+        replacements[f"0.0.0.0:811{i}"] = f"127.0.0.1:{host.peer_ports[i]}"
+    host.ca = local / "certs" / "ca.crt"
+    try:
+        yield host
+    finally:
+        host.stop()
+
+
+def test_the_test_consortium_comes_up_over_tls_with_every_peer_reachable(consortium):
+    deadline = time.monotonic() + START_SECONDS
+    for party in PARTIES:
+        consortium.start(party)
+    consortium.wait_healthy(PARTIES, deadline)
+    workers = ["portal-worker", "miner0-worker", "miner1-worker", "miner2-worker"]
+    for name in [*workers, "portal-beat"]:
+        consortium.start(name)
+    consortium.wait_healthy(workers, deadline)  # the portal worker's is a Celery ping
+    assert consortium.processes["portal-beat"].poll() is None
+
+    tls = ssl.create_default_context(cafile=str(consortium.ca))  # the private CA, host names checked
+    for i in range(3):
+        url = f"https://127.0.0.1:{consortium.ports[f'miner{i}']}/api/health"
+        with urllib.request.urlopen(url, timeout=10, context=tls) as response:
+            health = json.load(response)
+        # each miner reached both peers over https, trusting the CA through SSL_CERT_FILE
+        assert (health["miner_index"], health["status"]) == (i, "ok"), health
+        assert set(health["peers"].values()) == {"ok"}
+        with connect(f"wss://127.0.0.1:{consortium.peer_ports[i]}/peer/ws", ssl=tls, open_timeout=10) as ws:
+            ws.send(b"not a hello")
+            with pytest.raises(ConnectionClosed) as closed:
+                while True:
+                    ws.recv(timeout=10)
+        assert closed.value.rcvd.code == 4403
+    with pytest.raises(OSError):  # and nothing answers in plain http
+        urllib.request.urlopen(f"http://127.0.0.1:{consortium.ports['portal']}/healthz", timeout=5)
