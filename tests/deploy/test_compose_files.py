@@ -11,7 +11,9 @@ import json
 import os
 import re
 import secrets
+import shutil
 import ssl
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -25,7 +27,7 @@ from consortium.contract import keys
 from consortium.localrun.processes import Services, free_port, private_key_b64
 from consortium.ops.local_consortium import make_local_consortium
 
-from .compose import DOCKER, ROOT, app_services, load, read_env_file, variables_used
+from .compose import DOCKER, ROOT, app_services, load, read_env_file, substitute, variables_used
 from .processes import Host
 
 COMPOSE_FILES = sorted(DOCKER.glob("*.compose.yml"))
@@ -227,3 +229,39 @@ def test_the_test_consortium_comes_up_over_tls_with_every_peer_reachable(consort
         assert closed.value.rcvd.code == 4403
     with pytest.raises(OSError):  # and nothing answers in plain http
         urllib.request.urlopen(f"http://127.0.0.1:{consortium.ports['portal']}/healthz", timeout=5)
+
+
+# --- The reverse proxy's example configuration -----------------------------------------------------------
+
+CADDYFILE = DOCKER / "reverse-proxy" / "Caddyfile"
+
+
+def block(text: str, opener: str) -> str:
+    """The Caddyfile block that `opener` opens (one tab deep), up to its closing brace."""
+    start = text.index("\t" + opener + "\n")
+    return text[start:text.index("\n\t}\n", start)]
+
+
+def test_the_reverse_proxy_forwards_to_the_ports_the_miner_host_publishes():
+    text = CADDYFILE.read_text()
+    services = load(DOCKER / "miner-host.compose.yml")["services"]
+    web, peer = (substitute(services[name]["ports"][0], {}) for name in ("miner-web", "miner-worker"))
+    assert (web, peer) == ("127.0.0.1:8000:8000", "127.0.0.1:8101:8101")  # the env's defaults
+    assert "reverse_proxy 127.0.0.1:{$MINER_PEER_PORT:8101}" in block(text, "handle @peers {")
+    assert "reverse_proxy 127.0.0.1:{$MINER_WEB_PORT:8000}" in block(text, "handle /api/* {")
+    assert "path /peer/ws" in block(text, "@peers {")
+    configuration = re.sub(r"#[^\n]*", "", text)
+    assert set(re.findall(r"\{\$([A-Z_]+)", configuration)) <= documented()
+
+
+def test_caddy_accepts_the_reverse_proxy_configuration(tmp_path):
+    caddy = shutil.which("caddy")
+    if caddy is None:
+        pytest.skip("caddy is not installed (Debian: apt-get install caddy)")
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path),
+           "XDG_CONFIG_HOME": str(tmp_path),
+           **read_env_file(Path(__file__).parent / "miner-host.test.env"),
+           "MINER_HOSTNAME": "miner0.example.org", "MINER_PEER_ADDRESSES": "198.51.100.11 203.0.113.12"}
+    done = subprocess.run([caddy, "validate", "--config", str(CADDYFILE), "--adapter", "caddyfile"], env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
