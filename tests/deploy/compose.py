@@ -4,6 +4,7 @@ environment and secrets."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -68,3 +69,9 @@ def service_secrets(compose: dict, service: dict, base: Path) -> dict[str, Path]
         source = Path(compose["secrets"][name]["file"])
         files[f"/run/secrets/{name}"] = source if source.is_absolute() else (base / source).resolve()
     return files
+
+
+def image_healthcheck() -> list[str]:
+    """The Dockerfile's HEALTHCHECK as a compose `test`: ["CMD", ...]."""
+    match = re.search(r"^HEALTHCHECK\s.*?\bCMD\s+(\[.*\])\s*$", (DOCKER / "Dockerfile").read_text(), re.M)
+    return ["CMD", *json.loads(match.group(1))]

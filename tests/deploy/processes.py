@@ -13,7 +13,7 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from .compose import DOCKER, ROOT, service_secrets
+from .compose import DOCKER, ROOT, image_healthcheck, service_secrets
 
 
 class Host:
@@ -55,8 +55,7 @@ class Host:
 
     def healthcheck(self, name: str) -> list[str]:
         """The service's Docker health check as a local command: the compose file's, else the image's."""
-        test = (self.compose["services"][name].get("healthcheck") or {}).get("test") or ["CMD", "healthcheck",
-                                                                                         "web"]
+        test = (self.compose["services"][name].get("healthcheck") or {}).get("test") or image_healthcheck()
         if test[0] == "CMD-SHELL":
             return ["sh", "-c", test[1]]
         assert test[:2] == ["CMD", "healthcheck"], test
