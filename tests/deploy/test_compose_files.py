@@ -133,8 +133,10 @@ def miner_host(services, tmp_path):
     values = {**read_env_file(Path(__file__).parent / "miner-host.test.env"), "SECRETS_DIR": str(secrets_dir)}
     compose = load(DOCKER / "miner-host.compose.yml", values)
     peer_port = free_port()
+    # a database number no other test uses: a queue left over by another test's portal is not this worker's
     redis = services.redis_url.rsplit("/", 1)[0].removeprefix("redis://")
-    host = Host(compose, DOCKER, tmp_path, {"redis:6379": redis, "0.0.0.0:8101": f"127.0.0.1:{peer_port}"})
+    host = Host(compose, DOCKER, tmp_path,
+                {"redis:6379/0": f"{redis}/9", "0.0.0.0:8101": f"127.0.0.1:{peer_port}"})
     host.ports["miner-web"] = free_port()
     host.peer_port, host.public_key = peer_port, keys.encode_public_key(identity)
     try:
