@@ -16,6 +16,7 @@ import ssl
 import subprocess
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
@@ -197,7 +198,7 @@ def consortium(services, tmp_path):
         replacements[f"miner{i}:801{i}"] = f"127.0.0.1:{host.ports[f'miner{i}']}"
         replacements[f"miner{i}-worker:811{i}"] = f"127.0.0.1:{host.peer_ports[i]}"
         replacements[f"0.0.0.0:811{i}"] = f"127.0.0.1:{host.peer_ports[i]}"
-    host.ca = local / "certs" / "ca.crt"
+    host.ca, host.local = local / "certs" / "ca.crt", local
     try:
         yield host
     finally:
@@ -231,6 +232,31 @@ def test_the_test_consortium_comes_up_over_tls_with_every_peer_reachable(consort
         assert closed.value.rcvd.code == 4403
     with pytest.raises(OSError):  # and nothing answers in plain http
         urllib.request.urlopen(f"http://127.0.0.1:{consortium.ports['portal']}/healthz", timeout=5)
+
+    # A run with nothing to compute, started at the three miners as the portal starts one: each worker
+    # connects to its peers over wss:// (the private CA) and completes the handshake on the pinned keys.
+    run_id = str(uuid.uuid4())
+    body = json.dumps({"run_id": run_id, "period": 1, "ring": 32, "columns": [], "analyses": []}).encode()
+    for i in range(3):
+        assert call(consortium, tls, i, "/api/runs", body) == (202, {"accepted": True})
+    deadline = time.monotonic() + 60
+    states = {}
+    while time.monotonic() < deadline:
+        states = {i: call(consortium, tls, i, f"/api/runs/{run_id}")[1] for i in range(3)}
+        if all(state["state"] in ("done", "failed") for state in states.values()):
+            break
+        time.sleep(0.5)
+    assert [state["state"] for state in states.values()] == ["done"] * 3, states
+
+
+def call(consortium, tls, i: int, path: str, body: bytes | None = None) -> tuple[int, dict]:
+    """The portal's call to miner i, with the secret of their pair."""
+    secret = (consortium.local / "secrets" / f"miner{i}_portal_secret").read_text().strip()
+    request = urllib.request.Request(f"https://127.0.0.1:{consortium.ports[f'miner{i}']}{path}", data=body,
+                                     headers={"Authorization": f"Portal {secret}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10, context=tls) as response:
+        return response.status, json.load(response)
 
 
 # --- The reverse proxy's example configuration -----------------------------------------------------------
