@@ -205,7 +205,7 @@ def consortium(services, tmp_path):
         host.stop()
 
 
-def test_the_test_consortium_comes_up_over_tls_with_every_peer_reachable(consortium):
+def test_the_test_consortium_comes_up_over_tls_and_its_miners_compute_together(consortium):
     deadline = time.monotonic() + START_SECONDS
     for party in PARTIES:
         consortium.start(party)
