@@ -108,9 +108,9 @@ def test_the_beat_schedule_names_the_registered_task():
 
 def test_the_compose_set_up_runs_one_beat_for_the_portal():
     root = Path(__file__).resolve().parents[3] / "docker"
-    services = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]
-    beats = {name: s for name, s in services.items() if s.get("command") == ["beat"]}
+    services = yaml.safe_load((root / "consortium.compose.yml").read_text())["services"]
+    beats = {name: s for name, s in services.items() if s.get("command") == ["portal-beat"]}
     assert list(beats) == ["portal-beat"]
     assert beats["portal-beat"]["environment"] == services["portal"]["environment"]
     entrypoint = (root / "entrypoint.sh").read_text()
-    assert "  beat)\n" in entrypoint and "exec celery --app consortium beat " in entrypoint
+    assert "  portal-beat)\n" in entrypoint and "exec celery --app consortium beat " in entrypoint
