@@ -107,6 +107,8 @@ if IS_DEV and DEPLOYMENT_MODE == "portal":
 
 # Each with the modes it runs in: a miner has no people, so no sessions, logins, languages or messages.
 _MIDDLEWARE_MODES = [
+    # first: every answer counts, redirects and refusals of the middleware below included
+    ("consortium.metrics.HttpMetricsMiddleware", "portal miner"),
     ("django.middleware.security.SecurityMiddleware", "portal miner"),
     # right after it, as WhiteNoise asks: /static/ is answered before sessions, languages and logins
     ("whitenoise.middleware.WhiteNoiseMiddleware", "portal"),
@@ -395,7 +397,7 @@ if DEPLOYMENT_MODE == "portal":
     CELERY_BEAT_SCHEDULE = {"fail-overdue-runs": {"task": "consortium.portal.runs.tasks.fail_overdue_runs",
                                                   "schedule": 300.0}}
 
-# --- Internationalisation, static files, logging ----------------------------------------
+# --- Internationalisation, static files ----------------------------------------
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("et", "Eesti")]
@@ -435,12 +437,36 @@ REST_FRAMEWORK = {
 }
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
+# --- Observability: metrics and logs (docs/observability.md) ---------------------------------
+
+# GET /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404.
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
+if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must have at least 32 characters "
+                               "(python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+
+# plain: Django's default lines; json: one JSON object per line (python-json-logger), for a log collector.
+LOG_FORMAT = envchoice("LOG_FORMAT", ("plain", "json"), "plain")
+LOG_LEVEL = envchoice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+JSON_LOG_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+}
+_LOG_HANDLER = {"class": "logging.StreamHandler"}
+if LOG_FORMAT == "json":
+    _LOG_HANDLER["formatter"] = "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {
-        "handlers": ["console"],
-        "level": envchoice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+    "formatters": {"json": JSON_LOG_FORMATTER},
+    "handlers": {"console": _LOG_HANDLER},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # never the SQL with its parameters (a share's bytes, a token's hash), whatever LOG_LEVEL says
+        "django.db.backends": {"level": "INFO"},
+        # uvicorn's own lines in the same format (it configured them before Django started)
+        **({name: {"handlers": ["console"], "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")} if LOG_FORMAT == "json" else {}),
     },
 }

@@ -3,8 +3,10 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from consortium.metrics import metrics_view
 from miners import views
 from miners.intake.views import SharesView
+from miners.metrics import RunsByState
 from miners.runs.views import RunsView, RunView
 
 app_name = "miners"
@@ -15,4 +17,5 @@ urlpatterns = [
     path("api/runs", RunsView.as_view(), name="runs"),
     path("api/runs/<uuid:run_id>", RunView.as_view(), name="run"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("metrics", metrics_view(RunsByState()), name="metrics"),
 ]
