@@ -448,10 +448,11 @@ if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 32:
 # plain: Django's default lines; json: one JSON object per line (python-json-logger), for a log collector.
 LOG_FORMAT = envchoice("LOG_FORMAT", ("plain", "json"), "plain")
 LOG_LEVEL = envchoice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
-JSON_LOG_FORMATTER = {
+JSON_LOG_FORMATTER = {  # {"time": "<ISO 8601, UTC>", "level", "logger", "pid", "message"[, "exc_info"]}
     "()": "pythonjsonlogger.json.JsonFormatter",
-    "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
-    "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+    "fmt": "%(levelname)s %(name)s %(process)d %(message)s",
+    "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
+    "timestamp": "time",
 }
 _LOG_HANDLER = {"class": "logging.StreamHandler"}
 if LOG_FORMAT == "json":
