@@ -445,6 +445,12 @@ if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 32:
     raise ImproperlyConfigured("METRICS_TOKEN must have at least 32 characters "
                                "(python -c 'import secrets; print(secrets.token_urlsafe(32))')")
 
+# prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself (when it is imported): checked here so that a
+# wrong path stops the process with a clear message rather than at the first counter.
+_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR", None)
+if _MULTIPROC_DIR is not None and not Path(_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured("PROMETHEUS_MULTIPROC_DIR must name an existing directory")
+
 # plain: Django's default lines; json: one JSON object per line (python-json-logger), for a log collector.
 LOG_FORMAT = envchoice("LOG_FORMAT", ("plain", "json"), "plain")
 LOG_LEVEL = envchoice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")

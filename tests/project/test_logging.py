@@ -76,3 +76,23 @@ def test_a_short_metrics_token_is_refused(monkeypatch):
         load_settings(monkeypatch, DEPLOYMENT_ENV="dev", METRICS_TOKEN="too-short")
     loaded = load_settings(monkeypatch, DEPLOYMENT_ENV="dev", METRICS_TOKEN="t" * 32)
     assert loaded["METRICS_TOKEN"] == "t" * 32
+
+
+def test_a_multiprocess_directory_that_does_not_exist_is_refused(monkeypatch, tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="PROMETHEUS_MULTIPROC_DIR"):
+        load_settings(monkeypatch, DEPLOYMENT_ENV="dev", PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "none"))
+    load_settings(monkeypatch, DEPLOYMENT_ENV="dev", PROMETHEUS_MULTIPROC_DIR=str(tmp_path))
+
+
+def test_a_miner_with_a_worker_and_metrics_is_warned_without_a_multiprocess_directory(settings, monkeypatch):
+    from consortium.checks import check_metrics_processes
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    settings.DEPLOYMENT_MODE, settings.METRICS_TOKEN = "miner", "t" * 32
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    assert [w.id for w in check_metrics_processes()] == ["consortium.W020"]
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", "/tmp")
+    assert check_metrics_processes() == []
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR")
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # runs in the web process: it counts everything itself
+    assert check_metrics_processes() == []
