@@ -36,13 +36,14 @@ node_modules/.package-lock.json: package-lock.json | system-packages
 # stopped by the script) the portal's tests again and the system tests.
 test: lint system-packages js-packages
 	node --test tests/js/
-	$(VPY) -m pytest -q tests --ignore=tests/system
+	$(VPY) -m pytest -q tests --ignore=tests/system --ignore=tests/deploy/test_backup_restore.py
 	$(MAKE) --no-print-directory test-postgres
 
-# The portal's tests again on PostgreSQL + Redis, and the system tests: the portal and three miners as
-# real processes (uvicorn + Celery worker each) on those services.
+# The portal's tests again on PostgreSQL + Redis, the system tests (the portal and three miners as real
+# processes, uvicorn + Celery worker each, on those services), and docs/backups.md's commands followed.
 test-postgres: install
-	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal tests/system
+	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal tests/system \
+		tests/deploy/test_backup_restore.py
 
 # The portal and three miners as separate processes on the embedded defaults: a whole collection of
 # three annual periods, the analysis over the miners' peer channel, the report and the plaintext check.
