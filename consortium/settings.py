@@ -10,6 +10,7 @@ Two switches shape everything:
   a miner without it.
 """
 
+import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -463,6 +464,7 @@ JSON_LOG_FORMATTER = {  # {"time": "<ISO 8601, UTC>", "level", "logger", "pid", 
 _LOG_HANDLER = {"class": "logging.StreamHandler"}
 if LOG_FORMAT == "json":
     _LOG_HANDLER["formatter"] = "json"
+    logging.captureWarnings(True)  # Python's warnings as records of the py.warnings logger: JSON lines too
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

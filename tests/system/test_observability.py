@@ -21,10 +21,20 @@ from .test_whole_system import fields_of, submit_all, wait_for_run
 COMPANIES = 5
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+@pytest.fixture(scope="module", params=["embedded", "services"])
+def cluster(request, tmp_path_factory):
+    """The embedded default (each miner one uvicorn process that also runs the runs), and PostgreSQL +
+    Redis (each party a uvicorn process and a Celery worker, where a miner's runs and peer channel are:
+    their counts reach the web process's /metrics through the party's PROMETHEUS_MULTIPROC_DIR)."""
+    services = request.getfixturevalue("services") if request.param == "services" else None
+    directory = tmp_path_factory.mktemp(request.param)
     env = {"LOG_FORMAT": "json", "METRICS_TOKEN": TOKEN}
-    with Cluster(tmp_path_factory.mktemp("observed"), log_level="DEBUG", extra_env=env) as running:
+    running = Cluster(directory, services, log_level="DEBUG", extra_env=env)
+    if services:
+        for party in running.parties:
+            (directory / f"{party.name}-metrics").mkdir()
+            party.env["PROMETHEUS_MULTIPROC_DIR"] = str(directory / f"{party.name}-metrics")
+    with running:
         yield running
 
 
@@ -76,13 +86,23 @@ def scrape(party) -> str:
         return response.read().decode()
 
 
-def test_every_log_line_is_json(cluster, collection):
+# A log record in a plain format: Django's and Python's (`LEVEL:logger:`), uvicorn's (`LEVEL:  `), Celery's
+# (`[2026-12-05 01:02:03,456: LEVEL/MainProcess]`).
+LEVELS = "(?:DEBUG|INFO|WARNING|ERROR|CRITICAL)"
+PLAIN_RECORD = re.compile(rf"^(?:{LEVELS}:|\[\d{{4}}-\d\d-\d\d [^]]*: {LEVELS}/)")
+
+
+def test_every_log_record_is_a_json_line(cluster, collection):
+    """Every record, the web process's, the worker's and Python's warnings. (Only the Celery worker's
+    start-up banner, printed to standard output before it logs anything, is not a record.)"""
     for party in cluster.parties:
         lines = [line for line in (cluster.directory / f"{party.name}.log").read_text().splitlines() if line]
-        assert lines, party.name
-        for line in lines:
-            record = json.loads(line)
-            assert {"time", "level", "logger", "message"} <= set(record), line
+        records = [json.loads(line) for line in lines if line.startswith("{")]
+        assert records, party.name
+        assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
+        assert [line for line in lines if PLAIN_RECORD.match(line)] == [], party.name
+        if len(party.processes) == 1:  # no worker: every line is a record
+            assert len(records) == len(lines), party.name
 
 
 def test_no_secret_share_or_figure_in_any_log_or_metric(cluster, collection):
