@@ -21,10 +21,9 @@ import re
 import time
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.utils.deprecation import MiddlewareMixin
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     REGISTRY,
@@ -77,16 +76,17 @@ class _ThisProcess:
 def metrics_view(*collectors):
     """The `/metrics` view of a role, with its database collectors (e.g. runs by state)."""
 
-    @require_safe
     @never_cache
     def view(request):
-        if not settings.METRICS_TOKEN:
+        if not settings.METRICS_TOKEN:  # first: a deployment without metrics has no such endpoint at all
             return HttpResponse(status=404)
         if not authorized(request):
             response = HttpResponse("A metrics token is needed: Authorization: Bearer <METRICS_TOKEN>.\n",
                                     status=401, content_type="text/plain")
             response["WWW-Authenticate"] = 'Bearer realm="metrics"'
             return response
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         return HttpResponse(generate_latest(registry(collectors)), content_type=CONTENT_TYPE_LATEST)
 
     return view

@@ -43,12 +43,14 @@ def test_metrics_answer_only_the_token(client):
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
     assert "consortium_miner_runs" in response.content.decode()
     assert client.post("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 405
+    assert client.post("/metrics").status_code == 401
 
 
 def test_without_a_token_setting_there_is_no_metrics_endpoint(client):
     with override_settings(METRICS_TOKEN=None):
         assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer ").status_code == 404
         assert client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}").status_code == 404
+        assert client.post("/metrics").status_code == 404
 
 
 def test_an_accepted_intake_counts_as_accepted(client, portal):
