@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS as JSON_LOG_RESERVED_ATTRS
 
 from consortium.env import (
     envbool,
@@ -460,6 +461,7 @@ JSON_LOG_FORMATTER = {  # {"time": "<ISO 8601, UTC>", "level", "logger", "pid", 
     "fmt": "%(levelname)s %(name)s %(process)d %(message)s",
     "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
     "timestamp": "time",
+    "reserved_attrs": [*JSON_LOG_RESERVED_ATTRS, "color_message"],  # uvicorn's copy with terminal colours
 }
 _LOG_HANDLER = {"class": "logging.StreamHandler"}
 if LOG_FORMAT == "json":
