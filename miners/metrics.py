@@ -17,8 +17,8 @@ from consortium.contract.run_request import RUN_STATES
 
 # docs/api.md section 2: the portal's refusals (`reason`), and what the miner refuses itself (by status)
 TOKEN_REASONS = frozenset({"unknown", "expired", "used", "wrong_period", "wrong_form", "period_closed"})
-STATUS_REASONS = {400: "malformed", 403: "refused", 409: "used", 413: "too_large", 415: "not_json",
-                  502: "portal_not_understood", 503: "unavailable"}
+STATUS_REASONS = {400: "malformed", 403: "refused", 409: "used", 410: "period_deleted", 413: "too_large",
+                  415: "not_json", 502: "portal_not_understood", 503: "unavailable"}
 
 INTAKES_ACCEPTED = Counter("consortium_miner_intakes_accepted_total",
                            "Share submissions stored (or a retry answered with the same receipt).")

@@ -136,3 +136,14 @@ def test_several_processes_are_added_up(client, tmp_path, monkeypatch):
     assert value(found, "consortium_miner_run_duration_seconds_sum", outcome="done") == 7.0
     assert value(found, "consortium_miner_peer_round_trip_seconds_count", peer="1") == 2
     assert "consortium_miner_runs" in {name for name, _ in found}  # the database is read all the same
+
+
+@pytest.mark.parametrize(("status", "body", "label"), [
+    (201, {"miner": 0}, None), (400, {"detail": "x", "errors": {}}, "malformed"),
+    (403, {"reason": "expired"}, "expired"), (409, {"reason": "used"}, "used"),
+    (410, {"detail": "The shares of period 7 were deleted"}, "period_deleted"),
+    (403, {"reason": "a reason outside the contract"}, "refused"), (418, None, "other")])
+def test_every_answer_has_a_label_from_a_fixed_set(status, body, label):
+    from miners.metrics import intake_reason
+
+    assert intake_reason(status, body) == label
