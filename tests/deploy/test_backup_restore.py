@@ -4,8 +4,9 @@
 A miner's database with stored shares (through the intake's own write, `miners.intake.actions.do_store`)
 is backed up with the documented command, dropped, and restored with the documented commands; then the
 shares, receipts and runs equal the originals, and the miner's checks pass and its loader reads the
-shares for a run. On PostgreSQL (scripts/with-services.sh; `make test` runs this file in its services
-part, and under CI=true a missing PostgreSQL fails) and on the SQLite embedded default.
+shares for a run. The portal's database likewise (equal `dumpdata` before and after). On PostgreSQL
+(scripts/with-services.sh; `make test` runs this file in its services part, and under CI=true a missing
+PostgreSQL fails) and on the SQLite embedded default.
 """
 
 import json
@@ -169,3 +170,25 @@ def test_a_miners_sqlite_database_is_restored_from_the_documented_backup(tmp_pat
 
     run_documented("miner-sqlite-restore", {**env, "BACKUP_FILE": str(backup)})
     assert stored(env) == original
+
+
+def test_the_portals_database_is_restored_from_the_documented_backup(services, tmp_path):
+    """Members, companies, periods, tokens and the audit log of a demo consortium: equal after a restore."""
+    name = f"consortium_backup_{uuid.uuid4().hex[:8]}"
+    services.create_database(name)
+    env = {**miner_env(services.database_url(name), BACKUP_DIR=str(tmp_path),
+                       ADMIN_DATABASE_URL=services.database_url("postgres")), "DEPLOYMENT_MODE": "portal"}
+    env.pop("MINER_INDEX")
+    manage(env, "migrate", "--noinput")
+    manage(env, "demo", "setup", "--companies", "3", "--periods", "1", "--password", "a-demo-password-1")
+    original = manage(env, "dumpdata", "--indent", "0")
+    assert '"model": "accounts.company"' in original
+
+    run_documented("portal-postgres-backup", env)
+    (backup,) = tmp_path.glob("portal-*.dump")
+    with psycopg.connect(services.database_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    run_documented("portal-postgres-restore", {**env, "BACKUP_FILE": str(backup)})
+    assert manage(env, "dumpdata", "--indent", "0") == original
+    with psycopg.connect(services.database_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
