@@ -9,6 +9,7 @@ reasons of the contract and indices: never a token, a share, a figure or a submi
 from __future__ import annotations
 
 import functools
+import json
 
 from prometheus_client import Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily
@@ -50,7 +51,7 @@ def count_intake(post):
     @functools.wraps(post)
     def counted(view, request, *args, **kwargs):
         response = post(view, request, *args, **kwargs)
-        reason = intake_reason(response.status_code, getattr(response, "data", None))
+        reason = intake_reason(response.status_code, _body(response))
         if reason is None:
             INTAKES_ACCEPTED.inc()
         else:
@@ -58,6 +59,17 @@ def count_intake(post):
         return response
 
     return counted
+
+
+def _body(response):
+    """The answer's JSON object: DRF's `data`, else (a plain JsonResponse) its content, for refusals only."""
+    data = getattr(response, "data", None)
+    if data is None and response.status_code >= 400:
+        try:
+            data = json.loads(response.content)
+        except (ValueError, AttributeError):
+            return None
+    return data
 
 
 def run_finished(outcome: str, seconds: float) -> None:

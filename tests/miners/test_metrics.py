@@ -147,3 +147,15 @@ def test_every_answer_has_a_label_from_a_fixed_set(status, body, label):
     from miners.metrics import intake_reason
 
     assert intake_reason(status, body) == label
+
+
+def test_a_plain_json_answer_is_counted_by_its_reason_too():
+    from django.http import JsonResponse
+
+    from miners.metrics import INTAKES_REFUSED, count_intake
+
+    answer = JsonResponse({"detail": "x", "reason": "expired"}, status=403)
+    counted = count_intake(lambda view, request: answer)
+    before = INTAKES_REFUSED.labels("expired")._value.get()
+    counted(None, None)
+    assert INTAKES_REFUSED.labels("expired")._value.get() == before + 1
