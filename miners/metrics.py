@@ -29,6 +29,9 @@ RUN_SECONDS = Histogram("consortium_miner_run_duration_seconds",
                         "Time of a run at this miner, from loading the shares to the signed outputs, by "
                         "outcome.", ["outcome"],
                         buckets=(1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200))
+RUN_ROUNDS = Counter("consortium_miner_run_rounds_total",
+                     "Communication rounds of the computations finished here (with the run durations: the "
+                     "time per round).")
 PEER_ROUND_TRIP = Histogram("consortium_miner_peer_round_trip_seconds",
                             "Round trip to a peer, measured at each authenticated handshake of the peer "
                             "channel (the peer's signing included), by the peer's index.", ["peer"],

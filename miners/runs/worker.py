@@ -88,7 +88,9 @@ def _compute(miner: Miner, run_id: str, request: dict, inputs) -> list[dict]:
 
         party.on_round = _every(ROUND_REPORT_SECONDS, lambda rounds: _report(
             miner, run_id, "running", last["fraction"], f"{last['step']}: round {rounds:,}"))
-        return computation.compute(party, request, inputs, on_step=on_step)
+        outputs = computation.compute(party, request, inputs, on_step=on_step)
+        metrics.RUN_ROUNDS.inc(party.rounds)
+        return outputs
     finally:
         transport.close()
 

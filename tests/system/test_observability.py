@@ -129,6 +129,7 @@ def test_the_counters_moved_as_the_collection_did(cluster, collection):
         assert value(found, "consortium_miner_intakes_accepted_total") == len(sent)
         assert value(found, "consortium_miner_runs", state="done") == 1
         assert value(found, "consortium_miner_run_duration_seconds_count", outcome="done") == 1
+        assert value(found, "consortium_miner_run_rounds_total") > 100  # an annual period's analyses
         for peer in {0, 1, 2} - {i}:
             assert value(found, "consortium_miner_peer_round_trip_seconds_count", peer=str(peer)) >= 1
         assert value(found, "consortium_http_requests_total", method="POST", route="api/shares",
