@@ -191,3 +191,26 @@ def test_the_portals_database_is_restored_from_the_documented_backup(services, t
     assert manage(env, "dumpdata", "--indent", "0") == original
     with psycopg.connect(services.database_url("postgres"), autocommit=True) as admin:
         admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_the_sqlite_backup_holds_what_is_only_in_the_write_ahead_log_yet(tmp_path):
+    """While the miner runs, its latest writes may be in `-wal` only: the documented backup has them (a
+    copy of the database file alone would not)."""
+    import sqlite3
+
+    database = tmp_path / "miner0.sqlite3"
+    env = miner_env(f"sqlite:///{database}", BACKUP_DIR=str(tmp_path), SQLITE_FILE=str(database))
+    manage(env, "migrate", "--noinput")
+    running = sqlite3.connect(database)  # stays open, as the miner's process does
+    try:
+        running.execute("PRAGMA wal_autocheckpoint=0")
+        running.execute("CREATE TABLE latest (x TEXT)")
+        running.execute("INSERT INTO latest VALUES ('written just now')")
+        running.commit()
+        assert Path(f"{database}-wal").stat().st_size > 0
+        run_documented("miner-sqlite-backup", env)
+    finally:
+        running.close()
+    (backup,) = tmp_path.glob("miner-*.sqlite3")
+    with sqlite3.connect(backup) as copy:
+        assert copy.execute("SELECT x FROM latest").fetchall() == [("written just now",)]
