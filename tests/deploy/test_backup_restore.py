@@ -214,3 +214,11 @@ def test_the_sqlite_backup_holds_what_is_only_in_the_write_ahead_log_yet(tmp_pat
     (backup,) = tmp_path.glob("miner-*.sqlite3")
     with sqlite3.connect(backup) as copy:
         assert copy.execute("SELECT x FROM latest").fetchall() == [("written just now",)]
+
+
+def test_the_sqlite_backup_of_a_wrong_path_fails_instead_of_saving_an_empty_database(tmp_path):
+    env = miner_env(f"sqlite:///{tmp_path}/x.sqlite3", BACKUP_DIR=str(tmp_path),
+                    SQLITE_FILE=str(tmp_path / "no-such-miner.sqlite3"))
+    with pytest.raises(AssertionError, match="miner-sqlite-backup failed"):
+        run_documented("miner-sqlite-backup", env)
+    assert not (tmp_path / "no-such-miner.sqlite3").exists()
