@@ -40,8 +40,9 @@ test: lint system-packages js-packages
 	$(MAKE) --no-print-directory test-postgres
 
 # The portal's tests again on PostgreSQL + Redis, the system tests (the portal and three miners as real
-# processes, uvicorn + Celery worker each) and the deployment tests (the processes the compose files of
-# docker/ describe, with their own commands and environment) on those services.
+# processes, uvicorn + Celery worker each), the deployment tests (the processes the compose files of
+# docker/ describe, with their own commands and environment) and docs/backups.md's commands followed,
+# on those services.
 test-postgres: install
 	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal tests/system tests/deploy
 

@@ -175,3 +175,17 @@ def check_miner_own_settings(app_configs=None, **kwargs):
     return [level(f"{name} {problem}." + (" Allowed on a development machine only." if dev else ""),
                   hint=hint, id=check_id)
             for name, problem, hint in [*_miner_setting_problems(), *_peer_endpoint_problems()]]
+
+
+def check_metrics_processes(app_configs=None, **kwargs):
+    """A miner whose runs execute in its Celery worker counts their durations and the peers' round trips
+    there: the web process's /metrics shows them only when both share PROMETHEUS_MULTIPROC_DIR."""
+    in_worker = settings.DEPLOYMENT_MODE == "miner" and not settings.CELERY_TASK_ALWAYS_EAGER
+    if in_worker and settings.METRICS_TOKEN and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        return [checks.Warning(
+            "METRICS_TOKEN is set and runs execute in the Celery worker, but PROMETHEUS_MULTIPROC_DIR is "
+            "not set: /metrics shows the web process's counts only (no run durations, no peer round trips).",
+            hint="Set PROMETHEUS_MULTIPROC_DIR to the same empty directory for the web process and the "
+                 "worker (emptied before they start): docs/observability.md.",
+            id="consortium.W020")]
+    return []

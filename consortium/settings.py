@@ -10,10 +10,12 @@ Two switches shape everything:
   a miner without it.
 """
 
+import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
+from pythonjsonlogger.core import RESERVED_ATTRS as JSON_LOG_RESERVED_ATTRS
 
 from consortium.env import (
     envbool,
@@ -108,6 +110,8 @@ if IS_DEV and DEPLOYMENT_MODE == "portal":
 
 # Each with the modes it runs in: a miner has no people, so no sessions, logins, languages or messages.
 _MIDDLEWARE_MODES = [
+    # first: every answer counts, redirects and refusals of the middleware below included
+    ("consortium.metrics.HttpMetricsMiddleware", "portal miner"),
     ("django.middleware.security.SecurityMiddleware", "portal miner"),
     # right after it, as WhiteNoise asks: /static/ is answered before sessions, languages and logins
     ("whitenoise.middleware.WhiteNoiseMiddleware", "portal"),
@@ -404,7 +408,7 @@ if DEPLOYMENT_MODE == "portal":
                                 "task": "consortium.portal.retention.tasks.purge_expired_shares",
                                 "schedule": 3600.0}}
 
-# --- Internationalisation, static files, logging ----------------------------------------
+# --- Internationalisation, static files ----------------------------------------
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("et", "Eesti")]
@@ -444,12 +448,45 @@ REST_FRAMEWORK = {
 }
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
+# --- Observability: metrics and logs (docs/observability.md) ---------------------------------
+
+# GET /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404.
+METRICS_TOKEN = envsecret("METRICS_TOKEN")
+if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must have at least 32 characters "
+                               "(python -c 'import secrets; print(secrets.token_urlsafe(32))')")
+
+# prometheus_client reads PROMETHEUS_MULTIPROC_DIR itself (when it is imported): checked here so that a
+# wrong path stops the process with a clear message rather than at the first counter.
+_MULTIPROC_DIR = envstr("PROMETHEUS_MULTIPROC_DIR", None)
+if _MULTIPROC_DIR is not None and not Path(_MULTIPROC_DIR).is_dir():
+    raise ImproperlyConfigured("PROMETHEUS_MULTIPROC_DIR must name an existing directory")
+
+# plain: Django's default lines; json: one JSON object per line (python-json-logger), for a log collector.
+LOG_FORMAT = envchoice("LOG_FORMAT", ("plain", "json"), "plain")
+LOG_LEVEL = envchoice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+JSON_LOG_FORMATTER = {  # {"time": "<ISO 8601, UTC>", "level", "logger", "pid", "message"[, "exc_info"]}
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(levelname)s %(name)s %(process)d %(message)s",
+    "rename_fields": {"levelname": "level", "name": "logger", "process": "pid"},
+    "timestamp": "time",
+    "reserved_attrs": [*JSON_LOG_RESERVED_ATTRS, "color_message"],  # uvicorn's copy with terminal colours
+}
+_LOG_HANDLER = {"class": "logging.StreamHandler"}
+if LOG_FORMAT == "json":
+    _LOG_HANDLER["formatter"] = "json"
+    logging.captureWarnings(True)  # Python's warnings as records of the py.warnings logger: JSON lines too
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {
-        "handlers": ["console"],
-        "level": envchoice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO"),
+    "formatters": {"json": JSON_LOG_FORMATTER},
+    "handlers": {"console": _LOG_HANDLER},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # never the SQL with its parameters (a share's bytes, a token's hash), whatever LOG_LEVEL says
+        "django.db.backends": {"level": "INFO"},
+        # uvicorn's own lines in the same format (it configured them before Django started)
+        **({name: {"handlers": ["console"], "propagate": False}
+            for name in ("uvicorn", "uvicorn.error", "uvicorn.access")} if LOG_FORMAT == "json" else {}),
     },
 }

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import include, path
 
 from consortium import views
+from consortium.metrics import metrics_view
 
 urlpatterns = [path("healthz", views.healthz, name="healthz")]
 
@@ -11,12 +12,15 @@ if settings.DEPLOYMENT_MODE == "portal":
     from django.contrib import admin
     from drf_spectacular.views import SpectacularAPIView
 
+    from consortium.portal.metrics import RunsByState
+
     urlpatterns += [
         # an admin page that is not a ModelAdmin's: before the admin's own URLs, under its prefix (its styles)
         path("admin/periods/collectionperiod/", include("consortium.portal.retention.urls")),
         path("admin/", admin.site.urls),
         path("i18n/", include("django.conf.urls.i18n")),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("metrics", metrics_view(RunsByState()), name="metrics"),
         path("api/miner/runs/", include("consortium.portal.runs.api_urls")),
         path("api/miner/", include("consortium.portal.submissions.api_urls")),
         path("submissions/", include("consortium.portal.submissions.urls")),

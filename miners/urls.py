@@ -3,9 +3,11 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView
 
+from consortium.metrics import metrics_view
 from miners import views
 from miners.intake.views import SharesView
 from miners.retention.views import PurgeView
+from miners.metrics import RunsByState
 from miners.runs.views import RunsView, RunView
 
 app_name = "miners"
@@ -17,4 +19,5 @@ urlpatterns = [
     path("api/runs/<uuid:run_id>", RunView.as_view(), name="run"),
     path("api/periods/<int:period_id>/purge", PurgeView.as_view(), name="purge"),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("metrics", metrics_view(RunsByState()), name="metrics"),
 ]

@@ -11,6 +11,7 @@ from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from miners import metrics
 from miners.bodies import declared_length
 from miners.identity.keys import NoIdentity, signing_key
 from miners.portal import Portal, PortalRefused, PortalUnavailable
@@ -61,6 +62,7 @@ class SharesView(APIView):
                                         description="the portal answered outside its contract")},
         tags=["browser -> miner"],
     )
+    @metrics.count_intake
     def post(self, request):
         body, problem = _read_json(request)
         if problem:

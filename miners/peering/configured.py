@@ -21,6 +21,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 
+from miners import metrics
+
 from .consumer import PEER_PATH
 
 logger = logging.getLogger(__name__)
@@ -80,8 +82,10 @@ def build_node():
         except ValueError as exc:
             raise PeerSettingsError(f"MINER_PEER_{j}_PUBLIC_KEY: {exc}") from None
         peers[j] = PeerInfo(url, key)
-    return PeerNode(settings.MINER_INDEX, identity, peers, ssl_context=client_ssl_context(),
+    node = PeerNode(settings.MINER_INDEX, identity, peers, ssl_context=client_ssl_context(),
                     reconnect_timeout=float(settings.MINER_PEER_RECONNECT_SECONDS))
+    node.on_round_trip = metrics.peer_round_trip
+    return node
 
 
 def process_node():

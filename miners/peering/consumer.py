@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import path
@@ -70,8 +71,10 @@ class PeerConsumer(AsyncWebsocketConsumer):
                 return
             if self._responder.run_id is None:
                 await self.send(bytes_data=self._responder.on_hello(bytes_data))
+                self._replied = time.monotonic()
                 return
             ready, session = self._responder.on_confirm(bytes_data)
+            self.node.round_trip(session.peer, time.monotonic() - self._replied)
         except HandshakeError as exc:
             await self._refuse(exc)
             return

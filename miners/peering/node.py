@@ -148,6 +148,7 @@ class PeerNode:
         # setting because a served link may drop before its run has claimed it
         self.reconnect_timeout = reconnect_timeout
         self.registry = LinkRegistry()
+        self.on_round_trip = None  # optional callback(peer, seconds): each handshake's round trip (metrics)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
@@ -159,6 +160,11 @@ class PeerNode:
         """From configuration strings: peers maps index -> (url, base64 public key)."""
         parsed = {j: PeerInfo(url, parse_public_key(key, f"miner {j}")) for j, (url, key) in peers.items()}
         return cls(index, parse_private_key(private_key_b64), parsed, **options)
+
+    def round_trip(self, peer: int, seconds: float) -> None:
+        """A handshake's round trip to `peer` (hello -> reply, or reply -> confirm when served)."""
+        if self.on_round_trip is not None:
+            self.on_round_trip(peer, seconds)
 
     def responder(self) -> Responder:
         return Responder(self.index, self.identity, {j: p.public_key for j, p in self.peers.items()},
@@ -235,7 +241,9 @@ class PeerNode:
         hs = Initiator(self.index, j, run_id, self.identity, self.peers[j].public_key, self.version)
         try:
             await ws.send(hs.hello())
+            sent = time.monotonic()
             confirm = hs.on_reply(await asyncio.wait_for(ws.recv(), HANDSHAKE_SECONDS))
+            self.round_trip(j, time.monotonic() - sent)
             await ws.send(confirm)
             return hs.on_ready(await asyncio.wait_for(ws.recv(), HANDSHAKE_SECONDS))
         except ConnectionClosed:

@@ -19,6 +19,7 @@ from django.conf import settings
 
 from consortium.contract import keys
 from consortium.contract.messages import canonical_digest, outputs_message
+from miners import metrics
 from miners.identity.keys import NoIdentity, signing_key
 from miners.portal import Portal, PortalUnavailable
 from miners.store.loading import MissingShares, load_inputs
@@ -56,6 +57,7 @@ def execute(run_id: str, miner: Miner) -> None:
         _push_outputs(miner, run_id, run.outputs)
         _report(miner, run_id, "done", 1.0, "finished")
         return
+    started = time.monotonic()
     try:
         _report(miner, run_id, "running", 0.0, "loading the shares")
         inputs = load_inputs(run.request)
@@ -66,7 +68,9 @@ def execute(run_id: str, miner: Miner) -> None:
         reason = _reason(exc)
         log.error("run %s failed: %s\n%s", run_id, reason, "".join(traceback.format_tb(exc.__traceback__)))
         _report(miner, run_id, "failed", 0.0, "failed", reason)
+        metrics.run_finished("failed", time.monotonic() - started)
         return
+    metrics.run_finished("done", time.monotonic() - started)
     _push_outputs(miner, run_id, body)
     _report(miner, run_id, "done", 1.0, "finished")
 
@@ -84,7 +88,9 @@ def _compute(miner: Miner, run_id: str, request: dict, inputs) -> list[dict]:
 
         party.on_round = _every(ROUND_REPORT_SECONDS, lambda rounds: _report(
             miner, run_id, "running", last["fraction"], f"{last['step']}: round {rounds:,}"))
-        return computation.compute(party, request, inputs, on_step=on_step)
+        outputs = computation.compute(party, request, inputs, on_step=on_step)
+        metrics.RUN_ROUNDS.inc(party.rounds)
+        return outputs
     finally:
         transport.close()
 

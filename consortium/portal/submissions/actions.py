@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from consortium.contract import MINERS, messages, tokens
+from consortium.portal import metrics
 from consortium.portal.accounts import audit
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink import keys
@@ -226,6 +227,7 @@ def _complete(submission: Submission, receipts: list[dict], request) -> Receipts
     audit.record(AuditEvent.Kind.SUBMISSION_COMPLETE, submission.user, request,
                  period=submission.period_id, company=submission.company_id,
                  submission=str(submission.submission_id))
+    transaction.on_commit(metrics.submission_complete)
     return ReceiptsResult(True, now)
 
 
@@ -237,6 +239,7 @@ def _fail(submission: Submission, reason: str, request) -> ReceiptsResult:
     audit.record(AuditEvent.Kind.SUBMISSION_FAILED, submission.user, request,
                  period=submission.period_id, company=submission.company_id,
                  submission=str(submission.submission_id), reason=reason)
+    transaction.on_commit(lambda: metrics.submission_failed(reason))
     return ReceiptsResult(False, reason=reason)
 
 

@@ -9,6 +9,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consortium.portal import metrics
 from consortium.portal.accounts.permissions import IsRepresentative
 from consortium.portal.minerlink.authentication import IsMiner, MinerAuthentication
 
@@ -41,6 +42,7 @@ class TokenVerifyView(APIView):
         data = body.validated_data
         result = actions.do_verify_token(request.user.index, data["token"], data["period"], data["form"],
                                          request=request)
+        metrics.token_checked(request.user.index, "valid" if result.valid else result.reason)
         if not result.valid:
             return Response({"valid": False, "reason": result.reason})
         return Response({"valid": True, "submission_id": result.submission_id, "period": result.period,
