@@ -27,7 +27,7 @@ serve() {
   # the process serves anything.
   python manage.py check --deploy --fail-level ERROR
   python manage.py migrate --noinput
-  set -- --host 0.0.0.0 --port "${PORT:-8000}" --proxy-headers --no-server-header "$@"
+  set -- --host "${BIND_HOST:-0.0.0.0}" --port "${PORT:-8000}" --proxy-headers --no-server-header "$@"
   if [ -n "${WEB_TLS_CERT_FILE:-}" ]; then
     set -- "$@" --ssl-certfile "$WEB_TLS_CERT_FILE" --ssl-keyfile "${WEB_TLS_KEY_FILE:?WEB_TLS_KEY_FILE is not set}"
   fi
