@@ -45,7 +45,7 @@ class Host:
             env[key] = value
         if name in self.ports:
             env["PORT"] = str(self.ports[name])  # what Docker's port mapping does for a web role
-            env["BIND_HOST"] = "127.0.0.1"  # a container listens on all its interfaces; a test on loopback only
+            env["BIND_HOST"] = "127.0.0.1"  # a container listens on every interface; a test on loopback
         return env
 
     def start(self, name: str) -> None:
