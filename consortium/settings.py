@@ -102,7 +102,7 @@ _MODE_APPS = {
         "consortium.portal.overview",
     ],
     # the share store, the identity key and its commands, and cross-origin POSTs from the portal's pages
-    "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "corsheaders"],
+    "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "miners.doctor", "corsheaders"],
 }
 INSTALLED_APPS = _COMMON_APPS + _MODE_APPS[DEPLOYMENT_MODE]
 if IS_DEV and DEPLOYMENT_MODE == "portal":

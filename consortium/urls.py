@@ -13,6 +13,7 @@ if settings.DEPLOYMENT_MODE == "portal":
     from drf_spectacular.views import SpectacularAPIView
 
     from consortium.portal.metrics import RunsByState
+    from consortium.portal.minerlink.hello import HelloView
 
     urlpatterns += [
         # an admin page that is not a ModelAdmin's: before the admin's own URLs, under its prefix (its styles)
@@ -21,6 +22,7 @@ if settings.DEPLOYMENT_MODE == "portal":
         path("i18n/", include("django.conf.urls.i18n")),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("metrics", metrics_view(RunsByState()), name="metrics"),
+        path("api/miner/hello", HelloView.as_view(), name="miner_hello"),
         path("api/miner/runs/", include("consortium.portal.runs.api_urls")),
         path("api/miner/", include("consortium.portal.submissions.api_urls")),
         path("submissions/", include("consortium.portal.submissions.urls")),

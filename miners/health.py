@@ -12,6 +12,7 @@ from django.conf import settings
 
 from consortium.contract import keys, library
 from miners.identity.keys import NoIdentity, own_public_key
+from miners.peering.secure import PROTOCOL_VERSION
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -56,6 +57,6 @@ def health() -> dict:
     ok = bool(key) and all(state == "ok" for state in states)
     return {"status": "ok" if ok else "degraded", "miner_index": settings.MINER_INDEX,
             "peers": {str(j): state for (j, _peer), state in zip(peers, states, strict=True)},
-            "version": project_version(), "key_fingerprint": key,
+            "version": project_version(), "key_fingerprint": key, "peer_protocol": PROTOCOL_VERSION,
             # read on each call (9 KB): the answer names the file that is there now, not at start-up
             "sharing_library_sha256": library.shipped_sha256()}

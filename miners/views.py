@@ -21,6 +21,8 @@ class HealthView(APIView):
             "peers": serializers.DictField(child=serializers.ChoiceField(
                 choices=["ok", "unreachable", "not_configured"])),
             "version": serializers.CharField(),
+            "peer_protocol": serializers.IntegerField(
+                help_text="the version of the peer channel's protocol this miner speaks (peers must agree)"),
             "key_fingerprint": serializers.CharField(
                 help_text="SHA-256 of the public key, 8 groups of 4 hex digits; empty without a key"),
             "sharing_library_sha256": serializers.CharField(

@@ -98,6 +98,11 @@ class FakePortal:
                 self.wfile.write(raw)
 
             def do_GET(self):  # noqa: N802 - http.server's name
+                if self.path == "/api/miner/hello":  # the doctor's question: are my credentials accepted?
+                    miner = portal._miner(self.headers.get("Authorization", ""))
+                    if miner is None:
+                        return self._answer(401, {"detail": "no valid miner credentials"})
+                    return self._answer(200, {"miner": miner})
                 self._answer(200 if self.path == "/healthz" else 404, {"status": "ok"})
 
             def do_POST(self):  # noqa: N802 - http.server's name

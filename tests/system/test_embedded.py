@@ -36,3 +36,24 @@ def test_one_period_on_the_embedded_default_equals_the_plaintext(cluster):
     companies = sorted({str(s.company) for s in submissions})
     plain = plaintext.expected(finished["request"], fields, table, companies, [period])
     assert plaintext.compare(finished["results"], plain) == []
+
+
+def test_each_miners_doctor_finds_nothing_wrong_and_completes_its_handshakes(cluster):
+    """`manage.py doctor --json` on each running miner: the portal accepts its secret, each peer answers
+    with the pinned key (a real handshake where it dials), and no check is a problem."""
+    import subprocess
+    import sys
+
+    from consortium.localrun.processes import ROOT
+
+    for i, miner in enumerate(cluster.miners):
+        done = subprocess.run([sys.executable, "manage.py", "doctor", "--json"], cwd=ROOT, env=miner.env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        report = json.loads(done.stdout)
+        checks = {c["check"]: c for c in report["checks"]}
+        assert done.returncode == 0 and report["status"] != "problem", report
+        assert checks["portal"]["state"] == "ok" and checks["database"]["state"] == "ok"
+        for j in {0, 1, 2} - {i}:
+            peer = checks[f"peer miner {j + 1} (index {j})"]
+            assert peer["state"] == "ok", peer
+            assert ("handshake in" in peer["line"]) == (j > i)

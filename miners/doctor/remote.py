@@ -1,0 +1,140 @@
+"""Checks over the network: the portal accepts this miner's secret; each peer answers, runs this protocol
+version, holds the pinned key (an authenticated handshake where this miner dials it); clocks agree."""
+
+import json
+import ssl
+import time
+import urllib.error
+import urllib.request
+from email.utils import parsedate_to_datetime
+
+from django.conf import settings
+
+from consortium.contract import credentials, keys
+from miners.peering import HandshakeError, VersionMismatch
+from miners.peering import configured as peering
+from miners.peering.probe import dials, probe
+from miners.peering.secure import PROTOCOL_VERSION
+from mpc_engine.transport.framing import PeerTimeout
+
+from .result import ok, problem, warning
+
+TIMEOUT_SECONDS = 5.0
+SKEW_WARN_SECONDS = 5.0
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def get(url: str, headers: dict | None = None, cafile: str = "") -> tuple[int, float | None, dict | None]:
+    """(status, the answer's clock minus ours in seconds or None, its JSON body or None). Verified https, no
+    redirects, bounded; OSError subclasses when nothing answered."""
+    context = ssl.create_default_context(cafile=cafile or None)
+    opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=context))
+    request = urllib.request.Request(url, headers=headers or {}, method="GET")  # noqa: S310 - http(s) below
+    if not url.startswith(("https://", "http://")):
+        raise OSError("not an http(s) URL")
+    sent = time.time()
+    try:
+        response = opener.open(request, timeout=TIMEOUT_SECONDS)
+    except urllib.error.HTTPError as exc:
+        response = exc
+    with response:
+        body = response.read(64 * 1024)
+        status, date = response.status, response.headers.get("Date")
+    skew = None
+    if date:
+        try:
+            skew = parsedate_to_datetime(date).timestamp() - (sent + time.time()) / 2
+        except (TypeError, ValueError):
+            skew = None
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        parsed = None
+    return status, skew, parsed if isinstance(parsed, dict) else None
+
+
+def clock(who: str, skew: float | None) -> str | None:
+    """A warning line when `who`'s clock is off by more than SKEW_WARN_SECONDS (Date has 1 s resolution)."""
+    if skew is not None and abs(skew) > SKEW_WARN_SECONDS:
+        return (f"{who}'s clock differs from this one by {skew:+.0f} s: set both to NTP time (receipts, "
+                "expiries and the run's time-outs compare times)")
+    return None
+
+
+def portal():
+    index, url = settings.MINER_INDEX, settings.PORTAL_URL
+    header = credentials.miner_header(index, settings.PORTAL_SECRET or "")
+    try:
+        status, skew, _body = get(url + "/api/miner/hello", {"Authorization": header})
+    except (OSError, ssl.SSLError) as exc:
+        return problem("portal", f"the portal at PORTAL_URL ({url or 'not set'}) does not answer "
+                                 f"({type(exc).__name__}): check PORTAL_URL, the network and its certificate")
+    if status == 401:
+        return problem("portal", "the portal refuses this miner's secret: PORTAL_SECRET must equal the "
+                                 f"portal's MINER_{index}_SECRET (ask the portal's staff)")
+    if status != 200:
+        return problem("portal", f"the portal answered HTTP {status} to /api/miner/hello: check PORTAL_URL "
+                                 "and the portal's version")
+    skewed = clock("the portal", skew)
+    if skewed:
+        return warning("portal", skewed)
+    return ok("portal", f"{url} accepts this miner's secret")
+
+
+def _name(j: int) -> str:
+    return f"peer miner {j + 1} (index {j})"
+
+
+def peer(node, j: int):
+    """Peer j: its health (version, fingerprint against the key pinned here, clock), then a handshake."""
+    who, url = _name(j), settings.MINER_PEERS[j]["url"]
+    pinned = keys.fingerprint(keys.encode_public_key(node.peers[j].public_key))
+    try:
+        status, skew, health = get(url + "/api/health", cafile=settings.MINER_PEER_CA_FILE)
+    except (OSError, ssl.SSLError) as exc:
+        return problem(who, f"{url} does not answer ({type(exc).__name__}): ask its host whether it runs, "
+                            f"or correct MINER_PEER_{j}_URL")
+    if status != 200 or health is None:
+        return problem(who, f"{url}/api/health answered HTTP {status}: ask its host, or correct "
+                            f"MINER_PEER_{j}_URL")
+    theirs = health.get("peer_protocol")
+    if theirs is not None and theirs != PROTOCOL_VERSION:
+        return problem(who, f"it speaks peer protocol version {theirs}, this miner version "
+                            f"{PROTOCOL_VERSION}: the hosts upgrade to the same version (docs/deployment.md, "
+                            "Upgrades)")
+    if health.get("key_fingerprint") != pinned:
+        presented = health.get("key_fingerprint") or "(none)"
+        return problem(who, f"it presents the key {presented}, not the pinned {pinned}: compare "
+                            "fingerprints with its host by phone before changing anything")
+    if dials(node, j):
+        try:
+            seconds = probe(node, j)
+        except VersionMismatch as exc:
+            return problem(who, f"{exc}: the hosts upgrade to the same version (docs/deployment.md)")
+        except (HandshakeError, PeerTimeout) as exc:
+            return problem(who, f"the handshake failed: {exc}: check MINER_PEER_{j}_CHANNEL_URL and the "
+                                "reverse proxy's /peer/ws route with its host")
+        done = f"handshake in {seconds * 1000:.0f} ms with the pinned key"
+    else:
+        done = (f"key {pinned[:9]}... as pinned (miner {j + 1} dials this miner: its doctor checks the "
+                "handshake)")
+    skewed = clock(who, skew)
+    if skewed:
+        return warning(who, skewed)
+    return ok(who, done)
+
+
+def peers() -> list:
+    """One result per peer; a node built for the checks and closed after them."""
+    try:
+        node = peering.build_node()
+    except Exception as exc:  # noqa: BLE001 - NoIdentity, PeerSettingsError: their texts name settings only
+        return [problem("peers", f"{exc}: the peer channel cannot start")]
+    try:
+        return [peer(node, j) for j in sorted(node.peers)]
+    finally:
+        node.close()

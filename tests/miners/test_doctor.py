@@ -1,0 +1,141 @@
+"""The miner's doctor (miners/doctor/): each check on a good and a broken set-up, `manage.py doctor`'s output
+and exit status, and GET /api/doctor for the portal. Each problem is one line naming what to set or do, and
+never a secret's value."""
+
+import json
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+from django.core.management import call_command
+from django.test import override_settings
+
+from consortium.contract import credentials
+from miners.doctor import local, remote, services
+from miners.doctor.result import OK, PROBLEM, SKIPPED, WARNING
+
+from .fake_portal import closed_port_url
+
+pytestmark = pytest.mark.django_db
+
+
+def by_check(results):
+    return {r.check: r for r in results}
+
+
+def test_the_portal_check_sees_its_secret_accepted(portal):
+    assert remote.portal().state == OK
+
+
+def test_a_wrong_portal_secret_is_a_problem_that_says_what_to_set(settings):
+    wrong = "a-wrong-secret-" + "x" * 30
+    with override_settings(PORTAL_SECRET=wrong):
+        result = remote.portal()
+    assert result.state == PROBLEM and "PORTAL_SECRET" in result.line and "MINER_0_SECRET" in result.line
+    assert wrong not in result.line
+
+
+def test_an_unreachable_portal_is_a_problem():
+    with override_settings(PORTAL_URL=closed_port_url()):
+        result = remote.portal()
+    assert result.state == PROBLEM and "does not answer" in result.line
+
+
+def test_clock_skew_is_reported_above_five_seconds():
+    assert remote.clock("the portal", 1.0) is None and remote.clock("the portal", None) is None
+    assert "+12 s" in remote.clock("the portal", 12.0) and "NTP" in remote.clock("the portal", -12.0)
+
+
+def test_peers_without_urls_are_one_problem_naming_the_setting():
+    [result] = remote.peers()
+    assert result.state == PROBLEM and "MINER_PEER_1_URL" in result.line
+
+
+def test_a_peer_that_is_not_a_miner_is_a_problem_per_peer(portal, settings):
+    # the fake portal answers 404 to /api/health: not a miner
+    peers = {j: {**p, "url": portal.url} for j, p in settings.MINER_PEERS.items()}
+    with override_settings(MINER_PEERS=peers):
+        results = remote.peers()
+    assert [r.check for r in results] == ["peer miner 2 (index 1)", "peer miner 3 (index 2)"]
+    assert all(r.state == PROBLEM and "HTTP 404" in r.line for r in results)
+    assert "MINER_PEER_1_URL" in results[0].line and "MINER_PEER_2_URL" in results[1].line
+
+
+def test_database_and_disk_on_the_embedded_default():
+    assert local.database().state == OK
+    assert local.disk().state in (OK, WARNING)  # the machine's free space decides
+
+
+def _certificate(tmp_path, days: float):
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "miner0")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(days=400))
+            .not_valid_after(now + timedelta(days=days)).sign(key, hashes.SHA256()))
+    path = tmp_path / f"cert-{days}.pem"
+    path.write_bytes(cert.public_bytes(Encoding.PEM))
+    return str(path)
+
+
+@pytest.mark.parametrize(("days", "state"), [(90, OK), (10, WARNING), (-1, PROBLEM)])
+def test_the_peer_listeners_certificate_expiry(tmp_path, days, state):
+    with override_settings(MINER_PEER_TLS_CERT_FILE=_certificate(tmp_path, days)):
+        assert local.certificate().state == state
+
+
+def test_no_certificate_file_is_skipped_and_an_unreadable_one_a_problem(tmp_path):
+    assert local.certificate().state == SKIPPED
+    (tmp_path / "bad.pem").write_text("not a certificate")
+    with override_settings(MINER_PEER_TLS_CERT_FILE=str(tmp_path / "bad.pem")):
+        assert local.certificate().state == PROBLEM
+
+
+def test_broker_and_worker_are_skipped_on_the_embedded_default_and_checked_with_a_broker():
+    assert services.broker().state == SKIPPED and services.worker().state == SKIPPED
+    port = closed_port_url().rsplit(":", 1)[1]
+    secret_url = f"redis://:hunter2-password@127.0.0.1:{port}/0"
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=secret_url,
+                           MINER_PEER_LISTEN=f"127.0.0.1:{port}"):
+        broker, worker = services.broker(), services.worker()
+    assert broker.state == PROBLEM and "REDIS_URL" in broker.line and "hunter2" not in broker.line
+    assert worker.state == PROBLEM and "MINER_PEER_LISTEN" in worker.line
+
+
+def test_the_command_prints_a_line_per_check_and_exits_1_on_a_problem():
+    out = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("doctor", stdout=out)
+    assert exited.value.code == 1
+    text = out.getvalue()
+    assert "OK      portal:" in text and "PROBLEM peers: MINER_PEER_1_URL" in text
+    assert "problem(s)" in text.splitlines()[-1]
+
+
+def test_the_command_exits_0_when_nothing_is_a_problem(monkeypatch):
+    from miners.doctor import report
+    from miners.doctor.result import ok, warning
+
+    monkeypatch.setattr(report, "run_all", lambda: [ok("a", "fine"), warning("b", "soon: do it")])
+    monkeypatch.setattr("miners.doctor.management.commands.doctor.run_all", report.run_all)
+    out = StringIO()
+    call_command("doctor", "--json", stdout=out)
+    body = json.loads(out.getvalue())
+    assert body["status"] == WARNING and body["counts"][WARNING] == 1
+
+
+def test_the_portal_reads_the_report_with_its_credentials_only(client, portal_secrets):
+    assert client.get("/api/doctor").status_code == 401
+    wrong = credentials.portal_header("x" * 43)
+    assert client.get("/api/doctor", HTTP_AUTHORIZATION=wrong).status_code == 401
+    answer = client.get("/api/doctor", HTTP_AUTHORIZATION=credentials.portal_header(portal_secrets[0]))
+    assert answer.status_code == 200 and answer["Cache-Control"] == "no-store"
+    body = answer.json()
+    assert body["status"] == PROBLEM  # no peers configured here
+    assert {c["check"] for c in body["checks"]} >= {"configuration", "database", "portal"}
+    assert portal_secrets[0] not in answer.content.decode()
