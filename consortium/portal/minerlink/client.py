@@ -129,7 +129,40 @@ def health(i: int) -> dict:
     }
 
 
+DOCTOR_STATES = ("ok", "warning", "problem")
+DOCTOR_MAX_LINES, DOCTOR_MAX_LINE = 20, 400
+# a miner's doctor waits for its own bounded checks (5 s each, in parallel): a little longer than that
+DOCTOR_TIMEOUT_SECONDS = 8
+
+
+def doctor(i: int) -> dict:
+    """Miner i's `GET /api/doctor` summary: {"status", "counts", "lines": its warnings' and problems' lines},
+    or {"status": "unknown", "error": reason} when it cannot be asked or answers something else."""
+    if not miner_url(i):
+        return {"status": "unknown", "error": "not configured"}
+    try:
+        answer = request_json(i, "GET", "/api/doctor", auth=True, timeout=DOCTOR_TIMEOUT_SECONDS)
+    except MinerError as e:
+        return {"status": "unknown", "error": str(e)}
+    checks = answer.get("checks") if isinstance(answer, dict) else None
+    if answer.get("status") not in DOCTOR_STATES if isinstance(answer, dict) else True:
+        return {"status": "unknown", "error": "unexpected answer"}
+    if not isinstance(checks, list) or not all(isinstance(c, dict) for c in checks):
+        return {"status": "unknown", "error": "unexpected answer"}
+    noted = [c for c in checks if c.get("state") in ("problem", "warning")]
+    counts = {state: sum(c.get("state") == state for c in checks) for state in DOCTOR_STATES}
+    return {"status": answer["status"], "counts": counts,
+            "lines": [(str(c.get("state")), f"{str(c.get('check', ''))[:80]}: {str(c.get('line', ''))}"
+                       [:DOCTOR_MAX_LINE]) for c in noted[:DOCTOR_MAX_LINES]]}
+
+
 def health_all() -> list[dict]:
     """The three miners' health, checked at once: a page waits one timeout, not three."""
     with ThreadPoolExecutor(max_workers=len(settings.MINERS)) as pool:
         return list(pool.map(health, range(len(settings.MINERS))))
+
+
+def doctor_all() -> list[dict]:
+    """The three miners' doctor summaries, asked at once."""
+    with ThreadPoolExecutor(max_workers=len(settings.MINERS)) as pool:
+        return list(pool.map(doctor, range(len(settings.MINERS))))

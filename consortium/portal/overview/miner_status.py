@@ -1,11 +1,12 @@
-"""The miners as the status page shows them: their health, and whether each ships the sharing library this
-portal serves to members' browsers.
+"""The miners as the status page shows them: their health, their doctor's summary (docs/api.md section 5),
+and whether each ships the sharing library this portal serves to members' browsers.
 
 Each miner's operator reviews the code of the version its miner runs, the browser's sharing library
 included (docs/api.md section 5 names its SHA-256). Members' browsers run the library the portal serves. If
 the two differ, members would trust a library no miner's operator has seen: the page says so in words.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
@@ -51,13 +52,17 @@ def miners_for_people() -> tuple[static_digests.Digests | None, list[dict]]:
     """The portal's own library digests, and each miner's health as the page shows it. The miners are
     asked over HTTP: call this outside any transaction (it waits one short timeout at most)."""
     portal = static_digests.sharing_library()
+    with ThreadPoolExecutor(max_workers=2) as pool:  # the page waits for the slowest answer only
+        healths, doctors = pool.submit(miner_client.health_all), pool.submit(miner_client.doctor_all)
+        healths, doctors = healths.result(), doctors.result()
     miners = []
-    for i, health in enumerate(miner_client.health_all()):
+    for (i, health), doctor in zip(enumerate(healths), doctors, strict=True):
         state = library_state(portal.sha256 if portal else None, health)
         miners.append({
             "index": i, "host": urlsplit(miner_client.miner_url(i)).netloc, **health,
             "error": miner_client.for_people(health.get("error", "")),
             "peers": _peers_for_people(health.get("peers", {})),
             "library": state, "library_warning": library_warning(i + 1, state),
+            "doctor": {**doctor, "error": miner_client.for_people(doctor.get("error", ""))},
         })
     return portal, miners

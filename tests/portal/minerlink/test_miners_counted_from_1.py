@@ -45,5 +45,5 @@ def test_it_counts_a_miners_peers_from_1_on_the_status_page(monkeypatch, client_
     period = open_period()
     page = client_for(staff_user).get(reverse("admin:periods_collectionperiod_status", args=[period.pk]))
     text = page.content.decode()
-    assert "2 ok, 3 unreachable" in text
+    assert "Miner 2 ok, Miner 3 unreachable" in text
     assert "Miner 1" in text and "Miner 3" in text and "Miner 0" not in text
