@@ -112,7 +112,7 @@ def peer(node, j: int):
                             "fingerprints with its host by phone before changing anything")
     if dials(node, j):
         try:
-            seconds = probe(node, j)
+            seconds = probe(node, j, timeout=TIMEOUT_SECONDS)
         except VersionMismatch as exc:
             return problem(who, f"{exc}: the hosts upgrade to the same version (docs/deployment.md)")
         except (HandshakeError, PeerTimeout) as exc:

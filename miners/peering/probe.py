@@ -10,7 +10,7 @@ import asyncio
 import secrets
 import time
 
-from mpc_engine.transport.framing import RUN_ID_BYTES
+from mpc_engine.transport.framing import RUN_ID_BYTES, PeerTimeout
 
 from .node import HANDSHAKE_SECONDS, PeerNode
 
@@ -21,9 +21,9 @@ def dials(node: PeerNode, j: int) -> bool:
 
 
 def probe(node: PeerNode, j: int, timeout: float = HANDSHAKE_SECONDS) -> float:
-    """Seconds one authenticated handshake with peer j took. Raises what a run's dial raises: PeerTimeout
-    when j cannot be reached in `timeout`, HandshakeError (VersionMismatch: both versions named) when it
-    answers with another key, another version or a refusal."""
+    """Seconds one authenticated handshake with peer j took, all within `timeout`. Raises what a run's dial
+    raises: PeerTimeout when j cannot be reached or does not finish in `timeout`, HandshakeError
+    (VersionMismatch: both versions named) when it answers with another key, version or a refusal."""
     if not dials(node, j):
         raise ValueError(f"miner {node.index} does not dial miner {j}")
 
@@ -31,9 +31,13 @@ def probe(node: PeerNode, j: int, timeout: float = HANDSHAKE_SECONDS) -> float:
         started = time.monotonic()
         ws = await node._connect(j, started + timeout, timeout)
         try:
-            await node._authenticate(ws, j, secrets.token_bytes(RUN_ID_BYTES))
+            await asyncio.wait_for(node._authenticate(ws, j, secrets.token_bytes(RUN_ID_BYTES)),
+                                   max(started + timeout - time.monotonic(), 0.1))
+        except TimeoutError:
+            raise PeerTimeout(f"miner {j} did not finish the handshake within {timeout:g} s") from None
         finally:
             await ws.close()
         return time.monotonic() - started
 
-    return asyncio.run_coroutine_threadsafe(handshake(), node.loop()).result(timeout + HANDSHAKE_SECONDS)
+    # the connect and the handshake share `timeout`; the margin covers closing the connection
+    return asyncio.run_coroutine_threadsafe(handshake(), node.loop()).result(timeout + 2)

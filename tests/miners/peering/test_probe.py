@@ -42,3 +42,23 @@ def test_nobody_listening_is_a_timeout_naming_the_peer(network_factory):
     net.servers[0].stop()  # miner 1's endpoint
     with pytest.raises(PeerTimeout, match="miner 1"):
         probe(net.nodes[0], 1, timeout=1.0)
+
+
+def test_a_peer_that_accepts_but_never_answers_the_handshake_is_bounded(network_factory):
+    import socket
+    import threading
+    import time
+
+    net = network_factory()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen()
+    accepted = []
+    threading.Thread(target=lambda: accepted.append(silent.accept()), daemon=True).start()
+    net.nodes[0].peers[1] = type(net.nodes[0].peers[1])(f"ws://127.0.0.1:{silent.getsockname()[1]}/peer/ws",
+                                                         net.nodes[0].peers[1].public_key)
+    began = time.monotonic()
+    with pytest.raises(PeerTimeout, match="miner 1"):
+        probe(net.nodes[0], 1, timeout=1.0)
+    assert time.monotonic() - began < 3.5
+    silent.close()
