@@ -450,6 +450,12 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Observability: metrics and logs (docs/observability.md) ---------------------------------
 
+# A miner's status page (GET /status: its doctor's report for the host's IT person) asks for this password
+# by HTTP Basic (any user name); unset, the page is 404.
+MINER_STATUS_PASSWORD = envsecret("MINER_STATUS_PASSWORD")
+if MINER_STATUS_PASSWORD is not None and len(MINER_STATUS_PASSWORD) < 16:
+    raise ImproperlyConfigured("MINER_STATUS_PASSWORD must have at least 16 characters")
+
 # GET /metrics (Prometheus) answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404.
 METRICS_TOKEN = envsecret("METRICS_TOKEN")
 if METRICS_TOKEN is not None and len(METRICS_TOKEN) < 32:

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from consortium.metrics import metrics_view
 from miners import views
+from miners.doctor.page import status_page
 from miners.doctor.views import DoctorView
 from miners.intake.views import SharesView
 from miners.metrics import RunsByState
@@ -16,6 +17,7 @@ app_name = "miners"
 urlpatterns = [
     path("api/health", views.HealthView.as_view(), name="health"),
     path("api/doctor", DoctorView.as_view(), name="doctor"),
+    path("status", status_page, name="status"),
     path("api/shares", SharesView.as_view(), name="shares"),
     path("api/runs", RunsView.as_view(), name="runs"),
     path("api/runs/<uuid:run_id>", RunView.as_view(), name="run"),

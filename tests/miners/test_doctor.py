@@ -139,3 +139,30 @@ def test_the_portal_reads_the_report_with_its_credentials_only(client, portal_se
     assert body["status"] == PROBLEM  # no peers configured here
     assert {c["check"] for c in body["checks"]} >= {"configuration", "database", "portal"}
     assert portal_secrets[0] not in answer.content.decode()
+
+
+def _basic(password: str, user: str = "it") -> str:
+    import base64
+
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def test_the_status_page_is_404_without_its_password_setting(client):
+    assert client.get("/status").status_code == 404
+
+
+def test_the_status_page_asks_for_its_password_and_shows_the_report(client):
+    password = "a-status-password-" + "y" * 10
+    with override_settings(MINER_STATUS_PASSWORD=password):
+        refused = client.get("/status")
+        wrong = client.get("/status", HTTP_AUTHORIZATION=_basic("not-" + password))
+        garbled = client.get("/status", HTTP_AUTHORIZATION="Basic %%%")
+        page = client.get("/status", HTTP_AUTHORIZATION=_basic(password))
+        posted = client.post("/status", HTTP_AUTHORIZATION=_basic(password))
+    assert refused.status_code == wrong.status_code == garbled.status_code == 401
+    assert refused["WWW-Authenticate"].startswith("Basic ")
+    assert page.status_code == 200 and "default-src 'none'" in page["Content-Security-Policy"]
+    text = page.content.decode()
+    assert "Miner 1 (index 0): status" in text and "PROBLEM" in text and "MINER_PEER_1_URL" in text
+    assert password not in text
+    assert posted.status_code == 405
