@@ -166,3 +166,11 @@ def test_the_status_page_asks_for_its_password_and_shows_the_report(client):
     assert "Miner 1 (index 0): status" in text and "PROBLEM" in text and "MINER_PEER_1_URL" in text
     assert password not in text
     assert posted.status_code == 405
+    # the policy allows exactly the page's one style block, by its hash, and nothing else
+    import base64
+    import hashlib
+
+    style = text.split("<style>", 1)[1].split("</style>", 1)[0]
+    digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in page["Content-Security-Policy"]
+    assert text.count("<style") == 1 and "<script" not in text
