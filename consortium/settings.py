@@ -91,6 +91,7 @@ _MODE_APPS = {
         "django_otp",
         "consortium.portal.accounts.apps.SecondFactorConfig",
         "consortium.portal.accounts.apps.LockoutConfig",
+        "consortium.portal.minerlink",
         "consortium.portal.accounts",
         "consortium.portal.periods",
         "consortium.portal.submissions",
@@ -99,7 +100,7 @@ _MODE_APPS = {
         "consortium.portal.overview",
     ],
     # the share store, the identity key and its commands, and cross-origin POSTs from the portal's pages
-    "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "corsheaders"],
+    "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "miners.pins", "corsheaders"],
 }
 INSTALLED_APPS = _COMMON_APPS + _MODE_APPS[DEPLOYMENT_MODE]
 if IS_DEV and DEPLOYMENT_MODE == "portal":
@@ -265,7 +266,13 @@ PORTAL_TIMEOUT_SECONDS = envint("PORTAL_TIMEOUT_SECONDS", 5, lo=1, hi=60)
 # This miner's Ed25519 identity key: base64 of the 32-byte private key, written by
 # `manage.py create_identity` (MINER_IDENTITY_KEY_FILE names that file, as for every secret).
 MINER_IDENTITY_KEY = envsecret("MINER_IDENTITY_KEY")
-# The two other miners: base URL (their health; their peer channel at <url>/peer/ws, wss:// for https://),
+# The key's file, read again at each use: `manage.py rotate_identity` replaces it while the miner runs.
+MINER_IDENTITY_KEY_PATH = envstr("MINER_IDENTITY_KEY_FILE", "") or ""
+# After a rotation, peers and the portal accept the old key 7 days more (receipts signed just before it,
+# a worker not yet restarted), then never again. Read in both modes: the portal keeps the same grace.
+MINER_KEY_GRACE_SECONDS = envint("MINER_KEY_GRACE_SECONDS", 7 * 24 * 3600, lo=0, hi=365 * 24 * 3600)
+# The two other miners, the first pin of each (`manage.py add_peer` and rotations store newer ones, which take
+# precedence: miners/pins/): base URL (their health; their peer channel at <url>/peer/ws, wss:// for https://),
 # Ed25519 public key, and optionally the peer channel's own URL when it is served elsewhere (a worker's
 # MINER_PEER_LISTEN reached without a reverse proxy, as on one test machine).
 MINER_PEERS = {

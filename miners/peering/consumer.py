@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.urls import path
 
@@ -51,7 +52,9 @@ class PeerConsumer(AsyncWebsocketConsumer):
         self.node = node
 
     async def connect(self):
-        self._responder = self.node.responder()
+        # the keys may come from the database (pins): asked off the loop
+        self._responder = (await database_sync_to_async(self.node.responder)()
+                           if self.node.key_lookup is not None else self.node.responder())
         self._link: PeerLink | None = None
         self._gen = 0
         self._resuming: tuple[PeerLink, int] | None = None  # (link, generation) until RESUME arrives
