@@ -253,6 +253,9 @@ ACCESS_TOKENS_PER_USER_PER_HOUR = envint("ACCESS_TOKENS_PER_USER_PER_HOUR", 20, 
 # miner) pair, which the portal knows as MINER_<i>_SECRET. System checks refuse a miner without them.
 PORTAL_URL = (envstr("PORTAL_URL", "") or "").rstrip("/")
 PORTAL_SECRET = envsecret("PORTAL_SECRET")
+# This miner's own base URL as the portal and the peers reach it (https://miner2.example.org): what
+# `manage.py register_with_portal` tells the portal.
+MINER_URL = (envstr("MINER_URL", "") or "").rstrip("/")
 # The browser posts shares from the portal's pages: only that origin may (CORS, /api/shares only).
 _PORTAL_PARTS = urlsplit(PORTAL_URL)
 CORS_ALLOWED_ORIGINS = ([f"{_PORTAL_PARTS.scheme}://{_PORTAL_PARTS.netloc}"]

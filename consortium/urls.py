@@ -16,6 +16,7 @@ if settings.DEPLOYMENT_MODE == "portal":
         path("i18n/", include("django.conf.urls.i18n")),
         path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
         path("api/miner/runs/", include("consortium.portal.runs.api_urls")),
+        path("api/miner/identity/", include("consortium.portal.minerlink.api_urls")),
         path("api/miner/", include("consortium.portal.submissions.api_urls")),
         path("submissions/", include("consortium.portal.submissions.urls")),
         path("analyses/", include("consortium.portal.runs.urls")),

@@ -148,6 +148,10 @@ class AuditEvent(models.Model):
         REPORT_PUBLISHED = "report_published", _("report published")
         REPORT_SUPERSEDED = "report_superseded", _("report superseded by a newer one")
         EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
+        MINER_REGISTERED = "miner_registered", _("miner registered its key")
+        MINER_APPROVED = "miner_approved", _("miner's key approved")
+        KEY_ROTATED = "key_rotated", _("miner's key rotated")
+        KEY_ROTATION_REFUSED = "key_rotation_refused", _("miner's key rotation refused")
 
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,

@@ -1,0 +1,63 @@
+"""The identity commands' HTTP calls to a peer or the portal: JSON in, JSON out, no redirects (a redirect
+would carry the Authorization header elsewhere), answers capped. Errors are short and hold no secret."""
+
+import json
+import urllib.error
+import urllib.request
+from urllib.parse import urlsplit
+
+from django.conf import settings
+
+from consortium.contract import credentials
+
+MAX_ANSWER_BYTES = 64 * 1024
+TIMEOUT_SECONDS = 10
+
+
+class CallFailed(Exception):
+    """str(): what went wrong, e.g. "HTTP 403: Rotation refused: ..." or "unreachable (connection refused)"."""
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
+def call(method: str, url: str, body: dict | None = None, *, as_miner: bool = False) -> dict:
+    """The JSON answer of `method url`; with `as_miner`, `Authorization: Miner <i> <PORTAL_SECRET>`."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise CallFailed(f"{url!r} is not an http(s):// URL")
+    headers = {"Accept": "application/json"}
+    data = None
+    if body is not None:
+        data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+    if as_miner:
+        headers["Authorization"] = credentials.miner_header(settings.MINER_INDEX, settings.PORTAL_SECRET or "")
+    request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - http(s)
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            raw = response.read(MAX_ANSWER_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise CallFailed(f"HTTP {exc.code}{_detail(exc)}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise CallFailed(f"unreachable ({getattr(reason, 'strerror', None) or reason})") from None
+    try:
+        answer = json.loads(raw[:MAX_ANSWER_BYTES])
+    except ValueError:
+        raise CallFailed("the answer is not JSON (is this the right URL?)") from None
+    if not isinstance(answer, dict):
+        raise CallFailed("the answer is not a JSON object")
+    return answer
+
+
+def _detail(error: urllib.error.HTTPError) -> str:
+    """The `detail` of a JSON error answer (the documented endpoints explain their refusals there)."""
+    try:
+        detail = json.loads(error.read(MAX_ANSWER_BYTES)).get("detail")
+    except (ValueError, AttributeError, OSError):
+        return ""
+    return f": {str(detail)[:300]}" if detail else ""
