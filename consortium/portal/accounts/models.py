@@ -31,7 +31,8 @@ class Role(models.TextChoices):
 
 
 # The apps whose admin pages consortium staff manage. Nobody else reaches the admin at all.
-STAFF_ADMIN_APPS = frozenset({"accounts", "periods", "submissions", "runs", "reports", "otp_totp", "axes"})
+STAFF_ADMIN_APPS = frozenset({"accounts", "periods", "submissions", "runs", "reports", "otp_totp", "axes",
+                              "minerlink"})
 
 
 class PortalUserManager(UserManager):
