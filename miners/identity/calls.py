@@ -15,7 +15,7 @@ TIMEOUT_SECONDS = 10
 
 
 class CallFailed(Exception):
-    """str(): what went wrong, e.g. "HTTP 403: Rotation refused: ..." or "unreachable (connection refused)"."""
+    """str(): what went wrong, e.g. "HTTP 403: Rotation refused: ..." or "unreachable (...)"."""
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -35,7 +35,8 @@ def call(method: str, url: str, body: dict | None = None, *, as_miner: bool = Fa
     if body is not None:
         data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
     if as_miner:
-        headers["Authorization"] = credentials.miner_header(settings.MINER_INDEX, settings.PORTAL_SECRET or "")
+        secret = settings.PORTAL_SECRET or ""
+        headers["Authorization"] = credentials.miner_header(settings.MINER_INDEX, secret)
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - http(s)
     try:
         with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:

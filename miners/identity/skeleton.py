@@ -50,7 +50,8 @@ def env_text(directory: Path, index: int, url: str, portal_url: str) -> str:
     host = urlsplit(url).hostname or "TODO"
     d = directory.resolve()
     lines = [
-        "# consortium-mpc miner: written by `init_miner`; every variable this miner needs (README, Settings).",
+        "# consortium-mpc miner: written by `init_miner`; every variable this miner needs (README, "
+        "Settings).",
         "DEPLOYMENT_MODE=miner",
         f"MINER_INDEX={index}",
         f"MINER_URL={url}",
@@ -60,12 +61,16 @@ def env_text(directory: Path, index: int, url: str, portal_url: str) -> str:
         f"MINER_IDENTITY_KEY_FILE={d / KEY_FILE}",
         f"PORTAL_URL={portal_url}",
         f"PORTAL_SECRET_FILE={d / PORTAL_SECRET_FILE}",
-        f"# TODO: write into {d / PORTAL_SECRET_FILE} the secret the portal's staff gave you for miner {index}",
+        f"# TODO: write into {d / PORTAL_SECRET_FILE} the secret the portal's staff gave you for "
+        f"miner {index}",
         f"DATABASE_URL=sqlite:///{d / 'miner.sqlite3'}",
-        "# TODO (production): DATABASE_URL=postgres://user:password@host:5432/miner  (DATABASE_URL_FILE also works)",
-        "# TODO (production): REDIS_URL=redis://127.0.0.1:6379/0 and the Celery worker with MINER_PEER_LISTEN",
+        "# TODO (production): DATABASE_URL=postgres://user:password@host:5432/miner  "
+        "(DATABASE_URL_FILE also works)",
+        "# TODO (production): REDIS_URL=redis://127.0.0.1:6379/0 and the Celery worker with "
+        "MINER_PEER_LISTEN",
         "# MINER_PEER_LISTEN=127.0.0.1:8101",
-        "# The two peers: `manage.py add_peer <url> <fingerprint>` pins each in the database (no variable needed).",
+        "# The two peers: `manage.py add_peer <url> <fingerprint>` pins each in the database (no "
+        "variable needed).",
         "# MINER_KEY_GRACE_SECONDS=604800  # after a rotation, the old key is accepted 7 days more",
     ]
     return "\n".join(lines) + "\n"
@@ -96,7 +101,8 @@ def create(directory: Path, index: int, url: str, portal_url: str) -> Skeleton:
 def report(skeleton: Skeleton, index: int) -> str:
     env = skeleton.env_file.resolve()
     return "\n".join([
-        f"Created this miner's identity (miner {index + 1}, index {index}) in {skeleton.directory.resolve()}:",
+        f"Created this miner's identity (miner {index + 1}, index {index}) in "
+        f"{skeleton.directory.resolve()}:",
         f"  {KEY_FILE} (the private key, mode 0600: never copy it elsewhere), {DJANGO_KEY_FILE}, {ENV_FILE}",
         "",
         f"  public key:  {skeleton.public_key}",
@@ -104,7 +110,8 @@ def report(skeleton: Skeleton, index: int) -> str:
         "",
         "Read the fingerprint out over the phone to the two other miners' hosts and to the portal's staff.",
         "Next:",
-        f"  1. fill the lines marked TODO in {env} (at least the portal secret), then load it: set -a; . {env}; set +a",
+        f"  1. fill the lines marked TODO in {env} (at least the portal secret), then load "
+        f"it: set -a; . {env}; set +a",
         "  2. for each of the two peers, with the URL and fingerprint its host told you:",
         "       manage.py add_peer https://<peer host> '<fingerprint>'",
         "  3. manage.py register_with_portal   (the portal's staff then approve it in admin)",
@@ -113,7 +120,8 @@ def report(skeleton: Skeleton, index: int) -> str:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m miners.identity.skeleton", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m miners.identity.skeleton",
+                                     description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=int, required=True, choices=(0, 1, 2), help="this miner's index")
     parser.add_argument("--url", required=True, help="this miner's base URL, e.g. https://miner2.example.org")
     parser.add_argument("--portal-url", required=True, help="the portal's base URL")

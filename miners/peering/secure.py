@@ -226,8 +226,9 @@ class Initiator(_Handshake):
 class Responder:
     """The served side: learns who dials from HELLO, then checks it against configuration."""
 
-    def __init__(self, me: int, identity: Ed25519PrivateKey, peer_keys: dict, version: int = PROTOCOL_VERSION):
-        """peer_keys: index -> the peer's key, or its accepted keys (the current one, which is used, first)."""
+    def __init__(self, me: int, identity: Ed25519PrivateKey, peer_keys: dict,
+                 version: int = PROTOCOL_VERSION):
+        """peer_keys: index -> the peer's key, or its accepted keys (the current one, used, first)."""
         self.me, self.identity, self.peer_keys, self.version = me, identity, peer_keys, version
         self.peer: int | None = None  # known after HELLO; errors before that say "a peer"
         self.claimed: int | None = None  # the index a HELLO claims, authenticated or not

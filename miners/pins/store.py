@@ -47,8 +47,9 @@ def _merged(j: int, row: PeerPin | None) -> Peer:
     if row is None:
         return Peer(j, configured.get("url") or "", configured.get("channel_url") or "",
                     configured.get("public_key") or "")
-    return Peer(j, row.url or configured.get("url") or "", row.channel_url or configured.get("channel_url") or "",
-                row.public_key, row.previous_key, row.previous_until, pinned=True)
+    return Peer(j, row.url or configured.get("url") or "",
+                row.channel_url or configured.get("channel_url") or "", row.public_key, row.previous_key,
+                row.previous_until, pinned=True)
 
 
 def peers() -> dict[int, Peer]:

@@ -129,8 +129,8 @@ def test_rotate_identity_replaces_the_key_file_atomically_and_tells_who_did_not_
     path.chmod(0o600)
     settings.MINER_IDENTITY_KEY_PATH = str(path)
     settings.PORTAL_URL = "http://127.0.0.1:9"  # nobody answers: the delivery fails, and says so
-    settings.MINER_PEERS = {j: {"url": "http://127.0.0.1:9", "public_key": keys.encode_public_key(miner_keys[j])}
-                            for j in (1, 2)}
+    settings.MINER_PEERS = {j: {"url": "http://127.0.0.1:9",
+                                "public_key": keys.encode_public_key(miner_keys[j])} for j in (1, 2)}
     with pytest.raises(CommandError, match="rotate_identity --resend"):
         call_command("rotate_identity")
     assert keys.encode_public_key(signing_key()) != keys.encode_public_key(miner_keys[0])

@@ -12,7 +12,8 @@ LABELS = {
     "devices": _("devices removed"), "changes": _("changes"), "role": _("role"),
     "is_active": _("active"), "is_superuser": _("superuser"), "superseded_by": _("superseded by report"),
     "username_exists": _("the username exists"), "locked_out": _("locked out"),
-    "miner": _("miner index"), "fingerprint": _("key fingerprint"), "previous_until": _("old key accepted until"),
+    "miner": _("miner index"), "fingerprint": _("key fingerprint"), "previous_until": _("old key "
+                                                                                        "accepted until"),
 }
 # The few words the portal itself stores as values (a login's step).
 VALUES = {"password": _("password"), "second factor": _("second factor")}

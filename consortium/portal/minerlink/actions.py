@@ -62,7 +62,8 @@ def rotate(rotation: Rotation, request=None, now=None) -> str:
                 return "already applied"
             verify_rotation(rotation, current)
             row = row or MinerKey(index=rotation.miner)
-            row.previous_key, row.previous_until = current, now + timedelta(seconds=settings.MINER_KEY_GRACE_SECONDS)
+            grace = timedelta(seconds=settings.MINER_KEY_GRACE_SECONDS)
+            row.previous_key, row.previous_until = current, now + grace
             row.public_key, row.pinned_at = rotation.new_public_key, now
             row.save()
             announce("key_rotated", None, request, **detail, previous_until=row.previous_until.isoformat())

@@ -53,19 +53,24 @@ class Command(BaseCommand):
         actual = keys.fingerprint(public)
         if not hmac.compare_digest(normalised(actual).encode(), normalised(fingerprint).encode()):
             raise CommandError(
-                f"FINGERPRINT MISMATCH: {url} presents the key with fingerprint\n  {actual}\nwhich is not the "
-                f"one you were given\n  {fingerprint}\nNothing was pinned. Check the URL and the fingerprint with "
+                f"FINGERPRINT MISMATCH: {url} presents the key with fingerprint\n  {actual}\nwhich "
+                f"is not the "
+                f"one you were given\n  {fingerprint}\nNothing was pinned. Check the URL and the "
+                f"fingerprint with "
                 "the peer's host; if both are right, someone may be between you and that peer.")
         ensure_database(self.stdout)
         pin(index, url, public, channel_url)
         self.stdout.write(f"Pinned miner {index + 1} (index {index}) at {url}\n  fingerprint: {actual}\n"
-                          "This miner now accepts that peer only with this key (a rotation it signs with this "
+                          "This miner now accepts that peer only with this key (a rotation it signs "
+                          "with this "
                           "key is followed automatically).")
         missing = [j for j in settings.MINER_PEERS if j != index and not _has_key(j)]
         if missing:
-            self.stdout.write(f"Next: add the other peer (miner {missing[0] + 1}, index {missing[0]}) the same way.")
+            self.stdout.write(f"Next: add the other peer (miner {missing[0] + 1}, index "
+                              f"{missing[0]}) the same way.")
         else:
-            self.stdout.write("Both peers are pinned. Next: manage.py register_with_portal (if not done yet), "
+            self.stdout.write("Both peers are pinned. Next: manage.py register_with_portal (if not "
+                              "done yet), "
                               "then start (or restart) the miner's web process and worker.")
 
 

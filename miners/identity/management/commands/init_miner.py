@@ -9,7 +9,8 @@ from miners.identity import skeleton
 
 class Command(BaseCommand):
     requires_system_checks = []  # it is how a host gets what those checks ask for
-    help = ("Create a new miner host's identity key, a Django secret key and an env file (miner.env) with every "
+    help = ("Create a new miner host's identity key, a Django secret key and an env file "
+            "(miner.env) with every "
             "variable the miner needs, `# TODO` where the host must fill; print the key's fingerprint.")
 
     def add_arguments(self, parser):
@@ -22,7 +23,8 @@ class Command(BaseCommand):
         try:
             created = skeleton.create(Path(dir), index, url, portal_url)
         except FileExistsError as exc:
-            raise CommandError(f"{exc.args[0]} exists already: a miner's identity is not replaced by accident "
+            raise CommandError(f"{exc.args[0]} exists already: a miner's identity is not replaced by "
+                               f"accident "
                                "(to replace the key of a running miner: manage.py rotate_identity)") from None
         except (ValueError, OSError) as exc:
             raise CommandError(str(exc)) from None

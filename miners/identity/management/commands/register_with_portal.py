@@ -27,15 +27,19 @@ class Command(BaseCommand):
             answer = call("POST", settings.PORTAL_URL + "/api/miner/identity/registration",
                           {"url": settings.MINER_URL, "public_key": public}, as_miner=True)
         except CallFailed as exc:
-            hint = (" (the portal does not accept this miner's secret: check PORTAL_SECRET with the portal's staff)"
+            hint = (" (the portal does not accept this miner's secret: check PORTAL_SECRET with the "
+                    "portal's staff)"
                     if str(exc).startswith(("HTTP 401", "HTTP 403")) else "")
-            raise CommandError(f"the portal at {settings.PORTAL_URL} refused or did not answer: {exc}{hint}") from None
+            raise CommandError(f"the portal at {settings.PORTAL_URL} refused or did not answer: "
+                               f"{exc}{hint}") from None
         fingerprint = keys.fingerprint(public)
         state = answer.get("status")
-        self.stdout.write(f"Registered miner {index + 1} (index {index}, {settings.MINER_URL}) with the portal at "
+        self.stdout.write(f"Registered miner {index + 1} (index {index}, {settings.MINER_URL}) with "
+                          f"the portal at "
                           f"{settings.PORTAL_URL}: {state}.\n  fingerprint: {fingerprint}")
         if state == "approved":
             self.stdout.write("The portal already has this key pinned: nothing more to do there.")
         else:
-            self.stdout.write("Next: ask the portal's staff to approve it in admin (Miner registrations), after "
+            self.stdout.write("Next: ask the portal's staff to approve it in admin (Miner "
+                              "registrations), after "
                               "comparing the fingerprint above with the one you read out to them.")

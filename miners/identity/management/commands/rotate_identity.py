@@ -17,8 +17,10 @@ from miners.pins.models import OwnRotation
 
 class Command(BaseCommand):
     requires_system_checks = []
-    help = ("Replace this miner's identity key: a new key in MINER_IDENTITY_KEY_FILE (the old one kept beside "
-            "it as .previous), announced to the two peers and the portal, signed by the old key. They accept it "
+    help = ("Replace this miner's identity key: a new key in MINER_IDENTITY_KEY_FILE (the old one "
+            "kept beside "
+            "it as .previous), announced to the two peers and the portal, signed by the old key. "
+            "They accept it "
             "without a new fingerprint comparison and accept the old key MINER_KEY_GRACE_SECONDS more.")
 
     def add_arguments(self, parser):
@@ -34,7 +36,8 @@ class Command(BaseCommand):
             row = self._rotate()
         failed = self._deliver(row)
         if failed:
-            raise CommandError(f"{len(failed)} of 3 did not get the rotation ({', '.join(failed)}): until they "
+            raise CommandError(f"{len(failed)} of 3 did not get the rotation ({', '.join(failed)}): "
+                               f"until they "
                                "do, they refuse this miner's new key. When they are back: "
                                "manage.py rotate_identity --resend")
         self.stdout.write("Both peers and the portal accept the new key. Nothing else to do.")
