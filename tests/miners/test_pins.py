@@ -137,3 +137,22 @@ def test_rotate_identity_replaces_the_key_file_atomically_and_tells_who_did_not_
     assert (path.stat().st_mode & 0o777) == 0o600
     assert (tmp_path / "identity.key.previous").read_text().strip() == encode_private_key(miner_keys[0])
     assert "not delivered" in capsys.readouterr().out
+
+
+def test_a_production_miner_whose_peers_are_pinned_passes_the_system_checks(settings, miner_keys):
+    from consortium.checks import check_miner_own_settings
+
+    settings.MINER_PEERS = {j: {"url": "", "public_key": "", "channel_url": ""} for j in (1, 2)}
+    with override_production(settings):
+        assert any("MINER_PEER_1_PUBLIC_KEY is not set" in e.msg for e in check_miner_own_settings())
+        for j in (1, 2):
+            store.pin(j, f"https://miner{j}.example.org", keys.encode_public_key(miner_keys[j]))
+        assert check_miner_own_settings() == []
+
+
+def override_production(settings):
+    from django.test import override_settings
+
+    return override_settings(DEPLOYMENT_ENV="production", PORTAL_URL="https://portal.example.org",
+                             PORTAL_SECRET="s" * 43, CELERY_TASK_ALWAYS_EAGER=False,
+                             MINER_PEER_LISTEN="127.0.0.1:8101")

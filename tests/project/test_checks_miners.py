@@ -12,6 +12,8 @@ from django.test import override_settings
 from consortium.checks import check_miner_settings
 from consortium.contract.keys import ED25519_SMALL_ORDER, ed25519_key_problem
 
+pytestmark = pytest.mark.django_db  # the keys pinned in the database come before the settings
+
 
 def new_key() -> str:
     raw = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)

@@ -7,3 +7,10 @@ class MinerlinkConfig(AppConfig):
     label = "minerlink"
     verbose_name = _("Miners' identity keys")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from consortium import checks
+
+        from .keys import stored_key_or_none
+
+        checks.PINNED_MINER_KEY = stored_key_or_none

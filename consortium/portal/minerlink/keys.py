@@ -7,6 +7,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
+from django.db import DatabaseError
 from django.utils import timezone
 
 from consortium.contract import keys
@@ -18,6 +19,15 @@ def pinned_key(miner: int) -> str:
     """Miner `miner`'s current key (base64) as the portal has it pinned; "" when none."""
     row = MinerKey.objects.filter(index=miner).first()
     return row.public_key if row else (settings.MINERS[miner].get("public_key") or "")
+
+
+def stored_key_or_none(miner: int) -> str | None:
+    """The stored key of miner `miner`, or None (none stored, or no table yet: system checks before
+    `migrate`)."""
+    try:
+        return MinerKey.objects.filter(index=miner).values_list("public_key", flat=True).first()
+    except DatabaseError:
+        return None
 
 
 def accepted_keys(miner: int, now: datetime | None = None) -> list[Ed25519PublicKey]:
