@@ -147,9 +147,9 @@ def _miner_setting_problems():
         key_problem = ed25519_key_problem(key) if key else "is not set"
         if key_problem:
             yield (f"MINER_PEER_{j}_PUBLIC_KEY", key_problem,
-                   f"Pin miner {j + 1}'s key (index {j}) with `manage.py add_peer <its URL> <its fingerprint>`, "
-                   "or set it here as its `manage.py create_identity` printed it and compare the "
-                   "fingerprints by phone (`manage.py show_fingerprints`).")
+                   f"Pin miner {j + 1}'s key (index {j}) with `manage.py add_peer <its URL> "
+                   "<its fingerprint>`, or set it here as its `manage.py create_identity` printed it "
+                   "and compare the fingerprints by phone (`manage.py show_fingerprints`).")
 
 
 def _peer_endpoint_problems():
