@@ -26,7 +26,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 _opener = urllib.request.build_opener(_NoRedirect)
 
 
-def call(method: str, url: str, body: dict | None = None, *, as_miner: bool = False) -> dict:
+def call(method: str, url: str, body: dict | None = None, *, as_miner: bool = False,
+         timeout: float = TIMEOUT_SECONDS) -> dict:
     """The JSON answer of `method url`; with `as_miner`, `Authorization: Miner <i> <PORTAL_SECRET>`."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise CallFailed(f"{url!r} is not an http(s):// URL")
@@ -39,7 +40,7 @@ def call(method: str, url: str, body: dict | None = None, *, as_miner: bool = Fa
         headers["Authorization"] = credentials.miner_header(settings.MINER_INDEX, secret)
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - http(s)
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+        with _opener.open(request, timeout=timeout) as response:
             raw = response.read(MAX_ANSWER_BYTES + 1)
     except urllib.error.HTTPError as exc:
         raise CallFailed(f"HTTP {exc.code}{_detail(exc)}") from None

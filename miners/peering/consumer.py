@@ -52,9 +52,8 @@ class PeerConsumer(AsyncWebsocketConsumer):
         self.node = node
 
     async def connect(self):
-        # the keys may come from the database (pins): asked off the loop
-        self._responder = (await database_sync_to_async(self.node.responder)()
-                           if self.node.key_lookup is not None else self.node.responder())
+        # off the loop: the node may be built now, and the keys it accepts come from the database (pins)
+        self._responder = await database_sync_to_async(self._new_responder)()
         self._link: PeerLink | None = None
         self._gen = 0
         self._resuming: tuple[PeerLink, int] | None = None  # (link, generation) until RESUME arrives
@@ -99,6 +98,9 @@ class PeerConsumer(AsyncWebsocketConsumer):
             logger.warning("miner %s opened a second link for the same run: refused", session.peer)
             self._link = None
             await self.close(code=REFUSED_CLOSE_CODE)
+
+    def _new_responder(self):
+        return self.node.responder()
 
     async def _resume(self, message) -> None:
         link, gen = self._resuming
