@@ -156,3 +156,22 @@ def override_production(settings):
     return override_settings(DEPLOYMENT_ENV="production", PORTAL_URL="https://portal.example.org",
                              PORTAL_SECRET="s" * 43, CELERY_TASK_ALWAYS_EAGER=False,
                              MINER_PEER_LISTEN="127.0.0.1:8101")
+
+
+def test_a_run_first_delivers_a_rotation_to_whoever_missed_it(settings, miner_keys, monkeypatch):
+    from miners.identity import rotation as own
+
+    settings.PORTAL_URL = "https://portal.example.org"
+    settings.MINER_PEERS = {j: {"url": f"https://m{j}.example.org",
+                                "public_key": keys.encode_public_key(miner_keys[j])} for j in (1, 2)}
+    statement = sign_rotation(0, miner_keys[0], Ed25519PrivateKey.generate())
+    row = own.own_rotation_from(statement)
+    row.delivered_to = ["portal", "miner 2 (index 1)"]
+    row.save()
+    sent = []
+    monkeypatch.setattr(own, "call", lambda method, url, body, **kw: sent.append((url, body)) or {
+        "result": "accepted"})
+    own.deliver_pending()
+    assert sent == [("https://m2.example.org/api/identity/rotation", statement.as_json())]
+    own.deliver_pending()  # acknowledged by everyone now: nothing is sent again
+    assert len(sent) == 1
