@@ -70,7 +70,15 @@ def _miner_problems(i, miner):
                  "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`.",
             id="consortium.E002")
     problem = ed25519_key_problem(key)
-    if problem:
+    if not key:
+        # a miner that joins: the portal runs, the miner registers (`register_with_portal`), staff approve
+        yield checks.Warning(
+            f"MINER_{i}_PUBLIC_KEY is not set and no key of miner {i} is approved yet: its receipts and "
+            "outputs are refused until one is.",
+            hint="Approve the miner's registration in admin (Miner registrations) after comparing its "
+                 "fingerprint with the one its host reads out, or set MINER_<i>_PUBLIC_KEY.",
+            id="consortium.W003")
+    elif problem:
         yield checks.Error(
             f"MINER_{i}_PUBLIC_KEY {problem}.",
             hint="Set it to the base64 of the miner's 32-byte Ed25519 public key, as the miner prints it.",

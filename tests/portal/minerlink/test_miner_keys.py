@@ -9,6 +9,7 @@ from django.test import Client
 from consortium.contract import keys
 from consortium.contract.rotation import sign_rotation
 from consortium.portal.accounts.models import AuditEvent
+from consortium.portal.minerlink import actions
 from consortium.portal.minerlink import keys as portal_keys
 from consortium.portal.minerlink.models import MinerRegistration
 
@@ -110,3 +111,16 @@ def test_a_miner_rotates_only_its_own_key():
 def test_a_malformed_rotation_is_a_clear_400(body):
     answer = post("rotation", body)
     assert answer.status_code == 400 and answer.json()["detail"].startswith("Not a rotation statement")
+
+
+@pytest.mark.django_db
+def test_a_joining_miner_is_a_warning_until_its_registration_is_approved(settings, staff_user):
+    from consortium.checks import check_miner_settings
+
+    settings.MINERS[2]["public_key"] = ""
+    settings.DEPLOYMENT_ENV = "production"
+    assert [c.id for c in check_miner_settings()] == ["consortium.W003"]
+    post("registration", {"url": "https://m2.example.org",
+                          "public_key": keys.encode_public_key(Ed25519PrivateKey.generate())})
+    actions.approve(MinerRegistration.objects.get(), staff_user)
+    assert check_miner_settings() == []
