@@ -2,6 +2,7 @@
 would carry the Authorization header elsewhere), answers capped. Errors are short and hold no secret."""
 
 import json
+import ssl
 import urllib.error
 import urllib.request
 from urllib.parse import urlsplit
@@ -23,7 +24,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirect)
+def _opener(to_peer: bool):
+    """Certificates checked against the system's CAs, or for a peer MINER_PEER_CA_FILE when set (the
+    CA of a private test consortium, as for the peer channel's wss://)."""
+    cafile = settings.MINER_PEER_CA_FILE if to_peer and settings.MINER_PEER_CA_FILE else None
+    tls = urllib.request.HTTPSHandler(context=ssl.create_default_context(cafile=cafile))
+    return urllib.request.build_opener(_NoRedirect, tls)
 
 
 def call(method: str, url: str, body: dict | None = None, *, as_miner: bool = False,
@@ -40,7 +46,7 @@ def call(method: str, url: str, body: dict | None = None, *, as_miner: bool = Fa
         headers["Authorization"] = credentials.miner_header(settings.MINER_INDEX, secret)
     request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 - http(s)
     try:
-        with _opener.open(request, timeout=timeout) as response:
+        with _opener(to_peer=not as_miner).open(request, timeout=timeout) as response:
             raw = response.read(MAX_ANSWER_BYTES + 1)
     except urllib.error.HTTPError as exc:
         raise CallFailed(f"HTTP {exc.code}{_detail(exc)}") from None
