@@ -56,7 +56,8 @@ def env_text(directory: Path, index: int, url: str, portal_url: str) -> str:
         f"MINER_INDEX={index}",
         f"MINER_URL={url}",
         f"ALLOWED_HOSTS={host}",
-        "TRUST_X_FORWARDED_PROTO=true  # behind the host's TLS reverse proxy, which overwrites the header",
+        "# behind the host's TLS reverse proxy, which sets X-Forwarded-Proto (and overwrites a client's)",
+        "TRUST_X_FORWARDED_PROTO=true",
         f"SECRET_KEY_FILE={d / DJANGO_KEY_FILE}",
         f"MINER_IDENTITY_KEY_FILE={d / KEY_FILE}",
         f"PORTAL_URL={portal_url}",
@@ -71,7 +72,8 @@ def env_text(directory: Path, index: int, url: str, portal_url: str) -> str:
         "# MINER_PEER_LISTEN=127.0.0.1:8101",
         "# The two peers: `manage.py add_peer <url> <fingerprint>` pins each in the database (no "
         "variable needed).",
-        "# MINER_KEY_GRACE_SECONDS=604800  # after a rotation, the old key is accepted 7 days more",
+        "# after a rotation, how long the old key is still accepted (default 7 days)",
+        "# MINER_KEY_GRACE_SECONDS=604800",
     ]
     return "\n".join(lines) + "\n"
 

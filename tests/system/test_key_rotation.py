@@ -1,4 +1,4 @@
-"""Key rotation on real processes (the embedded default: SQLite, no broker): miner 3 (index 2) rotates its
+"""Key rotation on real processes (the embedded default, and PostgreSQL + Redis + Celery): miner 3 (index 2) rotates its
 identity key with one command while everything runs; its peers and the portal follow the statement signed
 by the old key, and a period submitted and analysed afterwards (receipts and the peer channel under the new
 key) comes out equal to the plaintext."""
@@ -17,9 +17,12 @@ from .test_whole_system import fields_of, submit_all, wait_for_run
 COMPANIES = 6
 
 
-@pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
-    with Cluster(tmp_path_factory.mktemp("rotation")) as running:
+@pytest.fixture(scope="module", params=["embedded", "postgresql+celery"])
+def cluster(request, tmp_path_factory):
+    """The embedded default (runs in the uvicorn process), and PostgreSQL + Redis with a Celery worker per
+    miner (runs and /peer/ws in the worker, a process apart from the web process that takes the rotation)."""
+    services = request.getfixturevalue("services") if request.param != "embedded" else None
+    with Cluster(tmp_path_factory.mktemp("rotation"), services) as running:
         yield running
 
 
