@@ -1,7 +1,7 @@
-"""Key rotation on real processes (the embedded default, and PostgreSQL + Redis + Celery): miner 3 (index 2) rotates its
-identity key with one command while everything runs; its peers and the portal follow the statement signed
-by the old key, and a period submitted and analysed afterwards (receipts and the peer channel under the new
-key) comes out equal to the plaintext."""
+"""Key rotation on real processes (the embedded default, and PostgreSQL + Redis + Celery): miner 3
+(index 2) rotates its identity key with one command while everything runs; its peers and the portal
+follow the statement signed by the old key, and a period submitted and analysed afterwards (receipts and
+the peer channel under the new key) comes out equal to the plaintext."""
 
 import json
 
