@@ -25,7 +25,7 @@ def statement(row: OwnRotation) -> Rotation:
     return Rotation(settings.MINER_INDEX, row.old_public_key, row.new_public_key, row.at, row.signature)
 
 
-def _targets() -> dict[str, tuple[str, bool]]:
+def targets() -> dict[str, tuple[str, bool]]:
     """who -> (URL, with the miner's credentials)."""
     targets = {f"miner {j + 1} (index {j})": (peer.url + "/api/identity/rotation", False)
                for j, peer in peers().items()}
@@ -36,7 +36,7 @@ def _targets() -> dict[str, tuple[str, bool]]:
 def deliver(row: OwnRotation, timeout: float = 10) -> dict[str, str]:
     """who -> "accepted", "already applied", "delivered before" or why it failed."""
     body, outcomes = statement(row).as_json(), {}
-    for who, (url, as_miner) in _targets().items():
+    for who, (url, as_miner) in targets().items():
         if who in row.delivered_to:
             outcomes[who] = "delivered before"
             continue
@@ -60,7 +60,7 @@ def deliver_pending() -> None:
     `rotate_identity` ran): called before a run opens the peer channel, so the peer pins the new key
     before it needs it. Quiet: a failure is logged and tried again at the next run."""
     row = OwnRotation.objects.first()
-    if row is None or set(_targets()) <= set(row.delivered_to):
+    if row is None or set(targets()) <= set(row.delivered_to):
         return
     for who, outcome in deliver(row, timeout=PENDING_TIMEOUT_SECONDS).items():
         if outcome.startswith("not delivered"):

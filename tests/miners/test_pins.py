@@ -175,3 +175,12 @@ def test_a_run_first_delivers_a_rotation_to_whoever_missed_it(settings, miner_ke
     assert sent == [("https://m2.example.org/api/identity/rotation", statement.as_json())]
     own.deliver_pending()  # acknowledged by everyone now: nothing is sent again
     assert len(sent) == 1
+
+
+def test_a_second_rotation_waits_until_the_first_reached_everyone(settings):
+    from miners.identity import rotation as own
+
+    own.own_rotation_from(sign_rotation(0, Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()))
+    settings.MINER_IDENTITY_KEY_PATH = "/nonexistent/identity.key"
+    with pytest.raises(CommandError, match="--resend first"):
+        call_command("rotate_identity")

@@ -11,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from consortium.contract import keys
 from miners.identity.calls import CallFailed, call
-from miners.pins.store import pin
+from miners.pins.store import peer, pin
 
 
 def normalised(fingerprint: str) -> str:
@@ -47,34 +47,25 @@ class Command(BaseCommand):
         index, public = answer.get("miner_index"), answer.get("public_key")
         if not isinstance(public, str) or keys.ed25519_key_problem(public):
             raise CommandError(f"{url}/api/identity did not answer a usable public key: nothing pinned")
-        if index not in settings.MINER_PEERS:
+        if type(index) is not int or index not in settings.MINER_PEERS:
             raise CommandError(f"{url} answers as miner index {index!r}, which is not a peer of this miner "
                                f"(index {settings.MINER_INDEX}): nothing pinned")
         actual = keys.fingerprint(public)
         if not hmac.compare_digest(normalised(actual).encode(), normalised(fingerprint).encode()):
             raise CommandError(
-                f"FINGERPRINT MISMATCH: {url} presents the key with fingerprint\n  {actual}\nwhich "
-                f"is not the "
-                f"one you were given\n  {fingerprint}\nNothing was pinned. Check the URL and the "
-                f"fingerprint with "
-                "the peer's host; if both are right, someone may be between you and that peer.")
+                f"FINGERPRINT MISMATCH: {url} presents the key with fingerprint\n  {actual}\n"
+                f"which is not the one you were given\n  {fingerprint}\n"
+                "Nothing was pinned. Check the URL and the fingerprint with the peer's host; if both are "
+                "right, someone may be between you and that peer.")
         ensure_database(self.stdout)
         pin(index, url, public, channel_url)
         self.stdout.write(f"Pinned miner {index + 1} (index {index}) at {url}\n  fingerprint: {actual}\n"
-                          "This miner now accepts that peer only with this key (a rotation it signs "
-                          "with this "
-                          "key is followed automatically).")
-        missing = [j for j in settings.MINER_PEERS if j != index and not _has_key(j)]
+                          "This miner now accepts that peer only with this key (a rotation signed with "
+                          "this key is followed automatically).")
+        missing = [j for j in settings.MINER_PEERS if j != index and not peer(j).public_key]
         if missing:
-            self.stdout.write(f"Next: add the other peer (miner {missing[0] + 1}, index "
-                              f"{missing[0]}) the same way.")
+            self.stdout.write(f"Next: add the other peer (miner {missing[0] + 1}, index {missing[0]}) "
+                              "the same way.")
         else:
-            self.stdout.write("Both peers are pinned. Next: manage.py register_with_portal (if not "
-                              "done yet), "
-                              "then start (or restart) the miner's web process and worker.")
-
-
-def _has_key(j: int) -> bool:
-    from miners.pins.store import peer
-
-    return bool(peer(j).public_key)
+            self.stdout.write("Both peers are pinned. Next: manage.py register_with_portal (if not done "
+                              "yet), then start (or restart) the miner's web process and worker.")
