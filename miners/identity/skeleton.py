@@ -63,7 +63,7 @@ def env_text(directory: Path, index: int, url: str, portal_url: str) -> str:
         f"PORTAL_URL={portal_url}",
         f"PORTAL_SECRET_FILE={d / PORTAL_SECRET_FILE}",
         f"# TODO: write into {d / PORTAL_SECRET_FILE} the secret the portal's staff gave you for "
-        f"miner {index}",
+        f"Miner {index + 1} (index {index})",
         f"DATABASE_URL=sqlite:///{d / 'miner.sqlite3'}",
         "# TODO (production): DATABASE_URL=postgres://user:password@host:5432/miner  "
         "(DATABASE_URL_FILE also works)",

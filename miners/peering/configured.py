@@ -85,12 +85,28 @@ def client_ssl_context() -> ssl.SSLContext | None:
     return ssl.create_default_context(cafile=settings.MINER_PEER_CA_FILE)
 
 
+def _on_own_thread(function):
+    """function() on a thread of its own that closes its database connection after: the node may be
+    built at a Celery worker's start, whose main thread's connection Celery manages per task."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def run():
+        try:
+            return function()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 def build_node():
     """A new PeerNode from the settings (the identity key, the two peers' keys and channel URLs)."""
     from .node import PeerInfo, PeerNode
 
-    urls = peer_channel_urls()
-    identity, accepted = current_keys()  # NoIdentity names the setting; checked now, asked again per run
+    urls, (identity, accepted) = _on_own_thread(lambda: (peer_channel_urls(), current_keys()))
     peers = {j: PeerInfo(url, accepted[j][0]) for j, url in urls.items()}
     return PeerNode(settings.MINER_INDEX, identity, peers, ssl_context=client_ssl_context(),
                     reconnect_timeout=float(settings.MINER_PEER_RECONNECT_SECONDS), key_lookup=current_keys)

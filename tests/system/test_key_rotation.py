@@ -33,6 +33,22 @@ def identity(miner) -> dict:
         return json.loads(response.read())
 
 
+def test_a_peer_is_pinned_only_with_the_fingerprint_its_host_gave(cluster):
+    import subprocess
+    import sys
+
+    from tests.project.test_layering import ROOT
+
+    peer = cluster.miners[1]
+    right = identity(peer)["fingerprint"]
+    wrong = keys.fingerprint(keys.encode_public_key(cluster.keys[2]))
+    refused = subprocess.run([sys.executable, "manage.py", "add_peer", peer.url, wrong], cwd=ROOT,
+                             env=cluster.miners[0].env, capture_output=True, text=True, timeout=120)
+    assert refused.returncode != 0 and "FINGERPRINT MISMATCH" in refused.stderr
+    out = cluster.manage(cluster.miners[0], "add_peer", peer.url, right)
+    assert f"Pinned miner 2 (index 1) at {peer.url}" in out and right in out
+
+
 def test_a_miner_rotates_its_key_and_the_next_analysis_runs(cluster):
     old = keys.encode_public_key(cluster.keys[2])
     out = cluster.manage(cluster.miners[2], "rotate_identity")
