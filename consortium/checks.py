@@ -42,6 +42,17 @@ def check_deployment_role(app_configs=None, **kwargs):
 # gives 43), so that it cannot be guessed, and one per miner, so that miner 0 can never act as miner 1.
 MINER_SECRET_MIN_LENGTH = 32
 
+# Keys pinned in a database take precedence over the settings (the settings are the first pin). The apps
+# that store them say how to read them, in their AppConfig.ready(): the checks import no app.
+# portal (consortium.portal.minerlink): miner index -> its pinned public key, or None for the setting's
+PINNED_MINER_KEY = None
+# miner (miners.pins): () -> {peer index: {"url", "public_key", "channel_url"}}, stored pins merged in
+PINNED_PEERS = None
+
+
+def _peers() -> dict:
+    return PINNED_PEERS() if PINNED_PEERS is not None else settings.MINER_PEERS
+
 def _configured_miners():
     """The miners with any setting: a portal may be deployed before all three miners are known."""
     return [(i, m) for i, m in enumerate(settings.MINERS)
@@ -50,6 +61,8 @@ def _configured_miners():
 
 def _miner_problems(i, miner):
     secret, key, url = miner.get("secret") or "", miner.get("public_key") or "", miner.get("url") or ""
+    pinned = PINNED_MINER_KEY(i) if PINNED_MINER_KEY is not None else None
+    key = pinned or key
     if len(secret) < MINER_SECRET_MIN_LENGTH:
         yield checks.Error(
             f"MINER_{i}_SECRET is missing or shorter than {MINER_SECRET_MIN_LENGTH} characters.",
@@ -57,7 +70,15 @@ def _miner_problems(i, miner):
                  "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`.",
             id="consortium.E002")
     problem = ed25519_key_problem(key)
-    if problem:
+    if not key:
+        # a miner that joins: the portal runs, the miner registers (`register_with_portal`), staff approve
+        yield checks.Warning(
+            f"MINER_{i}_PUBLIC_KEY is not set and no key of miner {i} is approved yet: its receipts and "
+            "outputs are refused until one is.",
+            hint="Approve the miner's registration in admin (Miner registrations) after comparing its "
+                 "fingerprint with the one its host reads out, or set MINER_<i>_PUBLIC_KEY.",
+            id="consortium.W003")
+    elif problem:
         yield checks.Error(
             f"MINER_{i}_PUBLIC_KEY {problem}.",
             hint="Set it to the base64 of the miner's 32-byte Ed25519 public key, as the miner prints it.",
@@ -125,7 +146,7 @@ def _miner_setting_problems():
     if problem:
         yield ("MINER_IDENTITY_KEY", problem,
                "Run `manage.py create_identity /path/to/key` and set MINER_IDENTITY_KEY_FILE to that file.")
-    for j, peer in sorted(settings.MINER_PEERS.items()):
+    for j, peer in sorted(_peers().items()):
         url = urlsplit(peer.get("url") or "")
         if url.scheme not in schemes or not url.netloc:
             yield (f"MINER_PEER_{j}_URL", "is not an https:// address" if peer.get("url") else "is not set",
@@ -134,8 +155,9 @@ def _miner_setting_problems():
         key_problem = ed25519_key_problem(key) if key else "is not set"
         if key_problem:
             yield (f"MINER_PEER_{j}_PUBLIC_KEY", key_problem,
-                   f"Miner {j + 1}'s public key (index {j}) as its `manage.py create_identity` printed it; "
-                   "compare the fingerprints by phone (`manage.py show_fingerprints`).")
+                   f"Pin miner {j + 1}'s key (index {j}) with `manage.py add_peer <its URL> "
+                   "<its fingerprint>`, or set it here as its `manage.py create_identity` printed it "
+                   "and compare the fingerprints by phone (`manage.py show_fingerprints`).")
 
 
 def _peer_endpoint_problems():
@@ -146,7 +168,7 @@ def _peer_endpoint_problems():
         yield ("REDIS_URL", "is not set (runs would execute in the web process)",
                "A production miner runs its runs in a Celery worker: set REDIS_URL (the broker) and start "
                "the worker with MINER_PEER_LISTEN; its peer endpoint enforces the channel's message limits.")
-    for j, peer in sorted(settings.MINER_PEERS.items()):
+    for j, peer in sorted(_peers().items()):
         url = peer.get("channel_url") or ""
         if production and url and not url.startswith("wss://"):
             yield (f"MINER_PEER_{j}_CHANNEL_URL", "is not a wss:// address",

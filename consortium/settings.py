@@ -93,6 +93,7 @@ _MODE_APPS = {
         "django_otp",
         "consortium.portal.accounts.apps.SecondFactorConfig",
         "consortium.portal.accounts.apps.LockoutConfig",
+        "consortium.portal.minerlink",
         "consortium.portal.accounts",
         "consortium.portal.periods",
         "consortium.portal.submissions",
@@ -102,7 +103,8 @@ _MODE_APPS = {
         "consortium.portal.overview",
     ],
     # the share store, the identity key and its commands, and cross-origin POSTs from the portal's pages
-    "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "miners.doctor", "corsheaders"],
+    "miner": ["miners.apps.MinersConfig", "miners.store", "miners.identity", "miners.pins", "miners.doctor",
+              "corsheaders"],
 }
 INSTALLED_APPS = _COMMON_APPS + _MODE_APPS[DEPLOYMENT_MODE]
 if IS_DEV and DEPLOYMENT_MODE == "portal":
@@ -260,6 +262,9 @@ ACCESS_TOKENS_PER_USER_PER_HOUR = envint("ACCESS_TOKENS_PER_USER_PER_HOUR", 20, 
 # miner) pair, which the portal knows as MINER_<i>_SECRET. System checks refuse a miner without them.
 PORTAL_URL = (envstr("PORTAL_URL", "") or "").rstrip("/")
 PORTAL_SECRET = envsecret("PORTAL_SECRET")
+# This miner's own base URL as the portal and the peers reach it (https://miner2.example.org): what
+# `manage.py register_with_portal` tells the portal.
+MINER_URL = (envstr("MINER_URL", "") or "").rstrip("/")
 # The browser posts shares from the portal's pages: only that origin may (CORS, /api/shares only).
 _PORTAL_PARTS = urlsplit(PORTAL_URL)
 CORS_ALLOWED_ORIGINS = ([f"{_PORTAL_PARTS.scheme}://{_PORTAL_PARTS.netloc}"]
@@ -273,7 +278,13 @@ PORTAL_TIMEOUT_SECONDS = envint("PORTAL_TIMEOUT_SECONDS", 5, lo=1, hi=60)
 # This miner's Ed25519 identity key: base64 of the 32-byte private key, written by
 # `manage.py create_identity` (MINER_IDENTITY_KEY_FILE names that file, as for every secret).
 MINER_IDENTITY_KEY = envsecret("MINER_IDENTITY_KEY")
-# The two other miners: base URL (their health; their peer channel at <url>/peer/ws, wss:// for https://),
+# The key's file, read again at each use: `manage.py rotate_identity` replaces it while the miner runs.
+MINER_IDENTITY_KEY_PATH = envstr("MINER_IDENTITY_KEY_FILE", "") or ""
+# After a rotation, peers and the portal accept the old key 7 days more (receipts signed just before it,
+# a worker not yet restarted), then never again. Read in both modes: the portal keeps the same grace.
+MINER_KEY_GRACE_SECONDS = envint("MINER_KEY_GRACE_SECONDS", 7 * 24 * 3600, lo=0, hi=365 * 24 * 3600)
+# The two other miners, the first pin of each (`manage.py add_peer` and rotations store newer ones, which take
+# precedence: miners/pins/): base URL (their health; their peer channel at <url>/peer/ws, wss:// for https://),
 # Ed25519 public key, and optionally the peer channel's own URL when it is served elsewhere (a worker's
 # MINER_PEER_LISTEN reached without a reverse proxy, as on one test machine).
 MINER_PEERS = {

@@ -24,6 +24,7 @@ if settings.DEPLOYMENT_MODE == "portal":
         path("metrics", metrics_view(RunsByState()), name="metrics"),
         path("api/miner/hello", HelloView.as_view(), name="miner_hello"),
         path("api/miner/runs/", include("consortium.portal.runs.api_urls")),
+        path("api/miner/identity/", include("consortium.portal.minerlink.api_urls")),
         path("api/miner/", include("consortium.portal.submissions.api_urls")),
         path("submissions/", include("consortium.portal.submissions.urls")),
         path("analyses/", include("consortium.portal.runs.urls")),

@@ -1,6 +1,6 @@
 """`GET /api/health` (docs/api.md section 5): this miner's index, version, key fingerprint, the SHA-256 of
 the sharing library its version ships, and whether each peer's URL answers (checked in parallel, each
-within MINER_PEER_HEALTH_TIMEOUT_SECONDS)."""
+within MINER_PEER_HEALTH_TIMEOUT_SECONDS; the URLs as pinned, miners/pins/)."""
 
 import urllib.error
 import urllib.request
@@ -13,6 +13,7 @@ from django.conf import settings
 from consortium.contract import keys, library
 from miners.identity.keys import NoIdentity, own_public_key
 from miners.peering.secure import PROTOCOL_VERSION
+from miners.pins.store import peers as pinned_peers
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -50,9 +51,9 @@ def fingerprint() -> str:
 
 
 def health() -> dict:
-    peers = sorted(settings.MINER_PEERS.items())
+    peers = sorted(pinned_peers().items())
     with ThreadPoolExecutor(max_workers=max(len(peers), 1)) as pool:
-        states = list(pool.map(peer_state, [peer["url"] for _j, peer in peers]))
+        states = list(pool.map(peer_state, [peer.url for _j, peer in peers]))
     key = fingerprint()
     ok = bool(key) and all(state == "ok" for state in states)
     return {"status": "ok" if ok else "degraded", "miner_index": settings.MINER_INDEX,

@@ -7,6 +7,7 @@ from consortium.metrics import metrics_view
 from miners import views
 from miners.doctor.page import status_page
 from miners.doctor.views import DoctorView
+from miners.identity.views import IdentityView, RotationView
 from miners.intake.views import SharesView
 from miners.metrics import RunsByState
 from miners.retention.views import PurgeView
@@ -18,6 +19,8 @@ urlpatterns = [
     path("api/health", views.HealthView.as_view(), name="health"),
     path("api/doctor", DoctorView.as_view(), name="doctor"),
     path("status", status_page, name="status"),
+    path("api/identity", IdentityView.as_view(), name="identity"),
+    path("api/identity/rotation", RotationView.as_view(), name="identity-rotation"),
     path("api/shares", SharesView.as_view(), name="shares"),
     path("api/runs", RunsView.as_view(), name="runs"),
     path("api/runs/<uuid:run_id>", RunView.as_view(), name="run"),

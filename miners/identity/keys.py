@@ -35,7 +35,14 @@ def parse_private_key(encoded: str | None) -> Ed25519PrivateKey:
 
 
 def signing_key() -> Ed25519PrivateKey:
-    """This miner's key, from the settings; NoIdentity when it has none."""
+    """This miner's key; NoIdentity when it has none. The file (MINER_IDENTITY_KEY_FILE) is read again at
+    each call: `rotate_identity` replaces it while the miner runs."""
+    if settings.MINER_IDENTITY_KEY_PATH:
+        try:
+            encoded = Path(settings.MINER_IDENTITY_KEY_PATH).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError):
+            raise NoIdentity("MINER_IDENTITY_KEY_FILE cannot be read") from None
+        return parse_private_key(encoded)
     return parse_private_key(settings.MINER_IDENTITY_KEY)
 
 
@@ -50,3 +57,27 @@ def write_new_key(path: Path) -> Ed25519PrivateKey:
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(encode_private_key(key) + "\n")
     return key
+
+
+def previous_key_path(path: Path) -> Path:
+    return path.with_name(path.name + ".previous")
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """`text` in a new 0600 file beside `path`, synced, then renamed over it: readers see old or new."""
+    temporary = path.with_name(f".{path.name}.new")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+
+
+def install_new_key(path: Path, key: Ed25519PrivateKey) -> Path:
+    """Replace the key file at `path` by `key` atomically, the old key kept in `<path>.previous` (0600)
+    until the grace period ends. Returns where the old key is."""
+    previous = previous_key_path(path)
+    _write_atomically(previous, path.read_text(encoding="ascii"))
+    _write_atomically(path, encode_private_key(key) + "\n")
+    return previous

@@ -46,17 +46,38 @@ def channel_url(base_url: str) -> str:
 
 
 def peer_channel_urls() -> dict[int, str]:
-    """index -> the URL this miner dials (or would dial) to reach that peer's /peer/ws."""
+    """index -> the URL this miner dials (or would dial) to reach that peer's /peer/ws (pinned, else
+    MINER_PEER_<j>_CHANNEL_URL / _URL)."""
+    from miners.pins.store import peers_or_settings as peers
+
     urls = {}
-    for j, peer in sorted(settings.MINER_PEERS.items()):
-        explicit = peer.get("channel_url") or ""
-        if explicit:
-            urls[j] = explicit
-        elif peer.get("url"):
-            urls[j] = channel_url(peer["url"])
+    for j, peer in peers().items():
+        if peer.channel_url:
+            urls[j] = peer.channel_url
+        elif peer.url:
+            urls[j] = channel_url(peer.url)
         else:
-            raise PeerSettingsError(f"MINER_PEER_{j}_URL is not set")
+            raise PeerSettingsError(f"MINER_PEER_{j}_URL is not set (or run `manage.py add_peer`)")
     return urls
+
+
+def current_keys():
+    """This miner's key now (the file is read again: a rotation replaces it) and, per peer, the keys it
+    accepts now (miners.pins: the pinned one, and the replaced one during its grace period)."""
+    from miners.identity.keys import signing_key
+    from miners.pins.store import peers_or_settings as peers
+
+    from .secure import parse_public_key
+
+    accepted = {}
+    for j, peer in peers().items():
+        try:
+            accepted[j] = tuple(parse_public_key(key, f"miner {j}") for key in peer.accepted_keys())
+        except ValueError as exc:
+            raise PeerSettingsError(f"{peer.key_source()}: {exc}") from None
+        if not accepted[j]:
+            raise PeerSettingsError(f"{peer.key_source()}: no public key (run `manage.py add_peer`)")
+    return signing_key(), accepted
 
 
 def client_ssl_context() -> ssl.SSLContext | None:
@@ -66,24 +87,31 @@ def client_ssl_context() -> ssl.SSLContext | None:
     return ssl.create_default_context(cafile=settings.MINER_PEER_CA_FILE)
 
 
+def _on_own_thread(function):
+    """function() on a thread of its own that closes its database connection after: the node may be
+    built at a Celery worker's start, whose main thread's connection Celery manages per task."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    def run():
+        try:
+            return function()
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 def build_node():
     """A new PeerNode from the settings (the identity key, the two peers' keys and channel URLs)."""
-    from miners.identity.keys import signing_key
-
     from .node import PeerInfo, PeerNode
-    from .secure import parse_public_key
 
-    identity = signing_key()  # NoIdentity names the setting
-    urls = peer_channel_urls()
-    peers = {}
-    for j, url in urls.items():
-        try:
-            key = parse_public_key(settings.MINER_PEERS[j].get("public_key") or "", f"miner {j}")
-        except ValueError as exc:
-            raise PeerSettingsError(f"MINER_PEER_{j}_PUBLIC_KEY: {exc}") from None
-        peers[j] = PeerInfo(url, key)
+    urls, (identity, accepted) = _on_own_thread(lambda: (peer_channel_urls(), current_keys()))
+    peers = {j: PeerInfo(url, accepted[j][0]) for j, url in urls.items()}
     node = PeerNode(settings.MINER_INDEX, identity, peers, ssl_context=client_ssl_context(),
-                    reconnect_timeout=float(settings.MINER_PEER_RECONNECT_SECONDS))
+                    reconnect_timeout=float(settings.MINER_PEER_RECONNECT_SECONDS), key_lookup=current_keys)
     node.on_round_trip = metrics.peer_round_trip
     return node
 

@@ -12,6 +12,7 @@ size limit just over one record (`uvicorn_options`).
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import time
 
@@ -52,7 +53,16 @@ class PeerConsumer(AsyncWebsocketConsumer):
         self.node = node
 
     async def connect(self):
-        self._responder = self.node.responder()
+        # off the loop: the node may be built now, and the keys it accepts come from the database (pins)
+        try:
+            # in a fresh context: Django keeps its database connections in context-local storage, and
+            # this task's context may be a copy of the thread's that started the server (the worker's
+            # main thread, whose connection the run is using): never share that connection
+            self._responder = await asyncio.get_running_loop().run_in_executor(
+                None, contextvars.Context().run, self._new_responder)
+        except Exception:
+            logger.exception("the peer channel cannot answer a connection")
+            raise
         self._link: PeerLink | None = None
         self._gen = 0
         self._resuming: tuple[PeerLink, int] | None = None  # (link, generation) until RESUME arrives
@@ -99,6 +109,14 @@ class PeerConsumer(AsyncWebsocketConsumer):
             logger.warning("miner %s opened a second link for the same run: refused", session.peer)
             self._link = None
             await self.close(code=REFUSED_CLOSE_CODE)
+
+    def _new_responder(self):
+        from django.db import connections
+
+        try:
+            return self.node.responder()
+        finally:
+            connections.close_all()  # this context's own connections: nobody will use them again
 
     async def _resume(self, message) -> None:
         link, gen = self._resuming

@@ -25,7 +25,7 @@ import logging
 import ssl as ssl_module
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -133,16 +133,22 @@ class LinkRegistry:
             return self._links.pop((run_id, peer))[1]
 
 
+# (own key, {peer: its accepted keys, current first}) as they are now: a rotation changes them while the
+# node runs, so a node given this asks at each handshake (it may read a database: call it off the loop)
+KeyLookup = Callable[[], tuple[Ed25519PrivateKey, dict[int, tuple[Ed25519PublicKey, ...]]]]
+
+
 class PeerNode:
     """This miner's identity, its two peers, and the loop that carries the links it dials."""
 
     def __init__(self, index: int, identity: Ed25519PrivateKey, peers: Mapping[int, PeerInfo], *,
                  ssl_context: ssl_module.SSLContext | None = None,
                  max_inbound_bytes: int = MAX_INBOUND_BYTES, version: int = PROTOCOL_VERSION,
-                 reconnect_timeout: float = RECONNECT_SECONDS):
+                 reconnect_timeout: float = RECONNECT_SECONDS, key_lookup: KeyLookup | None = None):
         if index not in (0, 1, 2) or set(peers) != {0, 1, 2} - {index}:
             raise ValueError(f"miner {index} needs exactly the two other miners as peers")
         self.index, self.identity, self.peers = index, identity, dict(peers)
+        self.key_lookup = key_lookup
         self.ssl_context, self.max_inbound_bytes, self.version = ssl_context, max_inbound_bytes, version
         # how long a run waits for a peer whose connection dropped (0: fail at once); a node-wide
         # setting because a served link may drop before its run has claimed it
@@ -166,9 +172,15 @@ class PeerNode:
         if self.on_round_trip is not None:
             self.on_round_trip(peer, seconds)
 
+    def current_keys(self) -> tuple[Ed25519PrivateKey, dict[int, tuple[Ed25519PublicKey, ...]]]:
+        """This miner's key and the keys it accepts from each peer, now (blocking: not on the loop)."""
+        if self.key_lookup is not None:
+            return self.key_lookup()
+        return self.identity, {j: (p.public_key,) for j, p in self.peers.items()}
+
     def responder(self) -> Responder:
-        return Responder(self.index, self.identity, {j: p.public_key for j, p in self.peers.items()},
-                         self.version)
+        identity, accepted = self.current_keys()
+        return Responder(self.index, identity, accepted, self.version)
 
     # -- the run -----------------------------------------------------------------------
     def open_run(self, run_id: bytes, *, timeout: float = DEFAULT_TIMEOUT,
@@ -182,9 +194,10 @@ class PeerNode:
         if len(run_id) != RUN_ID_BYTES:
             raise ValueError(f"a run id has {RUN_ID_BYTES} bytes")
         loop = self.loop()
+        keys = self.current_keys()
         deadline = time.monotonic() + connect_timeout
         dials = {j: asyncio.run_coroutine_threadsafe(
-                     self._dial(j, run_id, deadline, connect_timeout), loop)
+                     self._dial(j, run_id, deadline, connect_timeout, keys), loop)
                  for j in self.peers if j > self.index}
         links: dict[int, PeerLink] = {}
         try:
@@ -203,17 +216,17 @@ class PeerNode:
             raise
         return PeerTransport(self.index, run_id, links, timeout)
 
-    async def _dial(self, j: int, run_id: bytes, deadline: float, budget: float) -> PeerLink:
+    async def _dial(self, j: int, run_id: bytes, deadline: float, budget: float, keys) -> PeerLink:
         ws = await self._connect(j, deadline, budget)
         try:
-            session = await self._authenticate(ws, j, run_id)
+            session = await self._authenticate(ws, j, run_id, keys)
         except BaseException:
             await ws.close()
             raise
         loop = asyncio.get_running_loop()
         link = PeerLink(session, loop, ws.send, ws.close, max_inbound_bytes=self.max_inbound_bytes,
                         reconnect_timeout=self.reconnect_timeout)
-        link.on_lost = lambda lost: self._spawn(self._redial(lost, j, run_id))
+        link.on_lost = lambda lost: self._spawn(self._redial(lost, j, run_id, keys))
         self.registry.track(run_id, j, link)
         self._spawn(self._pump(ws, link, 0))
         return link
@@ -237,8 +250,9 @@ class PeerNode:
     def _ssl_for(self, url: str):
         return (self.ssl_context or True) if url.startswith("wss://") else None
 
-    async def _authenticate(self, ws, j: int, run_id: bytes):
-        hs = Initiator(self.index, j, run_id, self.identity, self.peers[j].public_key, self.version)
+    async def _authenticate(self, ws, j: int, run_id: bytes, keys):
+        identity, accepted = keys
+        hs = Initiator(self.index, j, run_id, identity, accepted[j], self.version)
         try:
             await ws.send(hs.hello())
             sent = time.monotonic()
@@ -252,7 +266,7 @@ class PeerNode:
             raise PeerTimeout(f"miner {j} did not finish the handshake within "
                               f"{HANDSHAKE_SECONDS:g} s") from None
 
-    async def _redial(self, link: PeerLink, j: int, run_id: bytes) -> None:
+    async def _redial(self, link: PeerLink, j: int, run_id: bytes, keys) -> None:
         """Dial a dropped peer again until it is back or the link gives up (link.py)."""
         deadline = time.monotonic() + link.reconnect_timeout
         while link.down and time.monotonic() < deadline:
@@ -261,7 +275,7 @@ class PeerNode:
             except PeerTimeout:
                 return  # the link's own timer reports it
             try:
-                await self._authenticate(ws, j, run_id)
+                await self._authenticate(ws, j, run_id, keys)
                 gen, expected = link.begin_resume()
                 await ws.send(resume_message(expected))
                 peer_expects = parse_resume(await asyncio.wait_for(ws.recv(), HANDSHAKE_SECONDS), j)

@@ -8,7 +8,10 @@ Handshake (the lower index dials, so the initiator I always has the lower index)
     I -> R  CONFIRM  Sign_I("initiator" | T)
     R -> I  READY    or REFUSE (I's signature does not match I's configured key)
 
-T = label | version | run id | I | R | both identity keys | both ephemeral keys.  Every
+T = label | version | run id | I | R | both identity keys | both ephemeral keys.  A side may
+accept more than one key for its peer (the replaced key during a rotation's grace period,
+miners/pins/): the initiator checks REPLY against each (it computes T for each), the responder
+uses its current pin for the initiator (T, which it signs, holds the initiator's key).  Every
 handshake message starts with magic, kind and version at fixed offsets, so two versions can
 always read each other's version and say which ones they speak.
 
@@ -140,13 +143,18 @@ def refusal(reason: int, version: int = PROTOCOL_VERSION) -> bytes:
     return _prefix(REFUSE, version) + struct.pack(">B", reason)
 
 
+def _keys(accepted) -> tuple[Ed25519PublicKey, ...]:
+    """One key, or the accepted keys of a peer (the current one first)."""
+    return (accepted,) if isinstance(accepted, Ed25519PublicKey) else tuple(accepted)
+
+
 @dataclass(repr=False)
 class _Handshake:
     me: int
     peer: int
     run_id: bytes
     identity: Ed25519PrivateKey
-    peer_key: Ed25519PublicKey
+    peer_key: Ed25519PublicKey  # or the peer's accepted keys, current first (an Initiator only)
     version: int = PROTOCOL_VERSION
     _ephemeral: X25519PrivateKey = field(default_factory=X25519PrivateKey.generate)
 
@@ -195,13 +203,18 @@ class Initiator(_Handshake):
             raise HandshakeError(f"miner {self.peer}: handshake reply for another miner or run")
         peer_eph = body[_ROUTE.size:_ROUTE.size + _KEY_BYTES]
         signature = body[_ROUTE.size + _KEY_BYTES:]
-        t = self._transcript(self.me, self.peer, _raw(self.identity.public_key()), _raw(self.peer_key),
-                             self._eph(), peer_eph)
-        try:
-            self.peer_key.verify(signature, b"responder" + t)
-        except InvalidSignature:
+        for candidate in _keys(self.peer_key):
+            t = self._transcript(self.me, self.peer, _raw(self.identity.public_key()), _raw(candidate),
+                                 self._eph(), peer_eph)
+            try:
+                candidate.verify(signature, b"responder" + t)
+            except InvalidSignature:
+                continue
+            self.peer_key = candidate  # the key that answered: the session's keys are bound to it
+            break
+        else:
             raise HandshakeError(f"miner {self.peer}: handshake signature does not match its "
-                                 f"configured public key") from None
+                                 f"configured public key")
         self._pending = self._session(t, peer_eph, initiator=True)
         return _prefix(CONFIRM, self.version) + self.identity.sign(b"initiator" + t)
 
@@ -213,8 +226,9 @@ class Initiator(_Handshake):
 class Responder:
     """The served side: learns who dials from HELLO, then checks it against configuration."""
 
-    def __init__(self, me: int, identity: Ed25519PrivateKey, peer_keys: dict[int, Ed25519PublicKey],
+    def __init__(self, me: int, identity: Ed25519PrivateKey, peer_keys: dict,
                  version: int = PROTOCOL_VERSION):
+        """peer_keys: index -> the peer's key, or its accepted keys (the current one, used, first)."""
         self.me, self.identity, self.peer_keys, self.version = me, identity, peer_keys, version
         self.peer: int | None = None  # known after HELLO; errors before that say "a peer"
         self.claimed: int | None = None  # the index a HELLO claims, authenticated or not
@@ -236,7 +250,8 @@ class Responder:
             raise HandshakeError(f"a peer claiming to be miner {sender} is not configured to dial miner "
                                  f"{self.me}")
         self.peer, self.run_id = sender, run_id
-        self._hs = _Handshake(self.me, sender, run_id, self.identity, self.peer_keys[sender], self.version)
+        current = _keys(self.peer_keys[sender])[0]
+        self._hs = _Handshake(self.me, sender, run_id, self.identity, current, self.version)
         self._peer_eph = body[_ROUTE.size:]
         hs = self._hs
         self._t = hs._transcript(sender, self.me, _raw(hs.peer_key), _raw(self.identity.public_key()),

@@ -40,8 +40,10 @@ def no_peer_channel(run_id: str, index: int) -> Transport:
 def websocket_peers(run_id: str, index: int):
     """Both authenticated links of this run on the peer channel; waits MINER_PEER_CONNECT_SECONDS for the
     peers, then fails naming the one that did not come (PeerTimeout, HandshakeError)."""
+    from miners.identity.rotation import deliver_pending
     from miners.peering.configured import PeerSettingsError, process_node
 
+    deliver_pending()  # a rotation of this miner's key that a peer missed while it was down
     try:
         node = process_node()
     except PeerSettingsError as exc:

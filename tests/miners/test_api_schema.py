@@ -6,7 +6,8 @@ import pytest
 from tests.portal.pages.test_api_schema import spectacular
 
 MINER_ENDPOINTS = {"/api/shares": "post", "/api/runs": "post", "/api/runs/{run_id}": "get",
-                   "/api/health": "get", "/api/periods/{period_id}/purge": "post", "/api/doctor": "get"}
+                   "/api/health": "get", "/api/periods/{period_id}/purge": "post", "/api/doctor": "get",
+                   "/api/identity": "get", "/api/identity/rotation": "post"}
 
 
 @pytest.fixture(scope="module")

@@ -7,6 +7,8 @@ from django.test import override_settings
 
 from consortium.checks import check_miner_own_settings
 
+pytestmark = pytest.mark.django_db  # the keys pinned in the database come before the settings
+
 SOUND = {"PORTAL_URL": "https://portal.example.org", "DEPLOYMENT_ENV": "production",
          "CELERY_TASK_ALWAYS_EAGER": False, "MINER_PEER_LISTEN": "127.0.0.1:8101"}
 

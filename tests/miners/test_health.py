@@ -5,11 +5,14 @@ import hashlib
 import time
 from pathlib import Path
 
+import pytest
 from django.test import override_settings
 
 from consortium.contract import keys, library
 
 from .fake_portal import closed_port_url
+
+pytestmark = pytest.mark.django_db  # the peers' URLs as pinned (miners/pins/)
 
 
 def test_it_names_this_miner_its_version_and_key(client, miner_keys):

@@ -37,6 +37,7 @@ def test_a_fingerprint_is_eight_groups_of_four_hex_digits_of_the_keys_sha256():
     assert keys.fingerprint(public) == "630D CD29 66C4 3366 9112 5448 BBB2 5B4F"
 
 
+@pytest.mark.django_db  # the peers' keys as pinned
 def test_show_fingerprints_names_this_miner_and_its_peers(capsys, miner_keys):
     call_command("show_fingerprints")
     out = capsys.readouterr().out
@@ -47,6 +48,7 @@ def test_show_fingerprints_names_this_miner_and_its_peers(capsys, miner_keys):
     assert "Miner 3 (index 2, peer)" in out
 
 
+@pytest.mark.django_db
 def test_show_fingerprints_says_which_peer_key_is_missing(capsys, settings):
     settings.MINER_PEERS = {1: {"url": "", "public_key": ""}, 2: {"url": "", "public_key": "bm90IGEga2V5"}}
     with pytest.raises(CommandError, match="2 key"):  # exit status 1 for a script that checks

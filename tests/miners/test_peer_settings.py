@@ -8,6 +8,8 @@ import pytest
 from miners.peering import configured
 from miners.runs import tasks
 
+pytestmark = pytest.mark.django_db  # the peers as pinned (miners/pins/), the settings the first pin
+
 
 def test_the_channel_url_follows_the_base_url():
     assert configured.channel_url("https://m1.example.org") == "wss://m1.example.org/peer/ws"

@@ -1,5 +1,6 @@
 """/healthz in both modes, and routes that exist in one mode only."""
 
+import pytest
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory
 
@@ -23,6 +24,7 @@ def test_it_refuses_to_change_state(client):
     assert client.post("/healthz").status_code == 405
 
 
+@pytest.mark.django_db  # the peers as pinned (miners/pins/)
 def test_the_miner_api_health_exists_in_miner_mode(client, miner_mode):
     response = client.get("/api/health")
     assert response.status_code == 200

@@ -23,6 +23,14 @@ NOT_SECRETS = {
      "(stored.period, str(stored.form), stored.digest) != (shares.period, shares.form, shares.digest)"),
     # the digest of the portal's public run parameters
     ("miners/runs/actions.py", "run.request_digest != digest"),
+    # identity keys here are public keys (docs/api.md section 7): anyone may read them at /api/identity
+    ("consortium/contract/rotation.py", 'fields["old_public_key"] == fields["new_public_key"]'),
+    ("consortium/contract/rotation.py", "rotation.old_public_key != pinned_public_key"),
+    ("consortium/portal/minerlink/actions.py", "pinned_key(index) == public_key"),
+    ("consortium/portal/minerlink/actions.py", "current == rotation.new_public_key"),
+    ("consortium/portal/minerlink/actions.py", "row.previous_key == rotation.old_public_key"),
+    ("miners/pins/store.py", "current.public_key == rotation.new_public_key"),
+    ("miners/pins/store.py", "current.previous_key == rotation.old_public_key"),
 }
 
 

@@ -109,11 +109,13 @@ def error_ids():
 
 
 @override_settings(DEPLOYMENT_MODE="miner", MINER_INDEX=None)
+@pytest.mark.django_db  # the miner's checks read the peers' pinned keys
 def test_a_miner_without_miner_index_fails_the_system_check():
     assert "consortium.E001" in error_ids()
 
 
 @override_settings(DEPLOYMENT_MODE="miner", MINER_INDEX=0)
+@pytest.mark.django_db
 def test_a_miner_with_miner_index_passes_the_system_check():
     assert "consortium.E001" not in error_ids()
 

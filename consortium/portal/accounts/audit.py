@@ -13,7 +13,8 @@ LABELS = {
     "is_active": _("active"), "is_superuser": _("superuser"), "superseded_by": _("superseded by report"),
     "username_exists": _("the username exists"), "locked_out": _("locked out"),
     "miner": _("miner"), "submissions": _("submissions deleted"), "deleted_at": _("deleted at"),
-    "signature": _("signature"),
+    "signature": _("signature"), "fingerprint": _("key fingerprint"),
+    "previous_until": _("old key accepted until"),
 }
 # The few words the portal itself stores as values (a login's step).
 VALUES = {"password": _("password"), "second factor": _("second factor")}

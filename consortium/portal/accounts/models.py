@@ -31,7 +31,8 @@ class Role(models.TextChoices):
 
 
 # The apps whose admin pages consortium staff manage. Nobody else reaches the admin at all.
-STAFF_ADMIN_APPS = frozenset({"accounts", "periods", "submissions", "runs", "reports", "otp_totp", "axes"})
+STAFF_ADMIN_APPS = frozenset({"accounts", "periods", "submissions", "runs", "reports", "otp_totp", "axes",
+                              "minerlink"})
 
 
 class PortalUserManager(UserManager):
@@ -150,6 +151,10 @@ class AuditEvent(models.Model):
         EXPORT_DOWNLOADED = "export_downloaded", _("export downloaded")
         SHARES_DELETION_REQUESTED = "shares_deletion_requested", _("deletion of a period's shares requested")
         SHARES_DELETED = "shares_deleted", _("a period's shares deleted by a miner (signed receipt)")
+        MINER_REGISTERED = "miner_registered", _("miner registered its key")
+        MINER_APPROVED = "miner_approved", _("miner's key approved")
+        KEY_ROTATED = "key_rotated", _("miner's key rotated")
+        KEY_ROTATION_REFUSED = "key_rotation_refused", _("miner's key rotation refused")
 
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices, db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, blank=True,

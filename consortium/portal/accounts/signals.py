@@ -1,7 +1,10 @@
-"""Log-ins, log-outs and failures reach the audit log; a log-in starts the session clocks."""
+"""Log-ins, log-outs and failures reach the audit log; a log-in starts the session clocks; the miners'
+registrations and key rotations (minerlink) reach it too."""
 
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+
+from consortium.portal.minerlink.events import key_event
 
 from . import audit
 from .middleware import start_session_clock
@@ -31,3 +34,8 @@ def on_login_failed(sender, credentials, request=None, **kwargs):
     locked = bool(getattr(request, "axes_locked_out", False))
     audit.record(AuditEvent.Kind.LOGIN_FAILED, None, request, username_exists=user_id is not None, **known,
                  locked_out=locked)
+
+
+@receiver(key_event, dispatch_uid="accounts.miner_key_event")
+def on_miner_key_event(sender, kind, actor, request, detail, **kwargs):
+    audit.record(AuditEvent.Kind(kind), actor, request, **detail)

@@ -1,0 +1,146 @@
+"""A new miner host's first step, from nothing: its identity key, a Django secret key, and an env file
+with every variable the miner needs, filled where known and marked `# TODO` where the host must fill.
+
+    python -m miners.identity.skeleton --index 2 --url https://miner2.example.org \\
+        --portal-url https://portal.example.org --dir /etc/consortium-mpc
+
+Django-free on purpose: before this, there are no settings for Django to load (`manage.py init_miner` is
+the same, for a host whose environment is already set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import os
+import secrets
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+
+from consortium.contract import keys
+
+KEY_FILE, DJANGO_KEY_FILE, PORTAL_SECRET_FILE, ENV_FILE = ("identity.key", "django_secret_key",
+                                                           "portal_secret", "miner.env")
+
+
+@dataclass
+class Skeleton:
+    directory: Path
+    public_key: str
+    fingerprint: str
+
+    @property
+    def env_file(self) -> Path:
+        return self.directory / ENV_FILE
+
+
+def _create(path: Path, text: str) -> None:
+    """A new file readable by its owner only; an existing one is never overwritten."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(text)
+
+
+def env_text(directory: Path, index: int, url: str, portal_url: str) -> str:
+    host = urlsplit(url).hostname or "TODO"
+    d = directory.resolve()
+    lines = [
+        "# consortium-mpc miner: written by `init_miner`; every variable this miner needs (README, "
+        "Settings).",
+        "DEPLOYMENT_MODE=miner",
+        f"MINER_INDEX={index}",
+        f"MINER_URL={url}",
+        f"ALLOWED_HOSTS={host}",
+        "# behind the host's TLS reverse proxy, which sets X-Forwarded-Proto (and overwrites a client's)",
+        "TRUST_X_FORWARDED_PROTO=true",
+        f"SECRET_KEY_FILE={d / DJANGO_KEY_FILE}",
+        f"MINER_IDENTITY_KEY_FILE={d / KEY_FILE}",
+        f"PORTAL_URL={portal_url}",
+        f"PORTAL_SECRET_FILE={d / PORTAL_SECRET_FILE}",
+        f"# TODO: write into {d / PORTAL_SECRET_FILE} the secret the portal's staff gave you for "
+        f"Miner {index + 1} (index {index})",
+        f"DATABASE_URL=sqlite:///{d / 'miner.sqlite3'}",
+        "# TODO (production): DATABASE_URL=postgres://user:password@host:5432/miner  "
+        "(DATABASE_URL_FILE also works)",
+        "# TODO (production): REDIS_URL=redis://127.0.0.1:6379/0 and the Celery worker with "
+        "MINER_PEER_LISTEN",
+        "# MINER_PEER_LISTEN=127.0.0.1:8101",
+        "# The two peers: `manage.py add_peer <url> <fingerprint>` pins each in the database (no "
+        "variable needed).",
+        "# after a rotation, how long the old key is still accepted (default 7 days)",
+        "# MINER_KEY_GRACE_SECONDS=604800",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def create(directory: Path, index: int, url: str, portal_url: str) -> Skeleton:
+    """Write the key files and the env file into `directory` (made 0700 if new). FileExistsError when any
+    of them exists already: a miner's identity is never replaced by accident."""
+    if index not in (0, 1, 2):
+        raise ValueError("the miner index is 0, 1 or 2")
+    for name, value in (("--url", url), ("--portal-url", portal_url)):
+        parts = urlsplit(value)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            raise ValueError(f"{name} must be an https:// base URL, e.g. https://miner{index}.example.org")
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for name in (KEY_FILE, DJANGO_KEY_FILE, ENV_FILE):
+        if (directory / name).exists():
+            raise FileExistsError(directory / name)
+    key = Ed25519PrivateKey.generate()
+    raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    _create(directory / KEY_FILE, base64.b64encode(raw).decode() + "\n")
+    _create(directory / DJANGO_KEY_FILE, secrets.token_urlsafe(50) + "\n")
+    _create(directory / ENV_FILE, env_text(directory, index, url.rstrip("/"), portal_url.rstrip("/")))
+    public = keys.encode_public_key(key)
+    return Skeleton(directory, public, keys.fingerprint(public))
+
+
+def report(skeleton: Skeleton, index: int) -> str:
+    env = skeleton.env_file.resolve()
+    return "\n".join([
+        f"Created this miner's identity (miner {index + 1}, index {index}) in "
+        f"{skeleton.directory.resolve()}:",
+        f"  {KEY_FILE} (the private key, mode 0600: never copy it elsewhere), {DJANGO_KEY_FILE}, {ENV_FILE}",
+        "",
+        f"  public key:  {skeleton.public_key}",
+        f"  fingerprint: {skeleton.fingerprint}",
+        "",
+        "Read the fingerprint out over the phone to the two other miners' hosts and to the portal's staff.",
+        "Next:",
+        f"  1. fill the lines marked TODO in {env} (at least the portal secret), then load "
+        f"it: set -a; . {env}; set +a",
+        "  2. for each of the two peers, with the URL and fingerprint its host told you:",
+        "       manage.py add_peer https://<peer host> '<fingerprint>'",
+        "  3. manage.py register_with_portal   (the portal's staff then approve it in admin)",
+        "  4. start the miner",
+    ])
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m miners.identity.skeleton",
+                                     description=__doc__.split("\n\n")[0])
+    parser.add_argument("--index", type=int, required=True, choices=(0, 1, 2), help="this miner's index")
+    parser.add_argument("--url", required=True, help="this miner's base URL, e.g. https://miner2.example.org")
+    parser.add_argument("--portal-url", required=True, help="the portal's base URL")
+    parser.add_argument("--dir", default=".", help="where to write the files (default: here)")
+    args = parser.parse_args(argv)
+    try:
+        skeleton = create(Path(args.dir), args.index, args.url, args.portal_url)
+    except FileExistsError as exc:
+        print(f"error: {exc.args[0]} exists already: a miner's identity is not replaced by accident "
+              "(to replace the key of a running miner: manage.py rotate_identity)", file=sys.stderr)
+        return 1
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(report(skeleton, args.index))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
