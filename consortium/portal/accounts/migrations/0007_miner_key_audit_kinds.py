@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0005_report_superseded'),
+        ('accounts', '0006_audit_share_deletions'),
     ]
 
     operations = [
