@@ -15,6 +15,7 @@ from miners.peering import HandshakeError, VersionMismatch
 from miners.peering import configured as peering
 from miners.peering.probe import dials, probe
 from miners.peering.secure import PROTOCOL_VERSION
+from miners.pins.store import peer as pinned_peer
 from mpc_engine.transport.framing import PeerTimeout
 
 from .result import ok, problem, warning
@@ -91,7 +92,7 @@ def _name(j: int) -> str:
 
 def peer(node, j: int):
     """Peer j: its health (version, fingerprint against the key pinned here, clock), then a handshake."""
-    who, url = _name(j), settings.MINER_PEERS[j]["url"]
+    who, url = _name(j), pinned_peer(j).url
     pinned = keys.fingerprint(keys.encode_public_key(node.peers[j].public_key))
     try:
         status, skew, health = get(url + "/api/health", cafile=settings.MINER_PEER_CA_FILE)

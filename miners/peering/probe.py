@@ -27,11 +27,13 @@ def probe(node: PeerNode, j: int, timeout: float = HANDSHAKE_SECONDS) -> float:
     if not dials(node, j):
         raise ValueError(f"miner {node.index} does not dial miner {j}")
 
+    keys = node.current_keys()  # this miner's key and the peers' accepted keys, now (blocking: off the loop)
+
     async def handshake() -> float:
         started = time.monotonic()
         ws = await node._connect(j, started + timeout, timeout)
         try:
-            await asyncio.wait_for(node._authenticate(ws, j, secrets.token_bytes(RUN_ID_BYTES)),
+            await asyncio.wait_for(node._authenticate(ws, j, secrets.token_bytes(RUN_ID_BYTES), keys),
                                    max(started + timeout - time.monotonic(), 0.1))
         except TimeoutError:
             raise PeerTimeout(f"miner {j} did not finish the handshake within {timeout:g} s") from None
