@@ -112,15 +112,24 @@ def purge(period_pk: int) -> list[MinerDeletion]:
     waiting = list(deletions.exclude(state=MinerDeletion.State.DELETED))
 
     def ask(deletion: MinerDeletion):
+        """HTTP only: a pool thread never touches the database (its connection would never go back)."""
         try:
-            answer = miner_retention.purge(deletion.miner, period_pk)
+            return deletion, miner_retention.purge(deletion.miner, period_pk), ""
+        except miner_client.MinerError as exc:
+            return deletion, None, str(exc)
+
+    def checked(deletion: MinerDeletion, answer, reason: str):
+        """The receipt verified here, on this thread: the miner's key may be a pin in the database."""
+        if answer is None:
+            return deletion.pk, None, None, reason
+        try:
             receipt, at = verified(deletion.miner, period_pk, answer)
-        except (miner_client.MinerError, ReceiptRejected) as exc:
+        except ReceiptRejected as exc:
             return deletion.pk, None, None, str(exc)
         return deletion.pk, receipt, at, ""
 
     with ThreadPoolExecutor(max_workers=MINERS) as pool:
-        answers = list(pool.map(ask, waiting))
+        answers = [checked(*asked) for asked in pool.map(ask, waiting)]
     for pk, receipt, at, reason in answers:
         if receipt is not None:
             do_record_receipt(pk, receipt, at)
