@@ -3,7 +3,13 @@ and exit status, and GET /api/doctor for the portal. Each problem is one line na
 never a secret's value."""
 
 import json
+import re
+import socket
+import threading
+import time
 from datetime import UTC, datetime, timedelta
+from email.utils import formatdate
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 
 import pytest
@@ -174,3 +180,55 @@ def test_the_status_page_asks_for_its_password_and_shows_the_report(client):
     digest = base64.b64encode(hashlib.sha256(style.encode()).digest()).decode()
     assert f"style-src 'sha256-{digest}'" in page["Content-Security-Policy"]
     assert text.count("<style") == 1 and "<script" not in text
+
+
+class _SkewedClock(BaseHTTPRequestHandler):
+    """Answers every GET 200 {"miner": 0} with a Date header `skew` seconds off this machine's clock."""
+    skew = 0.0
+
+    def log_message(self, *args):
+        pass
+
+    def date_time_string(self, timestamp=None):
+        return formatdate(time.time() + self.skew, usegmt=True)
+
+    def do_GET(self):  # noqa: N802 - http.server's name
+        body = b'{"miner": 0}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def skewed_portal():
+    """A portal whose clock is `skew` seconds off: set the handler's skew, read its url."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), type("Handler", (_SkewedClock,), {}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(("skew", "state"), [(0.0, OK), (60.0, WARNING), (-60.0, WARNING)])
+def test_the_portals_clock_is_read_from_its_date_header(skewed_portal, skew, state):
+    skewed_portal.RequestHandlerClass.skew = skew
+    with override_settings(PORTAL_URL=f"http://127.0.0.1:{skewed_portal.server_port}"):
+        result = remote.portal()
+    assert result.state == state
+    if state == WARNING:
+        seen = int(re.search(r"by ([+-]\d+) s", result.line).group(1))  # Date has 1 s resolution
+        assert abs(seen - skew) <= 2 and "NTP" in result.line
+
+
+def test_the_worker_is_alive_when_its_peer_listener_accepts():
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listen = f"0.0.0.0:{listener.getsockname()[1]}"
+        with override_settings(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL="redis://127.0.0.1:1/0",
+                               MINER_PEER_LISTEN=listen):
+            result = services.worker()
+    assert result.state == OK and listen in result.line
