@@ -3,8 +3,11 @@ and exit status, and GET /api/doctor for the portal. Each problem is one line na
 never a secret's value."""
 
 import json
+import os
 import re
+import shutil
 import socket
+import subprocess
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -232,3 +235,38 @@ def test_the_worker_is_alive_when_its_peer_listener_accepts():
                                MINER_PEER_LISTEN=listen):
             result = services.worker()
     assert result.state == OK and listen in result.line
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A throwaway redis-server on a free 127.0.0.1 port (a system package: skipped without it, failed under
+    CI=true), stopped after the test."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed (scripts/ensure-system-packages.sh installs it)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    port = int(closed_port_url().rsplit(":", 1)[1])
+    server = subprocess.Popen([binary, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(tmp_path),  # noqa: S603
+                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_a_broker_that_answers_is_ok(redis_url):
+    with override_settings(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=redis_url):
+        result = services.broker()
+    assert result.state == OK
