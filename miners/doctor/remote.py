@@ -34,9 +34,9 @@ def get(url: str, headers: dict | None = None, cafile: str = "") -> tuple[int, f
     redirects, bounded; OSError subclasses when nothing answered."""
     context = ssl.create_default_context(cafile=cafile or None)
     opener = urllib.request.build_opener(_NoRedirect, urllib.request.HTTPSHandler(context=context))
-    request = urllib.request.Request(url, headers=headers or {}, method="GET")  # noqa: S310 - http(s) below
     if not url.startswith(("https://", "http://")):
         raise OSError("not an http(s) URL")
+    request = urllib.request.Request(url, headers=headers or {}, method="GET")  # noqa: S310 - http(s) above
     sent = time.time()
     try:
         response = opener.open(request, timeout=TIMEOUT_SECONDS)
@@ -68,6 +68,11 @@ def clock(who: str, skew: float | None) -> str | None:
 
 def portal():
     index, url = settings.MINER_INDEX, settings.PORTAL_URL
+    if not url:
+        return problem("portal", "PORTAL_URL is not set: set it to the portal's https:// address")
+    if not settings.PORTAL_SECRET:
+        return problem("portal", f"PORTAL_SECRET is not set: set it to the portal's MINER_{index}_SECRET "
+                                 "(ask the portal's staff)")
     header = credentials.miner_header(index, settings.PORTAL_SECRET or "")
     try:
         status, skew, _body = get(url + "/api/miner/hello", {"Authorization": header})

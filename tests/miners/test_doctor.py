@@ -55,6 +55,20 @@ def test_an_unreachable_portal_is_a_problem():
     assert result.state == PROBLEM and "does not answer" in result.line
 
 
+@pytest.mark.parametrize(("setting", "value"), [("PORTAL_URL", ""), ("PORTAL_SECRET", None),
+                                                  ("PORTAL_SECRET", "")])
+def test_an_unset_portal_setting_is_a_problem_naming_it(setting, value):
+    with override_settings(**{setting: value}):
+        result = remote.portal()
+    assert result.state == PROBLEM and f"{setting} is not set" in result.line
+
+
+def test_a_portal_url_that_is_not_http_is_a_problem_not_a_failed_check():
+    with override_settings(PORTAL_URL="portal.example"):
+        result = remote.portal()
+    assert result.state == PROBLEM and "does not answer" in result.line and "PORTAL_URL" in result.line
+
+
 def test_clock_skew_is_reported_above_five_seconds():
     assert remote.clock("the portal", 1.0) is None and remote.clock("the portal", None) is None
     assert "+12 s" in remote.clock("the portal", 12.0) and "NTP" in remote.clock("the portal", -12.0)
