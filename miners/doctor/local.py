@@ -17,18 +17,28 @@ CERTIFICATE_WARN_DAYS = 21
 CERT = "TLS certificate"
 
 
+def _ids(messages) -> str:
+    """The ids of `messages`, at most five, in order: what `manage.py check` explains."""
+    ids = list(dict.fromkeys(m.id or "(no id)" for m in messages))
+    return ", ".join(ids[:5]) + (f" and {len(ids) - 5} more" if len(ids) > 5 else "")
+
+
 def configuration():
-    found = [m for m in checks.run_checks() if not m.is_silenced()]
+    """Django's system checks as the entrypoint runs them (`check --deploy`; not on a development machine),
+    failing ids named."""
+    deploy = not (settings.DEBUG or getattr(settings, "IS_DEV", False))
+    found = [m for m in checks.run_checks(include_deployment_checks=deploy) if not m.is_silenced()]
     errors = [m for m in found if m.level >= checks.ERROR]
     warnings = [m for m in found if checks.WARNING <= m.level < checks.ERROR]
     if errors:
         first = errors[0]
-        more = f" (and {len(errors) - 1} more: manage.py check lists them)" if len(errors) > 1 else ""
-        return problem("configuration", f"{first.id}: {first.msg}{more}")
+        more = f" (failing: {_ids(errors)})" if len(errors) > 1 else ""
+        return problem("configuration", f"{first.id}: {first.msg.rstrip('.')}{more}: fix it (manage.py check "
+                                        "--deploy explains each)")
     if warnings:
-        first = warnings[0]
-        return warning("configuration", f"{len(warnings)} warning(s), e.g. {first.id}: {first.msg} "
-                                        "(manage.py check lists them)")
+        example = warnings[0].msg.rstrip(".")
+        return warning("configuration", f"{len(warnings)} warning(s) ({_ids(warnings)}), e.g. {example}: "
+                                        "manage.py check --deploy explains each")
     return ok("configuration", "the system checks pass")
 
 

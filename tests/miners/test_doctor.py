@@ -89,6 +89,46 @@ def test_a_peer_that_is_not_a_miner_is_a_problem_per_peer(portal, settings):
     assert "MINER_PEER_1_URL" in results[0].line and "MINER_PEER_2_URL" in results[1].line
 
 
+@pytest.fixture
+def failing_deploy_check():
+    """A registered deployment check (`check --deploy` only) that fails with id doctor.E999."""
+    from django.core.checks import Error, registry
+
+    def planted(app_configs=None, **kwargs):
+        return [Error("a planted failure", id="doctor.E999")]
+
+    registry.registry.register(planted, deploy=True)
+    try:
+        yield
+    finally:
+        registry.registry.deployment_checks.discard(planted)
+
+
+def test_the_configuration_check_runs_the_deployment_checks_and_names_failing_ids(failing_deploy_check):
+    with override_settings(DEBUG=False, IS_DEV=False):
+        deployed = local.configuration()
+    with override_settings(DEBUG=False, IS_DEV=True):
+        developing = local.configuration()
+    assert deployed.state == PROBLEM and "doctor.E999" in deployed.line
+    assert "doctor.E999" not in developing.line
+
+
+def test_the_configuration_lines(monkeypatch):
+    from django.core.checks import Error, Info, Warning  # noqa: A004 - Django's name
+
+    def found(*messages):
+        monkeypatch.setattr(local.checks, "run_checks", lambda **kwargs: list(messages))
+        return local.configuration()
+
+    assert found().state == OK and found(Info("fine", id="x.I001")).state == OK
+    warned = found(Warning("soon", id="x.W001"), Warning("later", id="x.W002"))
+    assert warned.state == WARNING and "2 warning(s) (x.W001, x.W002)" in warned.line
+    errors = [Error(f"broken {n}", id=f"x.E{n:03}") for n in range(7)]
+    failed = found(Warning("soon", id="x.W001"), *errors)
+    assert failed.state == PROBLEM and failed.line.startswith("x.E000: broken 0")
+    assert "x.E000, x.E001, x.E002, x.E003, x.E004 and 2 more" in failed.line and "x.W001" not in failed.line
+
+
 def test_database_and_disk_on_the_embedded_default():
     assert local.database().state == OK
     assert local.disk().state in (OK, WARNING)  # the machine's free space decides
