@@ -6,9 +6,11 @@ import ssl
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from email.utils import parsedate_to_datetime
 
 from django.conf import settings
+from django.db import connections
 
 from consortium.contract import credentials, keys
 from miners.peering import HandshakeError, VersionMismatch
@@ -20,7 +22,8 @@ from mpc_engine.transport.framing import PeerTimeout
 
 from .result import ok, problem, warning
 
-TIMEOUT_SECONDS = 5.0
+TIMEOUT_SECONDS = 3.0  # per socket operation of one HTTP request (connect, then each read)
+PEER_SECONDS = 5.0  # one peer's checks in all: its health, then the handshake in what is left (1 s at least)
 SKEW_WARN_SECONDS = 5.0
 
 
@@ -29,7 +32,8 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def get(url: str, headers: dict | None = None, cafile: str = "") -> tuple[int, float | None, dict | None]:
+def get(url: str, headers: dict | None = None, cafile: str = "",
+        timeout: float = TIMEOUT_SECONDS) -> tuple[int, float | None, dict | None]:
     """(status, the answer's clock minus ours in seconds or None, its JSON body or None). Verified https, no
     redirects, bounded; OSError subclasses when nothing answered."""
     context = ssl.create_default_context(cafile=cafile or None)
@@ -39,7 +43,7 @@ def get(url: str, headers: dict | None = None, cafile: str = "") -> tuple[int, f
     request = urllib.request.Request(url, headers=headers or {}, method="GET")  # noqa: S310 - http(s) above
     sent = time.time()
     try:
-        response = opener.open(request, timeout=TIMEOUT_SECONDS)
+        response = opener.open(request, timeout=timeout)
     except urllib.error.HTTPError as exc:
         response = exc
     with response:
@@ -97,10 +101,12 @@ def _name(j: int) -> str:
 
 def peer(node, j: int):
     """Peer j: its health (version, fingerprint against the key pinned here, clock), then a handshake."""
+    started = time.monotonic()
     who, url = _name(j), pinned_peer(j).url
     pinned = keys.fingerprint(keys.encode_public_key(node.peers[j].public_key))
     try:
-        status, skew, health = get(url + "/api/health", cafile=settings.MINER_PEER_CA_FILE)
+        status, skew, health = get(url + "/api/health", cafile=settings.MINER_PEER_CA_FILE,
+                                   timeout=PEER_SECONDS / 2)
     except (OSError, ssl.SSLError) as exc:
         return problem(who, f"{url} does not answer ({type(exc).__name__}): ask its host whether it runs, "
                             f"or correct MINER_PEER_{j}_URL")
@@ -118,7 +124,7 @@ def peer(node, j: int):
                             "fingerprints with its host by phone before changing anything")
     if dials(node, j):
         try:
-            seconds = probe(node, j, timeout=TIMEOUT_SECONDS)
+            seconds = probe(node, j, timeout=max(PEER_SECONDS - (time.monotonic() - started), 1.0))
         except VersionMismatch as exc:
             return problem(who, f"{exc}: the hosts upgrade to the same version (docs/deployment.md)")
         except (HandshakeError, PeerTimeout) as exc:
@@ -134,13 +140,27 @@ def peer(node, j: int):
     return ok(who, done)
 
 
+def _peer_in_thread(node, j: int):
+    """peer(node, j) on a pool thread: the pins it reads use that thread's connection, closed after."""
+    try:
+        return peer(node, j)
+    except Exception as exc:  # noqa: BLE001 - a broken check is reported, never a traceback with values
+        return problem(_name(j), f"the check itself failed ({type(exc).__name__}): report this to the "
+                                 "project")
+    finally:
+        connections.close_all()
+
+
 def peers() -> list:
-    """One result per peer; a node built for the checks and closed after them."""
+    """One result per peer, the peers in parallel (each within PEER_SECONDS and a close); a node built for
+    the checks and closed after them."""
     try:
         node = peering.build_node()
     except Exception as exc:  # noqa: BLE001 - NoIdentity, PeerSettingsError: their texts name settings only
         return [problem("peers", f"{exc}: the peer channel cannot start")]
     try:
-        return [peer(node, j) for j in sorted(node.peers)]
+        others = sorted(node.peers)
+        with ThreadPoolExecutor(max_workers=max(len(others), 1)) as pool:
+            return list(pool.map(lambda j: _peer_in_thread(node, j), others))
     finally:
         node.close()

@@ -129,6 +129,22 @@ def test_the_configuration_lines(monkeypatch):
     assert "x.E000, x.E001, x.E002, x.E003, x.E004 and 2 more" in failed.line and "x.W001" not in failed.line
 
 
+def test_peers_that_never_answer_are_checked_in_parallel_within_the_bound(settings, monkeypatch):
+    """Two peers that accept a connection and say nothing: each a problem, found together in about one
+    peer's bound (one after the other they would take twice that)."""
+    monkeypatch.setattr(remote, "PEER_SECONDS", 2.0)  # health asked for 1 s
+    with socket.create_server(("127.0.0.1", 0)) as one, socket.create_server(("127.0.0.1", 0)) as two:
+        urls = {1: f"http://127.0.0.1:{one.getsockname()[1]}", 2: f"http://127.0.0.1:{two.getsockname()[1]}"}
+        peers = {j: {**p, "url": urls[j]} for j, p in settings.MINER_PEERS.items()}
+        with override_settings(MINER_PEERS=peers):
+            started = time.monotonic()
+            results = remote.peers()
+            took = time.monotonic() - started
+    assert [r.state for r in results] == [PROBLEM, PROBLEM]
+    assert all("does not answer" in r.line for r in results)
+    assert 1.0 <= took < 1.8
+
+
 def test_database_and_disk_on_the_embedded_default():
     assert local.database().state == OK
     assert local.disk().state in (OK, WARNING)  # the machine's free space decides
