@@ -7,6 +7,7 @@ certificate is named as expired here, where those checks can only say the connec
 
 import socket
 import ssl
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -55,14 +56,16 @@ def endpoints() -> list[tuple[str, str, int]]:
 
 
 def served_certificate(host: str, port: int) -> x509.Certificate:
-    """The leaf certificate `host:port` presents (SNI = host), within TIMEOUT_SECONDS. OSError/ssl.SSLError
+    """The leaf certificate `host:port` presents (SNI = host), in about TIMEOUT_SECONDS. OSError/ssl.SSLError
     when no TLS server answers; ValueError when what it sends is no certificate."""
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE  # the date is all that is read; nothing is sent or trusted
-    with socket.create_connection((host, port), timeout=TIMEOUT_SECONDS) as raw, \
-            context.wrap_socket(raw, server_hostname=host) as tls:
-        der = tls.getpeercert(binary_form=True)
+    deadline = time.monotonic() + TIMEOUT_SECONDS
+    with socket.create_connection((host, port), timeout=TIMEOUT_SECONDS) as raw:
+        raw.settimeout(max(deadline - time.monotonic(), 0.1))  # the connect and the handshake share the bound
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            der = tls.getpeercert(binary_form=True)
     if not der:
         raise ValueError("no certificate")
     return x509.load_der_x509_certificate(der)
