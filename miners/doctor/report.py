@@ -4,11 +4,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connections
 
-from . import local, remote, services
+from . import local, remote, served_tls, services
 from .result import OK, PROBLEM, SKIPPED, WARNING, Result, problem
 
 LOCAL = (local.configuration, local.database, local.disk, local.certificate)
-NETWORK = (services.broker, services.worker, remote.portal)
+NETWORK = (services.broker, services.worker, remote.portal, served_tls.certificates)
 
 
 def _in_thread(check):
