@@ -1,8 +1,13 @@
-"""A new miner host's first step, from nothing: its identity key, a Django secret key, and an env file
-with every variable the miner needs, filled where known and marked `# TODO` where the host must fill.
+"""A new miner host's first step, from nothing: its identity key, a Django secret key, the portal's secret
+for this miner (asked for, never an argument: it would stay in the shell's history), and an env file with
+every variable the miner needs, filled where known and marked `# TODO` where the host must fill.
 
-    python -m miners.identity.skeleton --index 2 --url https://miner2.example.org \\
+    python -m miners.identity.skeleton --index 2 --url https://miner3.example.org \\
         --portal-url https://portal.example.org --dir /etc/consortium-mpc
+
+The secret is read at a hidden prompt on a terminal, else as one line of standard input (or from
+`--portal-secret-file`); empty, it stays a TODO. Every later command reads the env file:
+`manage.py --env-file DIR/miner.env ...`, `uvicorn --env-file DIR/miner.env ...`.
 
 Django-free on purpose: before this, there are no settings for Django to load (`manage.py init_miner` is
 the same, for a host whose environment is already set).
@@ -12,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import getpass
 import os
 import secrets
 import sys
@@ -26,6 +32,7 @@ from consortium.contract import keys
 
 KEY_FILE, DJANGO_KEY_FILE, PORTAL_SECRET_FILE, ENV_FILE = ("identity.key", "django_secret_key",
                                                            "portal_secret", "miner.env")
+SECRET_MIN_LENGTH = 32  # the portal's MINER_<i>_SECRET (consortium/checks.py)
 
 
 @dataclass
@@ -46,7 +53,7 @@ def _create(path: Path, text: str) -> None:
         f.write(text)
 
 
-def env_text(directory: Path, index: int, url: str, portal_url: str) -> str:
+def env_text(directory: Path, index: int, url: str, portal_url: str, have_secret: bool = False) -> str:
     host = urlsplit(url).hostname or "TODO"
     d = directory.resolve()
     lines = [
@@ -62,75 +69,116 @@ def env_text(directory: Path, index: int, url: str, portal_url: str) -> str:
         f"MINER_IDENTITY_KEY_FILE={d / KEY_FILE}",
         f"PORTAL_URL={portal_url}",
         f"PORTAL_SECRET_FILE={d / PORTAL_SECRET_FILE}",
-        f"# TODO: write into {d / PORTAL_SECRET_FILE} the secret the portal's staff gave you for "
-        f"Miner {index + 1} (index {index})",
+        *([] if have_secret else [
+            f"# TODO: write into {d / PORTAL_SECRET_FILE} (mode 0600) the secret the portal's staff gave "
+            f"you for Miner {index + 1} (index {index})"]),
         f"DATABASE_URL=sqlite:///{d / 'miner.sqlite3'}",
         "# TODO (production): DATABASE_URL=postgres://user:password@host:5432/miner  "
         "(DATABASE_URL_FILE also works)",
         "# TODO (production): REDIS_URL=redis://127.0.0.1:6379/0 and the Celery worker with "
         "MINER_PEER_LISTEN",
         "# MINER_PEER_LISTEN=127.0.0.1:8101",
-        "# The two peers: `manage.py add_peer <url> <fingerprint>` pins each in the database (no "
-        "variable needed).",
+        "# The two peers: `manage.py --env-file <this file> add_peer <url> <fingerprint> [<url> "
+        "<fingerprint>]` pins them in the database (no variable needed).",
         "# after a rotation, how long the old key is still accepted (default 7 days)",
         "# MINER_KEY_GRACE_SECONDS=604800",
     ]
     return "\n".join(lines) + "\n"
 
 
-def create(directory: Path, index: int, url: str, portal_url: str) -> Skeleton:
-    """Write the key files and the env file into `directory` (made 0700 if new). FileExistsError when any
-    of them exists already: a miner's identity is never replaced by accident."""
+def secret_problem(secret: str) -> str | None:
+    if len(secret) < SECRET_MIN_LENGTH:
+        return (f"the portal secret has {len(secret)} characters; the portal's are at least "
+                f"{SECRET_MIN_LENGTH}: check what its staff gave you")
+    if any(c.isspace() for c in secret):
+        return "the portal secret contains a space: check what its staff gave you"
+    return None
+
+
+def create(directory: Path, index: int, url: str, portal_url: str, portal_secret: str = "") -> Skeleton:
+    """Write the key files, the portal secret (when given) and the env file into `directory` (made 0700 if
+    new). FileExistsError when any of them exists already: a miner's identity is never replaced by
+    accident."""
     if index not in (0, 1, 2):
         raise ValueError("the miner index is 0, 1 or 2")
+    if portal_secret and (problem := secret_problem(portal_secret)):
+        raise ValueError(problem)
     for name, value in (("--url", url), ("--portal-url", portal_url)):
         parts = urlsplit(value)
         if parts.scheme not in ("https", "http") or not parts.netloc:
             raise ValueError(f"{name} must be an https:// base URL, e.g. https://miner{index}.example.org")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for name in (KEY_FILE, DJANGO_KEY_FILE, ENV_FILE):
+    for name in (KEY_FILE, DJANGO_KEY_FILE, ENV_FILE, *((PORTAL_SECRET_FILE,) if portal_secret else ())):
         if (directory / name).exists():
             raise FileExistsError(directory / name)
     key = Ed25519PrivateKey.generate()
     raw = key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     _create(directory / KEY_FILE, base64.b64encode(raw).decode() + "\n")
     _create(directory / DJANGO_KEY_FILE, secrets.token_urlsafe(50) + "\n")
-    _create(directory / ENV_FILE, env_text(directory, index, url.rstrip("/"), portal_url.rstrip("/")))
+    if portal_secret:
+        _create(directory / PORTAL_SECRET_FILE, portal_secret + "\n")
+    _create(directory / ENV_FILE, env_text(directory, index, url.rstrip("/"), portal_url.rstrip("/"),
+                                           have_secret=bool(portal_secret)))
     public = keys.encode_public_key(key)
     return Skeleton(directory, public, keys.fingerprint(public))
 
 
 def report(skeleton: Skeleton, index: int) -> str:
     env = skeleton.env_file.resolve()
-    return "\n".join([
+    manage = f"manage.py --env-file {env}"
+    have_secret = (skeleton.directory / PORTAL_SECRET_FILE).exists()
+    lines = [
         f"Created this miner's identity (miner {index + 1}, index {index}) in "
         f"{skeleton.directory.resolve()}:",
-        f"  {KEY_FILE} (the private key, mode 0600: never copy it elsewhere), {DJANGO_KEY_FILE}, {ENV_FILE}",
+        f"  {KEY_FILE} (the private key, mode 0600: never copy it elsewhere), {DJANGO_KEY_FILE}, "
+        f"{PORTAL_SECRET_FILE + ', ' if have_secret else ''}{ENV_FILE}",
         "",
         f"  public key:  {skeleton.public_key}",
         f"  fingerprint: {skeleton.fingerprint}",
         "",
         "Read the fingerprint out over the phone to the two other miners' hosts and to the portal's staff.",
-        "Next:",
-        f"  1. fill the lines marked TODO in {env} (at least the portal secret), then load "
-        f"it: set -a; . {env}; set +a",
-        "  2. for each of the two peers, with the URL and fingerprint its host told you:",
-        "       manage.py add_peer https://<peer host> '<fingerprint>'",
-        "  3. manage.py register_with_portal   (the portal's staff then approve it in admin)",
-        "  4. start the miner",
-    ])
+        f"Next (every command reads this miner's settings from {env}):",
+    ]
+    if not have_secret:
+        secret_path = skeleton.directory.resolve() / PORTAL_SECRET_FILE
+        lines.append(f"  first write the secret the portal's staff gave you into {secret_path} (mode 0600), "
+                     "and fill any other line marked TODO")
+    lines += [
+        "  2. pin the two peers, with the URL and the fingerprint each peer's host told you:",
+        f"       {manage} add_peer https://<peer> '<fingerprint>' https://<other peer> '<fingerprint>'",
+        f"  3. {manage} register_with_portal   (the portal's staff then approve it in admin)",
+        "  4. start the miner (docs/deployment.md, \"Joining a consortium\")",
+        f"  5. {manage} doctor",
+    ]
+    return "\n".join(lines)
+
+
+def read_portal_secret(secret_file: str | None, index: int) -> str:
+    """The portal's secret for this miner: from `secret_file`, else at a hidden prompt on a terminal,
+    else one line of standard input; "" when none is given (the env file then says TODO)."""
+    if secret_file:
+        return Path(secret_file).read_text(encoding="utf-8").strip()
+    if sys.stdin is None:
+        return ""
+    if sys.stdin.isatty():
+        return getpass.getpass(f"The secret the portal's staff gave you for Miner {index + 1} "
+                               "(hidden; Enter to add it later): ").strip()
+    return sys.stdin.readline().strip()
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m miners.identity.skeleton",
                                      description=__doc__.split("\n\n")[0])
     parser.add_argument("--index", type=int, required=True, choices=(0, 1, 2), help="this miner's index")
-    parser.add_argument("--url", required=True, help="this miner's base URL, e.g. https://miner2.example.org")
+    parser.add_argument("--url", required=True, help="this miner's base URL, e.g. https://miner3.example.org")
     parser.add_argument("--portal-url", required=True, help="the portal's base URL")
     parser.add_argument("--dir", default=".", help="where to write the files (default: here)")
+    parser.add_argument("--portal-secret-file", default=None,
+                        help="a file holding the portal's secret for this miner (default: asked for)")
     args = parser.parse_args(argv)
     try:
-        skeleton = create(Path(args.dir), args.index, args.url, args.portal_url)
+        secret = read_portal_secret(args.portal_secret_file, args.index)
+        skeleton = create(Path(args.dir), args.index, args.url, args.portal_url, secret)
     except FileExistsError as exc:
         print(f"error: {exc.args[0]} exists already: a miner's identity is not replaced by accident "
               "(to replace the key of a running miner: manage.py rotate_identity)", file=sys.stderr)

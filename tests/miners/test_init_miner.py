@@ -10,13 +10,15 @@ from consortium.contract import keys
 from miners.identity.keys import parse_private_key
 from tests.project.test_layering import ROOT
 
+SECRET = "s" * 40  # noqa: S105 - a test value
 
-def init(tmp_path, *extra):
+
+def init(tmp_path, *extra, stdin=""):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DEPLOYMENT_", "SECRET_KEY", "MINER_"))}
     return subprocess.run([sys.executable, "-m", "miners.identity.skeleton", "--index", "2", "--url",
                            "https://miner2.example.org", "--portal-url", "https://portal.example.org",
                            "--dir", str(tmp_path / "etc"), *extra], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=60)
+                          text=True, timeout=60, input=stdin)
 
 
 def test_it_works_from_nothing_and_writes_what_a_miner_needs(tmp_path):
@@ -42,3 +44,34 @@ def test_it_never_replaces_an_identity(tmp_path):
     again = init(tmp_path)
     assert again.returncode == 1 and "exists already" in again.stderr and "rotate_identity" in again.stderr
     assert (tmp_path / "etc" / "identity.key").read_text() == before
+
+
+def test_the_portal_secret_read_from_standard_input_is_kept_0600_and_never_printed(tmp_path):
+    done = init(tmp_path, stdin=SECRET + "\n")
+    assert done.returncode == 0, done.stderr
+    etc = tmp_path / "etc"
+    assert (etc / "portal_secret").read_text().strip() == SECRET
+    assert (etc / "portal_secret").stat().st_mode & 0o777 == 0o600
+    assert SECRET not in done.stdout + done.stderr
+    env = (etc / "miner.env").read_text()
+    assert f"PORTAL_SECRET_FILE={etc / 'portal_secret'}" in env.splitlines() and "portal secret" not in env
+    assert f"manage.py --env-file {etc / 'miner.env'} add_peer" in done.stdout
+
+
+def test_a_short_portal_secret_is_refused_and_nothing_is_written(tmp_path):
+    done = init(tmp_path, stdin="too-short\n")
+    assert done.returncode == 1 and "at least 32" in done.stderr and "too-short" not in done.stderr
+    assert not (tmp_path / "etc" / "identity.key").exists()
+
+
+def test_manage_py_reads_the_env_file_it_is_given(tmp_path):
+    assert init(tmp_path, stdin=SECRET + "\n").returncode == 0
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DEPLOYMENT_", "SECRET_KEY", "MINER_",
+                                                                     "PORTAL_", "DATABASE_URL"))}
+    env["DEPLOYMENT_ENV"] = "dev"
+    done = subprocess.run([sys.executable, "manage.py", "--env-file", str(tmp_path / "etc" / "miner.env"),
+                           "shell", "-c", "from django.conf import settings as s; "
+                           "print(s.DEPLOYMENT_MODE, s.MINER_INDEX, s.PORTAL_URL)"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-3:] == ["miner", "2", "https://portal.example.org"]

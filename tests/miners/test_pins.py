@@ -36,17 +36,32 @@ class _Identity(BaseHTTPRequestHandler):
         pass
 
 
+def serve_identity(index: int):
+    """A peer answering /api/identity as miner `index` with a fresh key: (server, url, its public key)."""
+    public = keys.encode_public_key(Ed25519PrivateKey.generate())
+    handler = type("H", (_Identity,), {"answer": {"miner_index": index, "public_key": public}})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}", public
+
+
 @pytest.fixture
 def peer_identity():
     """A peer (index 1) answering /api/identity with a fresh key: (url, its public key)."""
-    public = keys.encode_public_key(Ed25519PrivateKey.generate())
-    handler = type("H", (_Identity,), {"answer": {"miner_index": 1, "public_key": public}})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", public
+    server, url, public = serve_identity(1)
+    yield url, public
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def two_peers():
+    """Peers index 1 and 2 of miner 0: [(url, public key), (url, public key)]."""
+    servers = [serve_identity(j) for j in (1, 2)]
+    yield [(url, public) for _, url, public in servers]
+    for server, _, _ in servers:
+        server.shutdown()
+        server.server_close()
 
 
 def test_add_peer_refuses_a_wrong_fingerprint_and_pins_nothing(peer_identity):
@@ -64,6 +79,31 @@ def test_add_peer_pins_the_key_whose_fingerprint_matches(peer_identity, capsys):
     pinned = store.peer(1)
     assert pinned.pinned and pinned.public_key == public and pinned.url == url
     assert "Pinned miner 2 (index 1)" in capsys.readouterr().out
+
+
+def test_add_peer_pins_both_peers_in_one_command(two_peers, capsys):
+    (url1, key1), (url2, key2) = two_peers
+    call_command("add_peer", url1, keys.fingerprint(key1), url2 + "/", keys.fingerprint(key2))
+    assert (store.peer(1).public_key, store.peer(1).url) == (key1, url1)
+    assert (store.peer(2).public_key, store.peer(2).url) == (key2, url2)
+    assert "Both peers are pinned" in capsys.readouterr().out
+
+
+def test_add_peer_pins_neither_when_the_second_fingerprint_is_wrong(two_peers):
+    (url1, key1), (url2, _) = two_peers
+    wrong = keys.fingerprint(keys.encode_public_key(Ed25519PrivateKey.generate()))
+    with pytest.raises(CommandError, match="FINGERPRINT MISMATCH"):
+        call_command("add_peer", url1, keys.fingerprint(key1), url2, wrong)
+    assert not store.peer(1).pinned and not store.peer(2).pinned
+
+
+def test_add_peer_refuses_an_odd_argument_count_and_the_same_peer_twice(peer_identity):
+    url, public = peer_identity
+    with pytest.raises(CommandError, match="URL FINGERPRINT"):
+        call_command("add_peer", url, keys.fingerprint(public), url)
+    with pytest.raises(CommandError, match="both URLs answer as miner index 1"):
+        call_command("add_peer", url, keys.fingerprint(public), url, keys.fingerprint(public))
+    assert not store.peer(1).pinned
 
 
 def rotate(client, signer, new, miner=1):

@@ -18,10 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--url", required=True, help="this miner's base URL, e.g. https://miner2.example.org")
         parser.add_argument("--portal-url", required=True)
         parser.add_argument("--dir", default=".", help="where to write the files (default: here)")
+        parser.add_argument("--portal-secret-file", default=None,
+                            help="a file holding the portal's secret for this miner (default: asked for)")
 
-    def handle(self, *args, index, url, portal_url, dir, **options):
+    def handle(self, *args, index, url, portal_url, dir, portal_secret_file, **options):
         try:
-            created = skeleton.create(Path(dir), index, url, portal_url)
+            secret = skeleton.read_portal_secret(portal_secret_file, index)
+            created = skeleton.create(Path(dir), index, url, portal_url, secret)
         except FileExistsError as exc:
             raise CommandError(f"{exc.args[0]} exists already: a miner's identity is not replaced by "
                                f"accident "
