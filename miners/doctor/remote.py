@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connections
 
 from consortium.contract import credentials, keys
+from miners.identity.keys import NoIdentity, own_public_key
 from miners.peering import HandshakeError, VersionMismatch
 from miners.peering import configured as peering
 from miners.peering.probe import dials, probe
@@ -79,7 +80,7 @@ def portal():
                                  "(ask the portal's staff)")
     header = credentials.miner_header(index, settings.PORTAL_SECRET or "")
     try:
-        status, skew, _body = get(url + "/api/miner/hello", {"Authorization": header})
+        status, skew, body = get(url + "/api/miner/hello", {"Authorization": header})
     except (OSError, ssl.SSLError) as exc:
         return problem("portal", f"the portal at PORTAL_URL ({url or 'not set'}) does not answer "
                                  f"({type(exc).__name__}): check PORTAL_URL, the network and its certificate")
@@ -89,10 +90,33 @@ def portal():
     if status != 200:
         return problem("portal", f"the portal answered HTTP {status} to /api/miner/hello: check PORTAL_URL "
                                  "and the portal's version")
+    key = _portal_key(body)
+    if key:
+        return key
     skewed = clock("the portal", skew)
     if skewed:
         return warning("portal", skewed)
-    return ok("portal", f"{url} accepts this miner's secret")
+    return ok("portal", f"{url} accepts this miner's secret and has its key pinned")
+
+
+def _portal_key(hello: dict | None):
+    """A line when the portal pins no key or another key for this miner (a portal that does not say
+    `key_fingerprint` is not checked)."""
+    if not hello or "key_fingerprint" not in hello:
+        return None
+    theirs = hello["key_fingerprint"]
+    try:
+        own = keys.fingerprint(own_public_key())
+    except NoIdentity:
+        return None  # the configuration check says so
+    if theirs is None:
+        return warning("portal", "the portal has no key of this miner yet: run `manage.py "
+                                 "register_with_portal`, then ask the portal's staff to approve it in admin")
+    if theirs != own:
+        return problem("portal", f"the portal has another key pinned for this miner ({theirs}; this miner's "
+                                 f"is {own}): after a rotation, `manage.py rotate_identity --resend`; "
+                                 "otherwise `manage.py register_with_portal` and ask its staff to approve")
+    return None
 
 
 def _name(j: int) -> str:

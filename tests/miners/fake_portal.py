@@ -27,6 +27,7 @@ class FakePortal:
         self.verifies: list[tuple[int, str]] = []  # (miner, token) of every token check
         self.pushes: list[tuple[int, str, str, dict]] = []  # (miner, run id, "progress" | "outputs", body)
         self.delay = 0.0  # seconds before each answer (a slow portal)
+        self.key_fingerprints: dict[int, str | None] = {}  # hello's key_fingerprint, when set for a miner
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -102,7 +103,10 @@ class FakePortal:
                     miner = portal._miner(self.headers.get("Authorization", ""))
                     if miner is None:
                         return self._answer(401, {"detail": "no valid miner credentials"})
-                    return self._answer(200, {"miner": miner})
+                    hello = {"miner": miner}
+                    if miner in portal.key_fingerprints:
+                        hello["key_fingerprint"] = portal.key_fingerprints[miner]
+                    return self._answer(200, hello)
                 self._answer(200 if self.path == "/healthz" else 404, {"status": "ok"})
 
             def do_POST(self):  # noqa: N802 - http.server's name

@@ -24,7 +24,7 @@ from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.test import override_settings
 
-from consortium.contract import credentials
+from consortium.contract import credentials, keys
 from miners.doctor import local, remote, services
 from miners.doctor.result import OK, PROBLEM, SKIPPED, WARNING
 
@@ -39,6 +39,19 @@ def by_check(results):
 
 def test_the_portal_check_sees_its_secret_accepted(portal):
     assert remote.portal().state == OK
+
+
+def test_the_portal_check_compares_the_key_the_portal_pinned_with_this_miners(portal, miner_keys):
+    own = keys.fingerprint(keys.encode_public_key(miner_keys[0]))
+    portal.key_fingerprints[0] = own
+    assert remote.portal().state == OK
+    portal.key_fingerprints[0] = None  # registered, not approved yet
+    waiting = remote.portal()
+    assert waiting.state == WARNING and "approve" in waiting.line and "register_with_portal" in waiting.line
+    other = keys.fingerprint(keys.encode_public_key(miner_keys[1]))
+    portal.key_fingerprints[0] = other  # e.g. a rotation the portal missed
+    stale = remote.portal()
+    assert stale.state == PROBLEM and other in stale.line and own in stale.line and "--resend" in stale.line
 
 
 def test_a_wrong_portal_secret_is_a_problem_that_says_what_to_set(settings):

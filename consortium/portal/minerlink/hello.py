@@ -1,7 +1,8 @@
 """`GET /api/miner/hello` (miner -> portal, docs/api.md section 1): "does the portal accept my credentials?"
 
-A miner's doctor asks it: 200 with the index the credential proved and the portal's clock, 401 otherwise.
-Nothing is recorded and nothing else is said."""
+A miner's doctor asks it: 200 with the index the credential proved, the fingerprint of the key the portal
+has pinned for that miner (null: none yet, a registration waits for approval) and the portal's clock; 401
+otherwise. Nothing is recorded and nothing else is said."""
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -9,7 +10,10 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from consortium.contract import keys
+
 from .authentication import IsMiner, MinerAuthentication
+from .keys import pinned_key
 
 
 class HelloView(APIView):
@@ -19,9 +23,14 @@ class HelloView(APIView):
     @extend_schema(
         operation_id="miner_hello",
         summary="Does the portal accept the calling miner's credentials? (the miner's doctor asks)",
-        responses={200: inline_serializer("MinerHello", {"miner": serializers.IntegerField(),
-                                                         "time": serializers.DateTimeField()}),
+        responses={200: inline_serializer("MinerHello", {
+            "miner": serializers.IntegerField(),
+            "key_fingerprint": serializers.CharField(allow_null=True),
+            "time": serializers.DateTimeField()}),
                    401: OpenApiResponse(description="no valid miner credentials")},
         tags=["miner -> portal"])
     def get(self, request):
-        return Response({"miner": request.user.index, "time": timezone.now().isoformat()})
+        pinned = pinned_key(request.user.index)
+        return Response({"miner": request.user.index,
+                         "key_fingerprint": keys.fingerprint(pinned) if pinned else None,
+                         "time": timezone.now().isoformat()})

@@ -2,8 +2,12 @@
 miner's credential: 200 with the index it proved, 401 for anything else, and nothing recorded."""
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.test import Client
+from django.utils import timezone
 
+from consortium.contract import keys
+from consortium.portal.minerlink.models import MinerKey
 from tests.portal.factories import miners_setting
 
 SECRETS = ["s0-" + "x" * 40, "s1-" + "y" * 40, "s2-" + "z" * 40]
@@ -26,7 +30,18 @@ def test_each_miner_is_greeted_by_its_own_index(i):
     response = get(f"Miner {i} {SECRETS[i]}")
     assert response.status_code == 200
     body = response.json()
-    assert body["miner"] == i and set(body) == {"miner", "time"}
+    assert body["miner"] == i and set(body) == {"miner", "key_fingerprint", "time"}
+    assert body["key_fingerprint"] is None  # no key configured nor approved for any miner here
+
+
+@pytest.mark.django_db
+def test_it_names_the_key_pinned_for_the_miner(settings):
+    configured, approved = (keys.encode_public_key(Ed25519PrivateKey.generate()) for _ in range(2))
+    settings.MINERS[1]["public_key"] = configured
+    MinerKey.objects.create(index=2, public_key=approved, pinned_at=timezone.now())  # approved, or rotated
+    assert get(f"Miner 1 {SECRETS[1]}").json()["key_fingerprint"] == keys.fingerprint(configured)
+    assert get(f"Miner 2 {SECRETS[2]}").json()["key_fingerprint"] == keys.fingerprint(approved)
+    assert get(f"Miner 0 {SECRETS[0]}").json()["key_fingerprint"] is None
 
 
 @pytest.mark.django_db
