@@ -49,9 +49,11 @@ def test_a_registration_waits_for_staff_who_approve_it_in_admin(staff_user, clie
     admin = client_for(staff_user)
     listing = admin.get("/admin/minerlink/minerregistration/")
     assert keys.fingerprint(public) in listing.content.decode()
+    assert "Miner 3 (index 2)" in listing.content.decode()  # people's name and the settings' index
     done = admin.post("/admin/minerlink/minerregistration/",
-                      {"action": "approve", "_selected_action": [registration.pk]})
-    assert done.status_code == 302
+                      {"action": "approve", "_selected_action": [registration.pk]}, follow=True)
+    assert f"Miner 3 (index 2): key {keys.fingerprint(public)} is pinned." in done.content.decode()
+    assert f"{keys.fingerprint(public)}" in admin.get("/admin/minerlink/minerkey/").content.decode()
     assert portal_keys.pinned_key(2) == public
     registration.refresh_from_db()
     assert registration.state == "approved" and registration.decided_by == staff_user
