@@ -30,7 +30,6 @@ def approve(modeladmin, request, queryset):
 @admin.register(MinerRegistration)
 class MinerRegistrationAdmin(admin.ModelAdmin):
     list_display = ("miner", "fingerprint", "url", "state", "created", "decided_by")
-    list_filter = ("state",)
     readonly_fields = ("index", "url", "public_key", "fingerprint", "state", "created", "decided_by",
                        "decided_at")
     actions = [approve]
