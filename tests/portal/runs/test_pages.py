@@ -31,6 +31,19 @@ def test_the_list_offers_each_closed_period_with_a_start_button(period, staff_us
     assert "No analysis has been started yet." in page
 
 
+def test_a_period_whose_shares_were_deleted_is_not_offered(period, staff_user, client_for):
+    from django.utils import timezone
+
+    period.shares_deletion_requested_at = timezone.now()
+    period.save(update_fields=["shares_deletion_requested_at"])
+    client = client_for(staff_user)
+    page = client.get("/analyses/").content.decode()
+    assert "2026 H1" in page and "can no longer be analysed" in page
+    assert f"/analyses/periods/{period.pk}/start/" not in page
+    start = client.get(f"/analyses/periods/{period.pk}/start/").content.decode()
+    assert "can no longer be analysed" in start and 'name="confirm"' not in start
+
+
 def test_an_empty_list_says_what_to_do(db, staff_user, client_for):
     page = client_for(staff_user).get("/analyses/").content.decode()
     assert "No period is closed yet." in page
