@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import connections
 
 from consortium.contract import credentials, keys
+from miners.identity.calls import cleartext_refused
 from miners.identity.keys import NoIdentity, own_public_key
 from miners.peering import HandshakeError, VersionMismatch
 from miners.peering import configured as peering
@@ -78,6 +79,8 @@ def portal():
     if not settings.PORTAL_SECRET:
         return problem("portal", f"PORTAL_SECRET is not set: set it to the portal's MINER_{index}_SECRET "
                                  "(ask the portal's staff)")
+    if refused := cleartext_refused(url):
+        return problem("portal", f"PORTAL_URL: {refused}")
     header = credentials.miner_header(index, settings.PORTAL_SECRET or "")
     try:
         status, skew, body = get(url + "/api/miner/hello", {"Authorization": header})

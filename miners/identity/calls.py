@@ -32,11 +32,22 @@ def _opener(to_peer: bool):
     return urllib.request.build_opener(_NoRedirect, tls)
 
 
+def cleartext_refused(url: str) -> str | None:
+    """Why the portal's secret may not be sent to `url`: outside a development machine only over https."""
+    if urlsplit(url).scheme != "https" and settings.DEPLOYMENT_ENV != "dev":
+        return (f"{url} is not an https:// address: this miner's portal secret is sent only over https "
+                "(plain http only with DEPLOYMENT_ENV=dev, on a test machine)")
+    return None
+
+
 def call(method: str, url: str, body: dict | None = None, *, as_miner: bool = False,
          timeout: float = TIMEOUT_SECONDS) -> dict:
-    """The JSON answer of `method url`; with `as_miner`, `Authorization: Miner <i> <PORTAL_SECRET>`."""
+    """The JSON answer of `method url`; with `as_miner`, `Authorization: Miner <i> <PORTAL_SECRET>`, and
+    then only over https (outside DEPLOYMENT_ENV=dev)."""
     if urlsplit(url).scheme not in ("http", "https"):
         raise CallFailed(f"{url!r} is not an http(s):// URL")
+    if as_miner and (refused := cleartext_refused(url)):
+        raise CallFailed(refused)
     headers = {"Accept": "application/json"}
     data = None
     if body is not None:

@@ -3,7 +3,9 @@ the file named by MINER_IDENTITY_KEY_FILE, which `manage.py create_identity` wri
 
 import base64
 import binascii
+import contextlib
 import os
+import tempfile
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -65,13 +67,19 @@ def previous_key_path(path: Path) -> Path:
 
 def _write_atomically(path: Path, text: str) -> None:
     """`text` in a new 0600 file beside `path`, synced, then renamed over it: readers see old or new."""
-    temporary = path.with_name(f".{path.name}.new")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(text)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
+    # a new file of our own (O_EXCL, 0600): never one left or planted there, nor a symbolic link's target
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def install_new_key(path: Path, key: Ed25519PrivateKey) -> Path:

@@ -33,6 +33,7 @@ from consortium.contract import keys
 KEY_FILE, DJANGO_KEY_FILE, PORTAL_SECRET_FILE, ENV_FILE = ("identity.key", "django_secret_key",
                                                            "portal_secret", "miner.env")
 SECRET_MIN_LENGTH = 32  # the portal's MINER_<i>_SECRET (consortium/checks.py)
+PEER_LISTEN = "127.0.0.1:8101"  # the worker's /peer/ws, as docker/reverse-proxy/Caddyfile expects it
 
 
 @dataclass
@@ -53,12 +54,20 @@ def _create(path: Path, text: str) -> None:
         f.write(text)
 
 
-def env_text(directory: Path, index: int, url: str, portal_url: str, have_secret: bool = False) -> str:
+def test_machine() -> bool:
+    """DEPLOYMENT_ENV=dev in the environment: a test machine (plain http and SQLite alone allowed)."""
+    return os.environ.get("DEPLOYMENT_ENV", "").strip() == "dev"
+
+
+def env_text(directory: Path, index: int, url: str, portal_url: str, have_secret: bool = False, *,
+             database_url: str = "", redis_url: str = "", peer_listen: str = PEER_LISTEN) -> str:
     host = urlsplit(url).hostname or "TODO"
     d = directory.resolve()
     lines = [
-        "# consortium-mpc miner: written by `init_miner`; every variable this miner needs (README, "
-        "Settings).",
+        "# consortium-mpc miner: written by `python -m miners.identity.skeleton` (`manage.py init_miner`); "
+        "every variable this miner needs (README, Settings).",
+        *(["# a test machine (plain http, SQLite alone allowed): remove this line in production",
+           "DEPLOYMENT_ENV=dev"] if test_machine() else []),
         "DEPLOYMENT_MODE=miner",
         f"MINER_INDEX={index}",
         f"MINER_URL={url}",
@@ -72,12 +81,16 @@ def env_text(directory: Path, index: int, url: str, portal_url: str, have_secret
         *([] if have_secret else [
             f"# TODO: write into {d / PORTAL_SECRET_FILE} (mode 0600) the secret the portal's staff gave "
             f"you for Miner {index + 1} (index {index})"]),
-        f"DATABASE_URL=sqlite:///{d / 'miner.sqlite3'}",
-        "# TODO (production): DATABASE_URL=postgres://user:password@host:5432/miner  "
-        "(DATABASE_URL_FILE also works)",
-        "# TODO (production): REDIS_URL=redis://127.0.0.1:6379/0 and the Celery worker with "
-        "MINER_PEER_LISTEN",
-        "# MINER_PEER_LISTEN=127.0.0.1:8101",
+        *([f"DATABASE_URL={database_url}"] if database_url else [
+            f"DATABASE_URL=sqlite:///{d / 'miner.sqlite3'}",
+            "# TODO (production): DATABASE_URL=postgres://user:password@host:5432/miner  "
+            "(DATABASE_URL_FILE also works)"]),
+        *([f"REDIS_URL={redis_url}",
+           "# the Celery worker (started by `manage.py run_miner`) serves /peer/ws here: the reverse proxy "
+           "sends wss://<this miner>/peer/ws to it",
+           f"MINER_PEER_LISTEN={peer_listen}"] if redis_url else [
+            "# TODO (production): REDIS_URL=redis://127.0.0.1:6379/0, and MINER_PEER_LISTEN=127.0.0.1:8101 "
+            "where the Celery worker serves /peer/ws"]),
         "# The two peers: `manage.py --env-file <this file> add_peer <url> <fingerprint> [<url> "
         "<fingerprint>]` pins them in the database (no variable needed).",
         "# after a rotation, how long the old key is still accepted (default 7 days)",
@@ -95,7 +108,8 @@ def secret_problem(secret: str) -> str | None:
     return None
 
 
-def create(directory: Path, index: int, url: str, portal_url: str, portal_secret: str = "") -> Skeleton:
+def create(directory: Path, index: int, url: str, portal_url: str, portal_secret: str = "", *,
+           database_url: str = "", redis_url: str = "", peer_listen: str = PEER_LISTEN) -> Skeleton:
     """Write the key files, the portal secret (when given) and the env file into `directory` (made 0700 if
     new). FileExistsError when any of them exists already: a miner's identity is never replaced by
     accident."""
@@ -103,11 +117,19 @@ def create(directory: Path, index: int, url: str, portal_url: str, portal_secret
         raise ValueError("the miner index is 0, 1 or 2")
     if portal_secret and (problem := secret_problem(portal_secret)):
         raise ValueError(problem)
+    schemes = ("https", "http") if test_machine() else ("https",)
     for name, value in (("--url", url), ("--portal-url", portal_url)):
         parts = urlsplit(value)
-        if parts.scheme not in ("https", "http") or not parts.netloc:
-            raise ValueError(f"{name} must be an https:// base URL, e.g. https://miner{index}.example.org")
+        if parts.scheme not in schemes or not parts.netloc:
+            raise ValueError(f"{name} must be an https:// base URL, e.g. "
+                             f"https://miner{index + 1}.example.org (plain http only on a test machine, "
+                             "with DEPLOYMENT_ENV=dev)")
+    if database_url and urlsplit(database_url).scheme not in ("postgres", "postgresql", "sqlite"):
+        raise ValueError("--database-url must be a postgres:// (or sqlite://) URL")
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss"):
+        raise ValueError("--redis-url must be a redis:// (or rediss://) URL")
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    directory.chmod(0o700)  # its files and the SQLite store: this host's only
     for name in (KEY_FILE, DJANGO_KEY_FILE, ENV_FILE, *((PORTAL_SECRET_FILE,) if portal_secret else ())):
         if (directory / name).exists():
             raise FileExistsError(directory / name)
@@ -118,14 +140,15 @@ def create(directory: Path, index: int, url: str, portal_url: str, portal_secret
     if portal_secret:
         _create(directory / PORTAL_SECRET_FILE, portal_secret + "\n")
     _create(directory / ENV_FILE, env_text(directory, index, url.rstrip("/"), portal_url.rstrip("/"),
-                                           have_secret=bool(portal_secret)))
+                                           have_secret=bool(portal_secret), database_url=database_url,
+                                           redis_url=redis_url, peer_listen=peer_listen))
     public = keys.encode_public_key(key)
     return Skeleton(directory, public, keys.fingerprint(public))
 
 
 def report(skeleton: Skeleton, index: int) -> str:
     env = skeleton.env_file.resolve()
-    manage = f"manage.py --env-file {env}"
+    manage = f".venv/bin/python manage.py --env-file {env}"
     have_secret = (skeleton.directory / PORTAL_SECRET_FILE).exists()
     lines = [
         f"Created this miner's identity (miner {index + 1}, index {index}) in "
@@ -147,10 +170,21 @@ def report(skeleton: Skeleton, index: int) -> str:
         "  2. pin the two peers, with the URL and the fingerprint each peer's host told you:",
         f"       {manage} add_peer https://<peer> '<fingerprint>' https://<other peer> '<fingerprint>'",
         f"  3. {manage} register_with_portal   (the portal's staff then approve it in admin)",
-        "  4. start the miner (docs/deployment.md, \"Joining a consortium\")",
+        f"  4. {manage} run_miner --port <the port your reverse proxy forwards to>",
         f"  5. {manage} doctor",
     ]
     return "\n".join(lines)
+
+
+def add_store_arguments(parser) -> None:
+    parser.add_argument("--database-url", default="",
+                        help="the miner's PostgreSQL database, postgres://user:password@host:5432/name "
+                             "(default: SQLite in --dir, a test machine's)")
+    parser.add_argument("--redis-url", default="",
+                        help="its Redis, redis://127.0.0.1:6379/0: runs then compute in a Celery worker "
+                             "(production; `manage.py run_miner` starts it)")
+    parser.add_argument("--peer-listen", default=PEER_LISTEN,
+                        help=f"with --redis-url: where the worker serves /peer/ws (default {PEER_LISTEN})")
 
 
 def read_portal_secret(secret_file: str | None, index: int) -> str:
@@ -175,10 +209,13 @@ def main(argv=None) -> int:
     parser.add_argument("--dir", default=".", help="where to write the files (default: here)")
     parser.add_argument("--portal-secret-file", default=None,
                         help="a file holding the portal's secret for this miner (default: asked for)")
+    add_store_arguments(parser)
     args = parser.parse_args(argv)
     try:
         secret = read_portal_secret(args.portal_secret_file, args.index)
-        skeleton = create(Path(args.dir), args.index, args.url, args.portal_url, secret)
+        skeleton = create(Path(args.dir), args.index, args.url, args.portal_url, secret,
+                          database_url=args.database_url, redis_url=args.redis_url,
+                          peer_listen=args.peer_listen)
     except FileExistsError as exc:
         print(f"error: {exc.args[0]} exists already: a miner's identity is not replaced by accident "
               "(to replace the key of a running miner: manage.py rotate_identity)", file=sys.stderr)

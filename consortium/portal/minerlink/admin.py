@@ -44,6 +44,9 @@ class MinerRegistrationAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of who approved which key stays
+
 
 @admin.register(MinerKey)
 class MinerKeyAdmin(admin.ModelAdmin):
@@ -63,3 +66,6 @@ class MinerKeyAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # deleting a pinned key would bring back MINER_<i>_PUBLIC_KEY, the key rotated away from

@@ -20,11 +20,14 @@ class Command(BaseCommand):
         parser.add_argument("--dir", default=".", help="where to write the files (default: here)")
         parser.add_argument("--portal-secret-file", default=None,
                             help="a file holding the portal's secret for this miner (default: asked for)")
+        skeleton.add_store_arguments(parser)
 
-    def handle(self, *args, index, url, portal_url, dir, portal_secret_file, **options):
+    def handle(self, *args, index, url, portal_url, dir, portal_secret_file, database_url, redis_url,
+               peer_listen, **options):
         try:
             secret = skeleton.read_portal_secret(portal_secret_file, index)
-            created = skeleton.create(Path(dir), index, url, portal_url, secret)
+            created = skeleton.create(Path(dir), index, url, portal_url, secret, database_url=database_url,
+                                      redis_url=redis_url, peer_listen=peer_listen)
         except FileExistsError as exc:
             raise CommandError(f"{exc.args[0]} exists already: a miner's identity is not replaced by "
                                f"accident "

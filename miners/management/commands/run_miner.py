@@ -1,0 +1,88 @@
+"""`manage.py [--env-file FILE] run_miner --port PORT`: this miner's processes, as the image's `miner-web` and
+`miner-worker` roles run them, from one command: the system checks and migrations first, then the web
+process (uvicorn: the API and, without a broker, /peer/ws and the runs) and, with a broker (`REDIS_URL`), the
+Celery worker that computes the runs and serves /peer/ws on `MINER_PEER_LISTEN`. The processes get this
+command's environment (the env file included); it stops them all when one ends or on SIGTERM/SIGINT, and
+exits with the status of the one that ended first."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+
+from miners.peering.consumer import uvicorn_options
+
+STOP_SECONDS = 20
+
+
+def web_command(host: str, port: int) -> list[str]:
+    """uvicorn with the peer endpoint's websocket limits (it serves /peer/ws without a broker)."""
+    ws = uvicorn_options()
+    return [sys.executable, "-m", "uvicorn", "consortium.asgi:application", "--host", host, "--port",
+            str(port), "--proxy-headers", "--no-server-header", "--lifespan", "off",
+            "--ws-max-size", str(ws["ws_max_size"]), "--ws-per-message-deflate", "false"]
+
+
+def worker_command() -> list[str]:
+    # one run at a time (the settings choose the solo pool), in the process that serves /peer/ws
+    return [sys.executable, "-m", "celery", "--app", "consortium", "worker", "--loglevel", settings.LOG_LEVEL]
+
+
+class Command(BaseCommand):
+    requires_system_checks = []  # run below, with --deploy in production, as the image's entrypoint does
+    help = ("Start this miner: checks, migrations, the web process and, with REDIS_URL, the Celery worker; "
+            "stops them together.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="the web process's port (default 8000)")
+        parser.add_argument("--host", default="127.0.0.1",
+                            help="its address (default 127.0.0.1: the reverse proxy is on this host)")
+
+    def handle(self, *args, port, host, **options):
+        if settings.DEPLOYMENT_MODE != "miner":
+            raise CommandError("DEPLOYMENT_MODE is not miner: give this miner's env file "
+                               "(manage.py --env-file FILE run_miner)")
+        call_command("check", deploy=settings.DEPLOYMENT_ENV != "dev", fail_level="ERROR")
+        call_command("migrate", interactive=False, verbosity=0)
+        commands = {"web": web_command(host, port)}
+        if settings.CELERY_BROKER_URL:
+            commands["worker"] = worker_command()
+        processes = {name: subprocess.Popen(command) for name, command in commands.items()}  # noqa: S603
+        names = " and ".join(f"{name} (pid {p.pid})" for name, p in processes.items())
+        self.stdout.write(f"Miner {settings.MINER_INDEX + 1} (index {settings.MINER_INDEX}) runs: {names}; "
+                          f"its API on http://{host}:{port}. Stop it with Ctrl-C or SIGTERM.")
+        self.stdout.flush()
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        try:
+            while not stopping:
+                ended = [(n, p.returncode) for n, p in processes.items() if p.poll() is not None]
+                if ended:
+                    name, code = ended[0]
+                    self.stderr.write(f"run_miner: the {name} process ended (exit status {code}); stopping "
+                                      "the others")
+                    sys.exit(code or 1)
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop(processes.values())
+
+
+def stop(processes) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + STOP_SECONDS
+    for process in processes:
+        try:
+            process.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
