@@ -61,3 +61,37 @@ def test_show_fingerprints_says_which_peer_key_is_missing(capsys, settings):
 def test_a_missing_or_malformed_identity_key_says_which_setting(value):
     with override_settings(MINER_IDENTITY_KEY=value), pytest.raises(NoIdentity, match="MINER_IDENTITY_KEY"):
         signing_key()
+
+
+@pytest.mark.django_db
+def test_the_portal_secret_is_never_sent_over_plain_http_in_production(settings, portal):
+    from miners.doctor import remote
+    from miners.identity.calls import CallFailed, call
+
+    settings.DEPLOYMENT_ENV = "production"
+    settings.PORTAL_URL = portal.url  # http:// on loopback
+    before = len(portal.verifies) + len(portal.pushes)
+    with pytest.raises(CallFailed, match="only over https"):
+        call("POST", portal.url + "/api/miner/identity/registration", {}, as_miner=True)
+    result = remote.portal()
+    assert result.state == "problem" and "PORTAL_URL" in result.line and "https" in result.line
+    assert settings.PORTAL_SECRET not in result.line
+    assert len(portal.verifies) + len(portal.pushes) == before
+    settings.DEPLOYMENT_ENV = "dev"  # a test machine: plain http allowed
+    assert remote.portal().state != "problem"
+
+
+def test_a_rotated_key_file_replaces_a_planted_temporary_file_and_stays_0600(tmp_path):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from miners.identity.keys import install_new_key, write_new_key
+
+    path = tmp_path / "identity.key"
+    write_new_key(path)
+    planted = tmp_path / ".identity.key.new"
+    planted.write_text("planted")
+    planted.chmod(0o644)
+    install_new_key(path, Ed25519PrivateKey.generate())
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "identity.key.previous").stat().st_mode & 0o777 == 0o600
+    assert planted.read_text() == "planted"  # not reused

@@ -11,7 +11,7 @@ from consortium.contract.rotation import sign_rotation
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink import actions
 from consortium.portal.minerlink import keys as portal_keys
-from consortium.portal.minerlink.models import MinerRegistration
+from consortium.portal.minerlink.models import MinerKey, MinerRegistration
 
 SECRETS = ["s0-" + "a" * 40, "s1-" + "b" * 40, "s2-" + "c" * 40]
 OLD = [Ed25519PrivateKey.generate() for _ in range(3)]
@@ -126,3 +126,19 @@ def test_a_joining_miner_is_a_warning_until_its_registration_is_approved(setting
                           "public_key": keys.encode_public_key(Ed25519PrivateKey.generate())})
     actions.approve(MinerRegistration.objects.get(), staff_user)
     assert check_miner_settings() == []
+
+
+@pytest.mark.django_db
+def test_staff_cannot_delete_a_pinned_key_or_an_approval_in_admin(staff_user, client_for):
+    public = keys.encode_public_key(Ed25519PrivateKey.generate())
+    post("registration", {"url": "https://m2.example.org", "public_key": public})
+    registration = MinerRegistration.objects.get()
+    admin = client_for(staff_user)
+    admin.post("/admin/minerlink/minerregistration/",
+               {"action": "approve", "_selected_action": [registration.pk]})
+    key = MinerKey.objects.get(index=2)
+    for url in (f"/admin/minerlink/minerkey/{key.pk}/delete/",
+                f"/admin/minerlink/minerregistration/{registration.pk}/delete/"):
+        assert admin.post(url, {"post": "yes"}).status_code == 403
+    assert portal_keys.pinned_key(2) == public
+    assert MinerRegistration.objects.filter(pk=registration.pk).exists()
