@@ -13,31 +13,38 @@ import sys
 
 
 def load_env_file(argv: list[str]) -> list[str]:
-    """argv without a leading `--env-file PATH` (or `--env-file=PATH`), whose variables are now loaded."""
-    if len(argv) > 1 and argv[1].startswith("--env-file"):
-        option, _, path = argv[1].partition("=")
-        rest = argv[2:]
+    """argv without `--env-file PATH` (or `--env-file=PATH`, before or after the command), whose variables
+    are now loaded."""
+    for k, arg in enumerate(argv[1:], start=1):
+        option, _, path = arg.partition("=")
         if option != "--env-file":
-            return argv
+            continue
+        rest = argv[k + 1:]
         if not path:
             if not rest:
                 sys.exit("manage.py: --env-file needs a path")
             path, rest = rest[0], rest[1:]
         if not os.path.isfile(path):
-            sys.exit(f"manage.py: --env-file {path}: no such file")
+            sys.exit(f"manage.py: --env-file {path}: no such file (the first join command, "
+                     "`python -m miners.identity.skeleton`, writes miner.env)")
         from dotenv import load_dotenv
 
         load_dotenv(path, override=False)
-        return [argv[0], *rest]
+        return [*argv[:k], *rest]
     return argv
 
 
 def main():
     argv = load_env_file(sys.argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "consortium.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(argv)
+    try:
+        execute_from_command_line(argv)
+    except ImproperlyConfigured as exc:  # a setting missing or wrong: one line, not a traceback
+        hint = "" if "--env-file" in sys.argv else " (a miner: manage.py --env-file <its miner.env> ...)"
+        sys.exit(f"manage.py: the settings are not complete: {exc}{hint}")
 
 
 if __name__ == "__main__":

@@ -112,6 +112,9 @@ def _portal_key(hello: dict | None):
         own = keys.fingerprint(own_public_key())
     except NoIdentity:
         return None  # the configuration check says so
+    if theirs != own and hello.get("pending_fingerprint") == own:
+        return warning("portal", f"the portal's staff have not yet approved this miner's registration "
+                                 f"(fingerprint {own}): ask them to approve it in admin, Miner registrations")
     if theirs is None:
         return warning("portal", "the portal has no key of this miner yet: run `manage.py "
                                  "register_with_portal`, then ask the portal's staff to approve it in admin")

@@ -28,6 +28,7 @@ class FakePortal:
         self.pushes: list[tuple[int, str, str, dict]] = []  # (miner, run id, "progress" | "outputs", body)
         self.delay = 0.0  # seconds before each answer (a slow portal)
         self.key_fingerprints: dict[int, str | None] = {}  # hello's key_fingerprint, when set for a miner
+        self.pending_fingerprints: dict[int, str] = {}  # hello's pending_fingerprint, when set
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -106,6 +107,7 @@ class FakePortal:
                     hello = {"miner": miner}
                     if miner in portal.key_fingerprints:
                         hello["key_fingerprint"] = portal.key_fingerprints[miner]
+                        hello["pending_fingerprint"] = portal.pending_fingerprints.get(miner)
                     return self._answer(200, hello)
                 self._answer(200 if self.path == "/healthz" else 404, {"status": "ok"})
 

@@ -45,9 +45,14 @@ def test_the_portal_check_compares_the_key_the_portal_pinned_with_this_miners(po
     own = keys.fingerprint(keys.encode_public_key(miner_keys[0]))
     portal.key_fingerprints[0] = own
     assert remote.portal().state == OK
-    portal.key_fingerprints[0] = None  # registered, not approved yet
+    portal.key_fingerprints[0] = None  # not registered yet
     waiting = remote.portal()
     assert waiting.state == WARNING and "approve" in waiting.line and "register_with_portal" in waiting.line
+    portal.pending_fingerprints[0] = own  # registered, not approved yet
+    pending = remote.portal()
+    assert pending.state == WARNING and "not yet approved" in pending.line and own in pending.line
+    assert "register_with_portal" not in pending.line
+    portal.pending_fingerprints.clear()
     other = keys.fingerprint(keys.encode_public_key(miner_keys[1]))
     portal.key_fingerprints[0] = other  # e.g. a rotation the portal missed
     stale = remote.portal()

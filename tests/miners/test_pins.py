@@ -224,3 +224,10 @@ def test_a_second_rotation_waits_until_the_first_reached_everyone(settings):
     settings.MINER_IDENTITY_KEY_PATH = "/nonexistent/identity.key"
     with pytest.raises(CommandError, match="--resend first"):
         call_command("rotate_identity")
+
+
+def test_add_peer_says_what_a_fingerprint_looks_like_when_given_half_of_one(peer_identity):
+    url, public = peer_identity
+    with pytest.raises(CommandError, match="eight groups of four hex digits"):
+        call_command("add_peer", url, keys.fingerprint(public)[:9])
+    assert not store.peer(1).pinned

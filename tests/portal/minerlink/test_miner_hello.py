@@ -7,6 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from consortium.contract import keys
+from consortium.portal.minerlink import actions
 from consortium.portal.minerlink.models import MinerKey
 from tests.portal.factories import miners_setting
 
@@ -30,7 +31,7 @@ def test_each_miner_is_greeted_by_its_own_index(i):
     response = get(f"Miner {i} {SECRETS[i]}")
     assert response.status_code == 200
     body = response.json()
-    assert body["miner"] == i and set(body) == {"miner", "key_fingerprint", "time"}
+    assert body["miner"] == i and set(body) == {"miner", "key_fingerprint", "pending_fingerprint", "time"}
     assert body["key_fingerprint"] is None  # no key configured nor approved for any miner here
 
 
@@ -42,6 +43,11 @@ def test_it_names_the_key_pinned_for_the_miner(settings):
     assert get(f"Miner 1 {SECRETS[1]}").json()["key_fingerprint"] == keys.fingerprint(configured)
     assert get(f"Miner 2 {SECRETS[2]}").json()["key_fingerprint"] == keys.fingerprint(approved)
     assert get(f"Miner 0 {SECRETS[0]}").json()["key_fingerprint"] is None
+    assert get(f"Miner 0 {SECRETS[0]}").json()["pending_fingerprint"] is None
+    registered = keys.encode_public_key(Ed25519PrivateKey.generate())
+    actions.register(0, "https://m0.example.org", registered)
+    assert get(f"Miner 0 {SECRETS[0]}").json()["pending_fingerprint"] == keys.fingerprint(registered)
+    assert get(f"Miner 1 {SECRETS[1]}").json()["pending_fingerprint"] is None  # only its own
 
 
 @pytest.mark.django_db

@@ -36,6 +36,6 @@ def test_register_with_portal_leaves_a_pending_registration_with_the_fingerprint
 @pytest.mark.django_db(transaction=True)
 def test_register_with_portal_with_a_wrong_secret_says_what_to_check(as_miner_2, settings):
     settings.PORTAL_SECRET = "x" * 43
-    with pytest.raises(CommandError, match="check PORTAL_SECRET"):
+    with pytest.raises(CommandError, match="correct PORTAL_SECRET with what the portal.s staff gave you"):
         call_command("register_with_portal")
     assert not MinerRegistration.objects.exists()

@@ -3,6 +3,7 @@
 constant time); with two peers, nothing is pinned unless both match."""
 
 import hmac
+import re
 
 from django.conf import settings
 from django.core.management import call_command
@@ -74,6 +75,12 @@ class Command(BaseCommand):
         if channel_url and len(peers) != 2:
             raise CommandError("--channel-url names one peer's channel: add that peer alone")
         pairs = [(peers[k].rstrip("/"), peers[k + 1]) for k in range(0, len(peers), 2)]
+        for url, fingerprint in pairs:
+            if not re.fullmatch(r"[0-9A-F]{32}", normalised(fingerprint)):
+                raise CommandError(
+                    f"{fingerprint!r} (given for {url}) is not a fingerprint: a fingerprint is eight groups "
+                    "of four hex digits, e.g. '3F2A 91C0 5D7E 0B44 C2A9 77E1 1F08 D3B6' (quoted): ask its "
+                    "host to read it out again. Nothing was pinned.")
         found = [(url, *fetch_identity(url, fingerprint)) for url, fingerprint in pairs]
         if len(found) == 2 and found[0][1] == found[1][1]:
             raise CommandError(f"both URLs answer as miner index {found[0][1]}: nothing pinned")
@@ -88,5 +95,5 @@ class Command(BaseCommand):
             self.stdout.write(f"Next: add the other peer (miner {missing[0] + 1}, index {missing[0]}) "
                               "the same way.")
         else:
-            self.stdout.write("Both peers are pinned. Next: manage.py register_with_portal (if not done "
-                              "yet), then start (or restart) the miner.")
+            self.stdout.write("Both peers are pinned. A miner that runs uses them from its next run (no "
+                              "restart); a new one: register_with_portal next, then run_miner.")

@@ -1,6 +1,8 @@
 """`manage.py register_with_portal`: tell the portal this miner's URL and public key, with its miner
 credentials; the portal's staff see the registration (and its fingerprint) in admin and approve it."""
 
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -27,8 +29,10 @@ class Command(BaseCommand):
             answer = call("POST", settings.PORTAL_URL + "/api/miner/identity/registration",
                           {"url": settings.MINER_URL, "public_key": public}, as_miner=True)
         except CallFailed as exc:
-            hint = (" (the portal does not accept this miner's secret: check PORTAL_SECRET with the "
-                    "portal's staff)"
+            where = (f"the file {os.environ['PORTAL_SECRET_FILE']} (PORTAL_SECRET_FILE)"
+                     if os.environ.get("PORTAL_SECRET_FILE") else "PORTAL_SECRET")
+            hint = (f" (the portal does not accept this miner's secret: correct {where} with what the "
+                    "portal's staff gave you, then run this again)"
                     if str(exc).startswith(("HTTP 401", "HTTP 403")) else "")
             raise CommandError(f"the portal at {settings.PORTAL_URL} refused or did not answer: "
                                f"{exc}{hint}") from None
