@@ -92,38 +92,73 @@ class VerifyResult:
 
 
 def do_verify_token(miner: int, token: str, period_id: int, form_id, request=None) -> VerifyResult:
-    """Is `token` valid for this form and period and unused by `miner`? If so, miner has now used it.
+    """Is `token` valid for this form and period and unused by `miner`? If so, miner has now used it."""
+    return do_verify_tokens(miner, [(token, period_id, form_id)])[0]
 
-    Looked up by its SHA-256: the database compares hashes, so the time taken says nothing
-    about how close a guess came to a real token.
+
+class _LostRace(Exception):
+    """A claimed token was claimed by another transaction meanwhile (only where row locks are no-ops)."""
+
+
+def do_verify_tokens(miner: int, checks: list[tuple[str, int, object]]) -> list[VerifyResult]:
+    """do_verify_token for each (token, period, form) of a miner's batch, in order, in one transaction:
+    the same answer each would get alone, the batch's earlier checks counting as done (a token twice in a
+    batch is valid once, then "used"). Three queries per batch (tokens, indicators per period, the claim)
+    instead of four per token: every share submission is checked here (docs/performance.md, "Share intake").
+
+    Looked up by SHA-256: the database compares hashes, so the time taken says nothing about how close a
+    guess came to a real token.
     """
-    token_hash = tokens.hash_token(token)
+    try:
+        return _verify_batch(miner, checks)
+    except _LostRace:
+        return [_verify_batch(miner, [check])[0] for check in checks]
+
+
+def _verify_batch(miner: int, checks: list[tuple[str, int, object]]) -> list[VerifyResult]:
+    hashes = [tokens.hash_token(token) for token, _period, _form in checks]
+    used_field = f"used_by_miner_{miner}"
     with transaction.atomic():
-        # Lock the token row. The race: the browser's request and a replay of it (or a retry
-        # after a time-out) reach the same miner together; both would read "unused by miner i"
-        # and the miner would store two share sets under one submission id. The lock makes the
-        # second wait and then read "used". The conditional UPDATE below decides on its own
-        # too, for databases (SQLite) where select_for_update is a no-op. Only the token row is
-        # locked (of=self): PostgreSQL refuses FOR UPDATE on the outer join to the submission.
-        # [:1], not first(): the hash is unique, and first() would add an ORDER BY (each token check is on
-        # the path of every share submission: docs/performance.md, "Share intake").
-        found = list(AccessToken.objects.select_for_update(of=("self",))
-                     .select_related("period", "submission").filter(token_hash=token_hash)[:1])
-        access = found[0] if found else None
-        if access is None or not hmac.compare_digest(access.token_hash, token_hash):
-            return VerifyResult(False, "unknown")
-        reason = _refusal(access, miner, period_id, form_id)
-        if reason:
-            return VerifyResult(False, reason)
-        claimed = (AccessToken.objects.filter(pk=access.pk, **{f"used_by_miner_{miner}": False})
-                   .update(**{f"used_by_miner_{miner}": True}))
-        if not claimed:
-            return VerifyResult(False, "used")
-        # One query for the fields and the ring (CollectionPeriod.ring_bits would ask again).
-        indicators = list(access.period.indicators.order_by("position", "pk").values_list("code", "lo", "hi"))
-        return VerifyResult(True, submission_id=str(access.submission.submission_id),
-                            period=access.period_id, fields=[code for code, _lo, _hi in indicators],
-                            ring=ring_bits_for((lo, hi) for _code, lo, hi in indicators))
+        # Lock the token rows. The race: the browser's request and a replay of it (or a retry after a
+        # time-out) reach the same miner together; both would read "unused by miner i" and the miner would
+        # store two share sets under one submission id. The lock makes the second wait and then read
+        # "used"; rows are locked in primary-key order, so two batches never wait for each other in a
+        # cycle. The conditional UPDATE below decides on its own too, for databases where
+        # select_for_update is a no-op. Only the token rows are locked (of=self): PostgreSQL refuses FOR
+        # UPDATE on the outer join to the submission.
+        found = {access.token_hash: access for access in
+                 AccessToken.objects.select_for_update(of=("self",)).select_related("period", "submission")
+                 .filter(token_hash__in=set(hashes)).order_by("pk")}
+        results, claimed, fields = [], [], {}
+        for (_token, period_id, form_id), token_hash in zip(checks, hashes, strict=True):
+            access = found.get(token_hash)
+            if access is None or not hmac.compare_digest(access.token_hash, token_hash):
+                results.append(VerifyResult(False, "unknown"))
+                continue
+            reason = _refusal(access, miner, period_id, form_id) or ("used" if access.pk in claimed else "")
+            if reason:
+                results.append(VerifyResult(False, reason))
+                continue
+            claimed.append(access.pk)
+            if access.period_id not in fields:
+                fields[access.period_id] = _fields_and_ring(access.period)
+            codes, ring = fields[access.period_id]
+            results.append(VerifyResult(True, submission_id=str(access.submission.submission_id),
+                                        period=access.period_id, fields=codes, ring=ring))
+        if claimed:
+            count = (AccessToken.objects.filter(pk__in=claimed, **{used_field: False})
+                     .update(**{used_field: True}))
+            if count != len(claimed):
+                if len(checks) > 1:
+                    raise _LostRace  # rolls the batch back; each check is then decided alone
+                return [VerifyResult(False, "used")]
+    return results
+
+
+def _fields_and_ring(period: CollectionPeriod) -> tuple[list[str], int]:
+    """The period's indicator codes and ring bits, in one query (CollectionPeriod.ring_bits asks again)."""
+    indicators = list(period.indicators.order_by("position", "pk").values_list("code", "lo", "hi"))
+    return [code for code, _lo, _hi in indicators], ring_bits_for((lo, hi) for _code, lo, hi in indicators)
 
 
 def _refusal(access: AccessToken, miner: int, period_id: int, form_id) -> str:
