@@ -25,6 +25,7 @@ class FakePortal:
         self.secrets = miner_secrets
         self.tokens: dict[str, dict] = {}
         self.verifies: list[tuple[int, str]] = []  # (miner, token) of every token check
+        self.verify_requests: list[int] = []  # how many checks each verify request carried
         self.pushes: list[tuple[int, str, str, dict]] = []  # (miner, run id, "progress" | "outputs", body)
         self.delay = 0.0  # seconds before each answer (a slow portal)
         self._lock = threading.Lock()
@@ -112,6 +113,10 @@ class FakePortal:
                 if miner is None:
                     return self._answer(401, {"detail": "no valid miner credentials"})
                 if self.path == "/api/miner/tokens/verify":
+                    if "tokens" in body:  # the batch form: one answer per check, in order
+                        portal.verify_requests.append(len(body["tokens"]))
+                        return self._answer(200, {"results": [portal.verify(miner, c) for c in body["tokens"]]})
+                    portal.verify_requests.append(1)
                     return self._answer(200, portal.verify(miner, body))
                 match = _RUN_PUSH.fullmatch(self.path)
                 if match:
