@@ -99,8 +99,17 @@ def manage(env: dict, *args: str) -> None:
 
 
 def start_server(env: dict, port: int, workers: int, log: Path, interface: str = "asgi",
-                 access_log: bool = False) -> subprocess.Popen:
-    # wsgi: an experiment (uvicorn's thread pool around consortium.wsgi, no websockets), not a deployment
+                 access_log: bool = False, threads: int = 0) -> subprocess.Popen:
+    """uvicorn (asgi, or wsgi: its thread pool around consortium.wsgi, an experiment) or gunicorn (gthread
+    workers around consortium.wsgi: plain HTTP, no websockets, as a miner's web with a broker may run)."""
+    if interface == "gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "consortium.wsgi:application", "--bind",
+                   f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread",
+                   "--threads", str(threads or 32)]
+        if access_log:
+            command += ["--access-logfile", "-"]
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),  # noqa: S603 - our own argv
+                                stderr=subprocess.STDOUT, start_new_session=True)
     app = "consortium.asgi:application" if interface == "asgi" else "consortium.wsgi:application"
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--access-log" if access_log else "--no-access-log"]
@@ -250,7 +259,7 @@ def run(args) -> dict:
     named = {"portal": start_server(portal_env, portal_port, args.portal_workers, logs / "bench-portal.log",
                                    args.interface, args.access_log),
              "miner": start_server(miner_env, miner_port, args.miner_workers, logs / "bench-miner.log",
-                                   args.interface, args.access_log)}
+                                   args.miner_server or args.interface, args.access_log, args.miner_threads)}
     servers, profiles = list(named.values()), []
     postmaster = postmaster_pid(base)
     try:
@@ -297,7 +306,8 @@ def run(args) -> dict:
             "not_201_or_bad_receipt": bad, "stored_submissions": stored - warm, "stored_shares": shares,
             "lost": n - (stored - warm), "concurrency": args.concurrency, "miner_workers": args.miner_workers,
             "portal_workers": args.portal_workers, "pool_max_size": args.pool_max_size,
-            "interface": args.interface, "access_log": args.access_log,
+            "interface": args.interface, "miner_server": args.miner_server or args.interface,
+            "miner_threads": args.miner_threads, "access_log": args.access_log,
             "load_average_at_start": load,
             "cpu_ms_per_submission": {name: round(1000 * (cpu_after[name] - cpu_before[name]) / n, 2)
                                       for name in cpu_after},
@@ -315,6 +325,9 @@ def main():
                         help="DATABASE_POOL_MAX_SIZE in both processes (default: the settings' own; 0: none)")
     parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi",
                         help="wsgi: both in uvicorn's WSGI thread pool (an experiment: no websockets)")
+    parser.add_argument("--miner-server", choices=["asgi", "wsgi", "gunicorn"],
+                        help="the miner's server alone (default: --interface); gunicorn: gthread workers")
+    parser.add_argument("--miner-threads", type=int, default=32, help="gunicorn's --threads per worker")
     parser.add_argument("--access-log", action="store_true",
                         help="uvicorn's access log on, as the README's commands run it (default: off)")
     parser.add_argument("--profile", metavar="DIR",
