@@ -25,8 +25,8 @@ from django.conf import settings
 
 from miners.portal import Portal, PortalUnavailable
 
-# Two batches in flight: while the portal answers one, the next one fills; a third would only make the
-# batches smaller (measured: docs/performance.md, "Share intake").
+# One batch in flight: while the portal answers it, the next one fills. A second sender halves the batches
+# and so doubles the portal's CPU per check (measured: docs/performance.md, "Share intake").
 SENDERS = 1
 
 
