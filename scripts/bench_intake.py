@@ -244,7 +244,7 @@ def run(args) -> dict:
     miner_env = {**common, "DEPLOYMENT_MODE": "miner", "MINER_INDEX": "0",
                  "DATABASE_URL": database_url(base, "bench_miner0"),
                  "PORTAL_URL": f"http://127.0.0.1:{portal_port}", "PORTAL_SECRET": secret,
-                 "MINER_IDENTITY_KEY": encode_private_key(key)}
+                 "MINER_IDENTITY_KEY": encode_private_key(key), **dict(a.split("=", 1) for a in args.miner_env)}
     manage(portal_env, "migrate", "-v0")
     manage(miner_env, "migrate", "-v0")
     issued = json.loads(subprocess.run(  # noqa: S603 - this script, in the portal's environment
@@ -307,7 +307,7 @@ def run(args) -> dict:
             "lost": n - (stored - warm), "concurrency": args.concurrency, "miner_workers": args.miner_workers,
             "portal_workers": args.portal_workers, "pool_max_size": args.pool_max_size,
             "interface": args.interface, "miner_server": args.miner_server or args.interface,
-            "miner_threads": args.miner_threads, "access_log": args.access_log,
+            "miner_threads": args.miner_threads, "miner_env": args.miner_env, "access_log": args.access_log,
             "load_average_at_start": load,
             "cpu_ms_per_submission": {name: round(1000 * (cpu_after[name] - cpu_before[name]) / n, 2)
                                       for name in cpu_after},
@@ -327,6 +327,8 @@ def main():
                         help="wsgi: both in uvicorn's WSGI thread pool (an experiment: no websockets)")
     parser.add_argument("--miner-server", choices=["asgi", "wsgi", "gunicorn"],
                         help="the miner's server alone (default: --interface); gunicorn: gthread workers")
+    parser.add_argument("--miner-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the miner's process, e.g. MINER_TOKEN_BATCH_MAX=1 (repeatable)")
     parser.add_argument("--miner-threads", type=int, default=32, help="gunicorn's --threads per worker")
     parser.add_argument("--access-log", action="store_true",
                         help="uvicorn's access log on, as the README's commands run it (default: off)")
