@@ -9,8 +9,9 @@ per process are in flight, each of at most MINER_TOKEN_BATCH_MAX checks; one che
 form.
 
 Time: each waiter gives up PORTAL_TIMEOUT_SECONDS after it asked (PortalUnavailable("timeout"): the
-member's 503), however long it queued; a check whose waiter gave up before it was sent is never sent (its
-token stays unused).
+member's 503), however long it queued. A batch's request waits for the portal until the last deadline of
+its checks, and a check whose deadline passed before it could be sent is never sent (its token stays
+unused).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import os
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 
@@ -79,8 +80,10 @@ class TokenChecks:
     def _send_forever(self) -> None:
         while True:
             portal, batch = self._next_batch()
+            # Nobody waits for an answer after the last deadline of the batch.
+            remaining = max(check.deadline for check in batch) - time.monotonic()
             try:
-                answers = portal.verify_tokens([check.body for check in batch])
+                answers = replace(portal, timeout=max(remaining, 0.01)).verify_tokens([c.body for c in batch])
             except PortalUnavailable as exc:
                 for check in batch:
                     check.error = exc
