@@ -244,7 +244,8 @@ def run(args) -> dict:
     miner_env = {**common, "DEPLOYMENT_MODE": "miner", "MINER_INDEX": "0",
                  "DATABASE_URL": database_url(base, "bench_miner0"),
                  "PORTAL_URL": f"http://127.0.0.1:{portal_port}", "PORTAL_SECRET": secret,
-                 "MINER_IDENTITY_KEY": encode_private_key(key), **dict(a.split("=", 1) for a in args.miner_env)}
+                 "MINER_IDENTITY_KEY": encode_private_key(key),
+                 **dict(setting.split("=", 1) for setting in args.miner_env)}
     manage(portal_env, "migrate", "-v0")
     manage(miner_env, "migrate", "-v0")
     issued = json.loads(subprocess.run(  # noqa: S603 - this script, in the portal's environment
@@ -257,7 +258,7 @@ def run(args) -> dict:
 
     logs = Path(tempfile.gettempdir())
     named = {"portal": start_server(portal_env, portal_port, args.portal_workers, logs / "bench-portal.log",
-                                   args.interface, args.access_log),
+                                   args.portal_server or args.interface, args.access_log, args.miner_threads),
              "miner": start_server(miner_env, miner_port, args.miner_workers, logs / "bench-miner.log",
                                    args.miner_server or args.interface, args.access_log, args.miner_threads)}
     servers, profiles = list(named.values()), []
@@ -307,7 +308,9 @@ def run(args) -> dict:
             "lost": n - (stored - warm), "concurrency": args.concurrency, "miner_workers": args.miner_workers,
             "portal_workers": args.portal_workers, "pool_max_size": args.pool_max_size,
             "interface": args.interface, "miner_server": args.miner_server or args.interface,
-            "miner_threads": args.miner_threads, "miner_env": args.miner_env, "access_log": args.access_log,
+            "miner_threads": args.miner_threads,
+            "portal_server": args.portal_server or args.interface, "miner_env": args.miner_env,
+            "access_log": args.access_log,
             "load_average_at_start": load,
             "cpu_ms_per_submission": {name: round(1000 * (cpu_after[name] - cpu_before[name]) / n, 2)
                                       for name in cpu_after},
@@ -329,6 +332,9 @@ def main():
                         help="the miner's server alone (default: --interface); gunicorn: gthread workers")
     parser.add_argument("--miner-env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for the miner's process, e.g. MINER_TOKEN_BATCH_MAX=1 (repeatable)")
+    parser.add_argument("--portal-server", choices=["asgi", "wsgi", "gunicorn"],
+                        help="the portal's server alone (default: --interface); an experiment: the portal "
+                             "serves websockets, which gunicorn's WSGI cannot")
     parser.add_argument("--miner-threads", type=int, default=32, help="gunicorn's --threads per worker")
     parser.add_argument("--access-log", action="store_true",
                         help="uvicorn's access log on, as the README's commands run it (default: off)")

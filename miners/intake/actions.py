@@ -67,6 +67,16 @@ def look_up(token: str, shares: Shares) -> Found:
                                    signature=signature))
 
 
+def release_connection() -> None:
+    """Give the store's connection back to the pool (PostgreSQL) before the portal is asked: under load
+    every pooled connection would otherwise be held by a request waiting for the portal, and the next
+    requests would wait for one (DATABASE_POOL_TIMEOUT_SECONDS). Without a pool (a connection is not
+    reopened cheaply) or inside a transaction: nothing."""
+    connection = connections[router.db_for_write(Submission)]
+    if getattr(connection, "pool", None) is not None and not connection.in_atomic_block:
+        connection.close()
+
+
 def stored_retry(token: str, shares: Shares) -> Submission | None:
     """The submission stored with this token when `shares` is the same body again (the browser's retry
     after a lost answer); None when the token stored nothing here; TokenUsed when it stored another body."""

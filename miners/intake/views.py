@@ -86,6 +86,7 @@ class SharesView(APIView):
             return _error(503, "This miner is not configured to sign receipts.")
         if found.retry is not None:
             return Response(actions.receipt(settings.MINER_INDEX, found.retry), status=201)
+        actions.release_connection()
         return _verify_and_store(key, data["token"], shares)
 
 

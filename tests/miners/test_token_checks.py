@@ -110,3 +110,28 @@ def test_a_batch_answer_without_one_object_per_check_fails_every_check(portal, m
     assert isinstance(outcomes[0], dict) and outcomes[0]["valid"]  # the first went alone
     assert all(isinstance(o, PortalUnavailable) for o in outcomes[1:])
     assert "token" not in str(outcomes[1]).lower() or issued[1][0] not in str(outcomes[1])
+
+
+@pytest.mark.django_db
+def test_no_pooled_database_connection_is_held_while_the_portal_is_asked(client, portal, monkeypatch):
+    """With a pool (PostgreSQL), the request gives its connection back before it waits for the portal."""
+    from django.db import connections
+
+    connection = connections["default"]
+    from .intake_helpers import body_for, post
+
+    events = []
+    if getattr(connection, "pool", None) is None:  # SQLite: as if it had one (PostgreSQL: the real pool)
+        monkeypatch.setattr(connection, "pool", object(), raising=False)
+    monkeypatch.setattr(connection, "in_atomic_block", False)
+    monkeypatch.setattr(connection, "close", lambda: events.append("connection given back"))
+    real_verify = Portal.verify_tokens
+
+    def verify_tokens(self, checks):
+        events.append("portal asked")
+        return real_verify(self, checks)
+
+    monkeypatch.setattr(Portal, "verify_tokens", verify_tokens)
+    token, form, _sid = portal.issue(PERIOD, 32, FIELDS)
+    assert post(client, body_for(token, form)).status_code == 201
+    assert events[:2] == ["connection given back", "portal asked"]
