@@ -190,6 +190,38 @@ def cpu_seconds(groups: dict[str, int], postmaster: int) -> dict[str, float]:
     return used
 
 
+def backend_cpu(url: str) -> dict[int, tuple[str, float]]:
+    """pid -> (its database, CPU seconds so far) of every PostgreSQL backend connected to a bench database:
+    which part of PostgreSQL's CPU each role's queries cost (their connections are pooled, so they live
+    through the timed part; one that ends during it is counted in "postgres" only)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT pid, datname FROM pg_stat_activity WHERE datname LIKE 'bench_%'").fetchall()
+    stats = _stats()
+    return {pid: (db, (int(stats[pid][11]) + int(stats[pid][12])) / _TICK) for pid, db in rows if pid in stats}
+
+
+def by_database(before: dict, after: dict) -> dict[str, float]:
+    used: dict[str, float] = {}
+    for pid, (db, seconds) in after.items():
+        used[db] = used.get(db, 0.0) + seconds - (before[pid][1] if pid in before else 0.0)
+    return used
+
+
+def calibration_ms() -> float:
+    """CPU ms of a fixed piece of Python work (JSON, hashing, dicts): this machine's speed at the moment. On
+    a shared machine the same code's CPU per submission varies with it (other work's cache misses, the
+    host's frequency), so CPU figures of two runs compare best in units of this."""
+    import hashlib
+
+    started = time.process_time()
+    for k in range(20000):
+        body = json.dumps({"token": str(k), "values": {f"f{j}": str(j * k) for j in range(7)}})
+        hashlib.sha256(json.loads(body)["token"].encode()).hexdigest()
+    return round(1000 * (time.process_time() - started), 1)
+
+
 def postmaster_pid(url: str) -> int:
     import psycopg
 
@@ -272,12 +304,15 @@ def run(args) -> dict:
         if args.profile:
             profiles = start_profiles(named, Path(args.profile))
             time.sleep(1)  # py-spy attaches
-        load = os.getloadavg()
+        load, speed_before = os.getloadavg(), calibration_ms()
+        backends_before = backend_cpu(base)
         cpu_before = cpu_seconds({name: server.pid for name, server in named.items()}, postmaster)
         started = time.perf_counter()
         results = asyncio.run(post_all(miner_port, bodies[warm:], args.concurrency))
         elapsed = time.perf_counter() - started
         cpu_after = cpu_seconds({name: server.pid for name, server in named.items()}, postmaster)
+        backends_after = backend_cpu(base)
+        speed_after = calibration_ms()
     finally:
         for spy in profiles:
             spy.send_signal(signal.SIGINT)
@@ -311,9 +346,12 @@ def run(args) -> dict:
             "miner_threads": args.miner_threads,
             "portal_server": args.portal_server or args.interface, "miner_env": args.miner_env,
             "access_log": args.access_log,
-            "load_average_at_start": load,
+            "load_average_at_start": load, "calibration_cpu_ms": [speed_before, speed_after],
             "cpu_ms_per_submission": {name: round(1000 * (cpu_after[name] - cpu_before[name]) / n, 2)
                                       for name in cpu_after},
+            "postgres_cpu_ms_per_submission_by_database": {
+                db: round(1000 * seconds / n, 2)
+                for db, seconds in by_database(backends_before, backends_after).items()},
             **machine()}
 
 

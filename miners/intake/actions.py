@@ -13,6 +13,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 
+import psycopg
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
@@ -55,9 +56,8 @@ def look_up(token: str, shares: Shares) -> Found:
     """What the store knows before the portal is asked, in one query: whether the period was purged, else
     the submission this token stored (the browser's retry after a lost answer). TokenUsed when the token
     stored another body."""
-    with connections[router.db_for_read(Submission)].cursor() as cursor:
-        cursor.execute(_sql(cursor.db).look_up, [shares.period, hash_token(token)])
-        purged, *stored = cursor.fetchone()
+    connection = connections[router.db_for_read(Submission)]
+    purged, *stored = _first_row(connection, _sql(connection).look_up, [shares.period, hash_token(token)])
     if purged or stored[0] is None:
         return Found(bool(purged), None)
     period, form, digest, submission_id, signature = stored
@@ -113,21 +113,35 @@ def _insert(connection, submission: list, rows: list[tuple[str, bytes, bytes]]) 
     """Insert the submission (its columns' values, converted) and its share rows (code, value, flag: str,
     bytes and int need no conversion), all or nothing; the submission's primary key."""
     sql = _sql(connection)
+    if connection.vendor == "postgresql":
+        # One statement, atomic on its own: three round trips fewer than BEGIN, INSERT, INSERT, COMMIT.
+        # Within a caller's transaction, a savepoint keeps a refused insert from breaking it.
+        with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
+            placeholders = ", ".join(["(%s, %s, %s)"] * len(rows))
+            return _first_row(connection, sql.insert_both + placeholders + sql.insert_both_end,
+                              [*submission, *(value for row in rows for value in row)])[0]
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # One statement, atomic on its own: three round trips fewer than BEGIN, INSERT, INSERT, COMMIT.
-            # Within a caller's transaction, a savepoint keeps a refused insert from breaking it.
-            with transaction.atomic(using=connection.alias) if connection.in_atomic_block else nullcontext():
-                placeholders = ", ".join(["(%s, %s, %s)"] * len(rows))
-                cursor.execute(sql.insert_both + placeholders + sql.insert_both_end,
-                               [*submission, *(value for row in rows for value in row)])
-                return cursor.fetchone()[0]
         with transaction.atomic(using=connection.alias):
             cursor.execute(sql.insert_submission, submission)
             pk = cursor.fetchone()[0]
             cursor.execute(sql.insert_shares + ", ".join(["(%s, %s, %s, %s)"] * len(rows)),
                            [value for row in rows for value in (pk, *row)])
             return pk
+
+
+def _first_row(connection, sql: str, params: list) -> tuple:
+    """The statement's first row. On PostgreSQL as a prepared statement with its parameters sent apart
+    (psycopg's server-side binding; Django binds on the client, so PostgreSQL would parse and plan it
+    again each time, and psycopg write every value into it as a literal); outside Django's cursor, so
+    it is not in DEBUG's query log. Errors are Django's as always (IntegrityError)."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(sql, params, prepare=True)
+        return cursor.fetchone()
 
 
 @dataclass(frozen=True)
