@@ -13,7 +13,6 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 
-import psycopg
 from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 
@@ -130,17 +129,8 @@ def _insert(connection, submission: list, rows: list[tuple[str, bytes, bytes]]) 
 
 
 def _first_row(connection, sql: str, params: list) -> tuple:
-    """The statement's first row. On PostgreSQL as a prepared statement with its parameters sent apart
-    (psycopg's server-side binding; Django binds on the client, so PostgreSQL would parse and plan it
-    again each time, and psycopg write every value into it as a literal); outside Django's cursor, so
-    it is not in DEBUG's query log. Errors are Django's as always (IntegrityError)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchone()
-    connection.ensure_connection()
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(sql, params, prepare=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         return cursor.fetchone()
 
 
