@@ -127,8 +127,8 @@ def test_a_claim_lost_to_another_transaction_is_decided_again_alone(rep_a, open_
     real_refusal, batches = actions._refusal, []
     real_batch = actions._verify_batch
 
-    def refusal_then_a_rival_claims(access, miner, period_id, form_id):
-        reason = real_refusal(access, miner, period_id, form_id)
+    def refusal_then_a_rival_claims(access, period_id, form_id):
+        reason = real_refusal(access, period_id, form_id)
         if access.pk == a2.pk:  # each time t2 is read unused, the rival claims it before the UPDATE
             AccessToken.objects.filter(pk=a2.pk).update(used_by_miner_0=True)
         return reason
