@@ -26,7 +26,9 @@ from django.conf import settings
 
 from consortium.contract.credentials import miner_header
 
-MAX_RESPONSE_BYTES = 64 * 1024  # the portal's answers are a few hundred bytes
+# The portal's answers are a few hundred bytes (a batch of token checks: this for each check).
+MAX_RESPONSE_BYTES = 64 * 1024
+VERIFY_PATH = "/api/miner/tokens/verify"
 # Idle connections kept per process: as many as the token checks one process has in flight at once on two
 # cores; more at a burst's peak are closed after use instead of piling up.
 MAX_IDLE_CONNECTIONS = 16
@@ -116,8 +118,9 @@ class Portal:
         return cls(settings.PORTAL_URL, settings.MINER_INDEX, settings.PORTAL_SECRET or "",
                    settings.PORTAL_TIMEOUT_SECONDS)
 
-    def post(self, path: str, body: dict) -> dict:
-        """POST `body` as JSON and return the JSON object answered; PortalUnavailable otherwise."""
+    def post(self, path: str, body: dict, max_bytes: int = MAX_RESPONSE_BYTES) -> dict:
+        """POST `body` as JSON and return the JSON object answered (at most `max_bytes`); PortalUnavailable
+        otherwise."""
         parts = urlsplit(self.url)
         if parts.scheme not in ("http", "https") or not parts.hostname or not self.secret:
             raise PortalUnavailable("not configured")
@@ -128,10 +131,10 @@ class Portal:
         headers = {"Content-Type": "application/json", "Accept": "application/json",
                    "Authorization": miner_header(self.index, self.secret)}
         status, raw = self._exchange(parts.scheme, parts.hostname, port, parts.path + path,
-                                     json.dumps(body).encode(), headers)
+                                     json.dumps(body).encode(), headers, max_bytes)
         if not 200 <= status < 300:
             raise PortalRefused(status)
-        if len(raw) > MAX_RESPONSE_BYTES:
+        if len(raw) > max_bytes:
             raise PortalUnavailable("answer too large")
         try:
             answer = json.loads(raw)
@@ -141,8 +144,8 @@ class Portal:
             raise PortalUnavailable("answer is not a JSON object")
         return answer
 
-    def _exchange(self, scheme, host, port, target, data, headers) -> tuple[int, bytes]:
-        """(status, at most MAX_RESPONSE_BYTES + 1 bytes of the body) over a kept or a new connection."""
+    def _exchange(self, scheme, host, port, target, data, headers, max_bytes) -> tuple[int, bytes]:
+        """(status, at most `max_bytes` + 1 bytes of the body) over a kept or a new connection."""
         conn, reused = _connections.take(scheme, host, port, self.timeout)
         try:
             try:
@@ -156,7 +159,7 @@ class Portal:
                 conn, reused = _connections.take(scheme, host, port, self.timeout)[0], False
                 conn.request("POST", target, body=data, headers=headers)
             response = conn.getresponse()
-            raw = response.read(MAX_RESPONSE_BYTES + 1)
+            raw = response.read(max_bytes + 1)
         except TimeoutError:
             conn.close()
             raise PortalUnavailable("timeout") from None
@@ -171,7 +174,19 @@ class Portal:
         return response.status, raw
 
     def verify_token(self, token: str, period: int, form: str) -> dict:
-        return self.post("/api/miner/tokens/verify", {"token": token, "period": period, "form": form})
+        return self.post(VERIFY_PATH, {"token": token, "period": period, "form": form})
+
+    def verify_tokens(self, checks: list[dict]) -> list[dict]:
+        """The portal's answer to each check ({token, period, form}), in order: one request, the single form
+        for one check, `{"tokens": [...]}` for more (docs/api.md section 1). Each answer is a JSON object,
+        its contract not yet checked."""
+        if len(checks) == 1:
+            return [self.post(VERIFY_PATH, checks[0])]
+        results = self.post(VERIFY_PATH, {"tokens": checks}, MAX_RESPONSE_BYTES * len(checks)).get("results")
+        if (not isinstance(results, list) or len(results) != len(checks)
+                or not all(isinstance(result, dict) for result in results)):
+            raise PortalUnavailable("answer is not one object per check")
+        return results
 
     def push_progress(self, run_id: str, body: dict) -> dict:
         return self.post(f"/api/miner/runs/{run_id}/progress", body)

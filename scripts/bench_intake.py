@@ -99,8 +99,17 @@ def manage(env: dict, *args: str) -> None:
 
 
 def start_server(env: dict, port: int, workers: int, log: Path, interface: str = "asgi",
-                 access_log: bool = False) -> subprocess.Popen:
-    # wsgi: an experiment (uvicorn's thread pool around consortium.wsgi, no websockets), not a deployment
+                 access_log: bool = False, threads: int = 0) -> subprocess.Popen:
+    """uvicorn (asgi, or wsgi: its thread pool around consortium.wsgi, an experiment) or gunicorn (gthread
+    workers around consortium.wsgi: plain HTTP, no websockets, as a miner's web with a broker may run)."""
+    if interface == "gunicorn":
+        command = [sys.executable, "-m", "gunicorn", "consortium.wsgi:application", "--bind",
+                   f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread",
+                   "--threads", str(threads or 32)]
+        if access_log:
+            command += ["--access-logfile", "-"]
+        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"),  # noqa: S603 - our own argv
+                                stderr=subprocess.STDOUT, start_new_session=True)
     app = "consortium.asgi:application" if interface == "asgi" else "consortium.wsgi:application"
     command = [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
                "--workers", str(workers), "--access-log" if access_log else "--no-access-log"]
@@ -181,6 +190,38 @@ def cpu_seconds(groups: dict[str, int], postmaster: int) -> dict[str, float]:
     return used
 
 
+def backend_cpu(url: str) -> dict[int, tuple[str, float]]:
+    """pid -> (its database, CPU seconds so far) of every PostgreSQL backend connected to a bench database:
+    which part of PostgreSQL's CPU each role's queries cost (their connections are pooled, so they live
+    through the timed part; one that ends during it is counted in "postgres" only)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT pid, datname FROM pg_stat_activity WHERE datname LIKE 'bench_%'").fetchall()
+    stats = _stats()
+    return {pid: (db, (int(stats[pid][11]) + int(stats[pid][12])) / _TICK) for pid, db in rows if pid in stats}
+
+
+def by_database(before: dict, after: dict) -> dict[str, float]:
+    used: dict[str, float] = {}
+    for pid, (db, seconds) in after.items():
+        used[db] = used.get(db, 0.0) + seconds - (before[pid][1] if pid in before else 0.0)
+    return used
+
+
+def calibration_ms() -> float:
+    """CPU ms of a fixed piece of Python work (JSON, hashing, dicts): this machine's speed at the moment. On
+    a shared machine the same code's CPU per submission varies with it (other work's cache misses, the
+    host's frequency), so CPU figures of two runs compare best in units of this."""
+    import hashlib
+
+    started = time.process_time()
+    for k in range(20000):
+        body = json.dumps({"token": str(k), "values": {f"f{j}": str(j * k) for j in range(7)}})
+        hashlib.sha256(json.loads(body)["token"].encode()).hexdigest()
+    return round(1000 * (time.process_time() - started), 1)
+
+
 def postmaster_pid(url: str) -> int:
     import psycopg
 
@@ -235,7 +276,8 @@ def run(args) -> dict:
     miner_env = {**common, "DEPLOYMENT_MODE": "miner", "MINER_INDEX": "0",
                  "DATABASE_URL": database_url(base, "bench_miner0"),
                  "PORTAL_URL": f"http://127.0.0.1:{portal_port}", "PORTAL_SECRET": secret,
-                 "MINER_IDENTITY_KEY": encode_private_key(key)}
+                 "MINER_IDENTITY_KEY": encode_private_key(key),
+                 **dict(setting.split("=", 1) for setting in args.miner_env)}
     manage(portal_env, "migrate", "-v0")
     manage(miner_env, "migrate", "-v0")
     issued = json.loads(subprocess.run(  # noqa: S603 - this script, in the portal's environment
@@ -248,9 +290,9 @@ def run(args) -> dict:
 
     logs = Path(tempfile.gettempdir())
     named = {"portal": start_server(portal_env, portal_port, args.portal_workers, logs / "bench-portal.log",
-                                   args.interface, args.access_log),
+                                   args.portal_server or args.interface, args.access_log, args.miner_threads),
              "miner": start_server(miner_env, miner_port, args.miner_workers, logs / "bench-miner.log",
-                                   args.interface, args.access_log)}
+                                   args.miner_server or args.interface, args.access_log, args.miner_threads)}
     servers, profiles = list(named.values()), []
     postmaster = postmaster_pid(base)
     try:
@@ -262,12 +304,15 @@ def run(args) -> dict:
         if args.profile:
             profiles = start_profiles(named, Path(args.profile))
             time.sleep(1)  # py-spy attaches
-        load = os.getloadavg()
+        load, speed_before = os.getloadavg(), calibration_ms()
+        backends_before = backend_cpu(base)
         cpu_before = cpu_seconds({name: server.pid for name, server in named.items()}, postmaster)
         started = time.perf_counter()
         results = asyncio.run(post_all(miner_port, bodies[warm:], args.concurrency))
         elapsed = time.perf_counter() - started
         cpu_after = cpu_seconds({name: server.pid for name, server in named.items()}, postmaster)
+        backends_after = backend_cpu(base)
+        speed_after = calibration_ms()
     finally:
         for spy in profiles:
             spy.send_signal(signal.SIGINT)
@@ -297,10 +342,16 @@ def run(args) -> dict:
             "not_201_or_bad_receipt": bad, "stored_submissions": stored - warm, "stored_shares": shares,
             "lost": n - (stored - warm), "concurrency": args.concurrency, "miner_workers": args.miner_workers,
             "portal_workers": args.portal_workers, "pool_max_size": args.pool_max_size,
-            "interface": args.interface, "access_log": args.access_log,
-            "load_average_at_start": load,
+            "interface": args.interface, "miner_server": args.miner_server or args.interface,
+            "miner_threads": args.miner_threads,
+            "portal_server": args.portal_server or args.interface, "miner_env": args.miner_env,
+            "access_log": args.access_log,
+            "load_average_at_start": load, "calibration_cpu_ms": [speed_before, speed_after],
             "cpu_ms_per_submission": {name: round(1000 * (cpu_after[name] - cpu_before[name]) / n, 2)
                                       for name in cpu_after},
+            "postgres_cpu_ms_per_submission_by_database": {
+                db: round(1000 * seconds / n, 2)
+                for db, seconds in by_database(backends_before, backends_after).items()},
             **machine()}
 
 
@@ -315,6 +366,14 @@ def main():
                         help="DATABASE_POOL_MAX_SIZE in both processes (default: the settings' own; 0: none)")
     parser.add_argument("--interface", choices=["asgi", "wsgi"], default="asgi",
                         help="wsgi: both in uvicorn's WSGI thread pool (an experiment: no websockets)")
+    parser.add_argument("--miner-server", choices=["asgi", "wsgi", "gunicorn"],
+                        help="the miner's server alone (default: --interface); gunicorn: gthread workers")
+    parser.add_argument("--miner-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for the miner's process, e.g. MINER_TOKEN_BATCH_MAX=1 (repeatable)")
+    parser.add_argument("--portal-server", choices=["asgi", "wsgi", "gunicorn"],
+                        help="the portal's server alone (default: --interface); an experiment: the portal "
+                             "serves websockets, which gunicorn's WSGI cannot")
+    parser.add_argument("--miner-threads", type=int, default=32, help="gunicorn's --threads per worker")
     parser.add_argument("--access-log", action="store_true",
                         help="uvicorn's access log on, as the README's commands run it (default: off)")
     parser.add_argument("--profile", metavar="DIR",

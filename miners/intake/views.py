@@ -19,6 +19,7 @@ from miners.retention import actions as retention
 
 from . import actions
 from .serializers import ErrorResponse, ReceiptResponse, SharesRequest, verified_answer
+from .token_checks import token_checks
 
 log = logging.getLogger(__name__)
 
@@ -72,20 +73,20 @@ class SharesView(APIView):
             return _error(400, "The request is not a valid share submission.", errors=parsed.errors)
         data = parsed.validated_data
         shares = actions.Shares(data["period"], data["form"], data["values"], data["submitted"])
-        purged = retention.refusal([shares.period])
-        if purged:
-            return _error(410, purged)
+        try:
+            found = actions.look_up(data["token"], shares)
+        except actions.TokenUsed as exc:
+            return _error(409, f"{str(exc).capitalize()}: open the form again.", reason="used")
+        if found.purged:
+            return _error(410, retention.refusal([shares.period]))
         try:
             key = signing_key()
         except NoIdentity:
             log.error("share intake refused: this miner has no identity key")
             return _error(503, "This miner is not configured to sign receipts.")
-        try:
-            retry = actions.stored_retry(data["token"], shares)
-        except actions.TokenUsed as exc:
-            return _error(409, f"{str(exc).capitalize()}: open the form again.", reason="used")
-        if retry is not None:
-            return Response(actions.receipt(settings.MINER_INDEX, retry), status=status.HTTP_201_CREATED)
+        if found.retry is not None:
+            return Response(actions.receipt(settings.MINER_INDEX, found.retry), status=201)
+        actions.release_connection()
         return _verify_and_store(key, data["token"], shares)
 
 
@@ -112,7 +113,7 @@ def _read_json(request):
 def _verify_and_store(key, token: str, shares: actions.Shares) -> Response:
     portal = Portal.from_settings()
     try:
-        answer = portal.verify_token(token, shares.period, shares.form)
+        answer = token_checks.verify(portal, token, shares.period, shares.form)
     except PortalRefused as exc:
         log.warning("token check refused by the portal (%s)", exc)
         return _error(503, "The portal refused this miner's token check; try again later.")

@@ -25,10 +25,12 @@ class FakePortal:
         self.secrets = miner_secrets
         self.tokens: dict[str, dict] = {}
         self.verifies: list[tuple[int, str]] = []  # (miner, token) of every token check
+        self.verify_requests: list[int] = []  # how many checks each verify request carried
         self.pushes: list[tuple[int, str, str, dict]] = []  # (miner, run id, "progress" | "outputs", body)
         self.delay = 0.0  # seconds before each answer (a slow portal)
         self.key_fingerprints: dict[int, str | None] = {}  # hello's key_fingerprint, when set for a miner
         self.pending_fingerprints: dict[int, str] = {}  # hello's pending_fingerprint, when set
+        self.batch_answer = None  # f(results) -> the batch answer's "results" (out of contract)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -118,6 +120,13 @@ class FakePortal:
                 if miner is None:
                     return self._answer(401, {"detail": "no valid miner credentials"})
                 if self.path == "/api/miner/tokens/verify":
+                    if "tokens" in body:  # the batch form: one answer per check, in order
+                        portal.verify_requests.append(len(body["tokens"]))
+                        results = [portal.verify(miner, c) for c in body["tokens"]]
+                        if portal.batch_answer is not None:
+                            results = portal.batch_answer(results)
+                        return self._answer(200, {"results": results})
+                    portal.verify_requests.append(1)
                     return self._answer(200, portal.verify(miner, body))
                 match = _RUN_PUSH.fullmatch(self.path)
                 if match:

@@ -4,13 +4,14 @@ Each `do_*` is one transaction. Nothing here logs or audits a token, a share or 
 """
 
 import hmac
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 
 from consortium.contract import MINERS, messages, tokens
@@ -18,7 +19,7 @@ from consortium.portal import metrics
 from consortium.portal.accounts import audit
 from consortium.portal.accounts.models import AuditEvent
 from consortium.portal.minerlink import keys
-from consortium.portal.periods.models import CollectionPeriod, ring_bits_for
+from consortium.portal.periods.models import CollectionPeriod, IndicatorDefinition, ring_bits_for
 
 from . import failures
 from .models import AccessToken, Feedback, Receipt, Submission
@@ -92,53 +93,163 @@ class VerifyResult:
 
 
 def do_verify_token(miner: int, token: str, period_id: int, form_id, request=None) -> VerifyResult:
-    """Is `token` valid for this form and period and unused by `miner`? If so, miner has now used it.
+    """Is `token` valid for this form and period and unused by `miner`? If so, miner has now used it."""
+    return do_verify_tokens(miner, [(token, period_id, form_id)])[0]
 
-    Looked up by its SHA-256: the database compares hashes, so the time taken says nothing
-    about how close a guess came to a real token.
+
+class _LostRace(Exception):
+    """A claimed token was claimed by another transaction meanwhile (only where row locks are no-ops)."""
+
+
+def do_verify_tokens(miner: int, checks: list[tuple[str, int, object]]) -> list[VerifyResult]:
+    """do_verify_token for each (token, period, form) of a miner's batch, in order, in one transaction:
+    the same answer each would get alone, the batch's earlier checks counting as done (a token twice in a
+    batch is valid once, then "used").
+
+    Three statements per batch (the tokens, the indicators of each period, the claim), written in SQL over
+    the models: every share submission is checked here, and through the ORM building them cost a quarter
+    of the portal's CPU per submission (docs/performance.md, "Share intake"). Looked up by SHA-256: the
+    database compares hashes, so the time taken says nothing about how close a guess came to a real token.
     """
-    token_hash = tokens.hash_token(token)
-    with transaction.atomic():
-        # Lock the token row. The race: the browser's request and a replay of it (or a retry
-        # after a time-out) reach the same miner together; both would read "unused by miner i"
-        # and the miner would store two share sets under one submission id. The lock makes the
-        # second wait and then read "used". The conditional UPDATE below decides on its own
-        # too, for databases (SQLite) where select_for_update is a no-op. Only the token row is
-        # locked (of=self): PostgreSQL refuses FOR UPDATE on the outer join to the submission.
-        # [:1], not first(): the hash is unique, and first() would add an ORDER BY (each token check is on
-        # the path of every share submission: docs/performance.md, "Share intake").
-        found = list(AccessToken.objects.select_for_update(of=("self",))
-                     .select_related("period", "submission").filter(token_hash=token_hash)[:1])
-        access = found[0] if found else None
-        if access is None or not hmac.compare_digest(access.token_hash, token_hash):
-            return VerifyResult(False, "unknown")
-        reason = _refusal(access, miner, period_id, form_id)
-        if reason:
-            return VerifyResult(False, reason)
-        claimed = (AccessToken.objects.filter(pk=access.pk, **{f"used_by_miner_{miner}": False})
-                   .update(**{f"used_by_miner_{miner}": True}))
-        if not claimed:
-            return VerifyResult(False, "used")
-        # One query for the fields and the ring (CollectionPeriod.ring_bits would ask again).
-        indicators = list(access.period.indicators.order_by("position", "pk").values_list("code", "lo", "hi"))
-        return VerifyResult(True, submission_id=str(access.submission.submission_id),
-                            period=access.period_id, fields=[code for code, _lo, _hi in indicators],
-                            ring=ring_bits_for((lo, hi) for _code, lo, hi in indicators))
+    try:
+        return _verify_batch(miner, checks)
+    except _LostRace:
+        return [_verify_batch(miner, [check])[0] for check in checks]
 
 
-def _refusal(access: AccessToken, miner: int, period_id: int, form_id) -> str:
+@dataclass(frozen=True)
+class _Token:
+    """What a token check reads of a token, its period and its submission."""
+
+    pk: int
+    token_hash: str
+    period_id: int
+    form_id: str
+    period_open: bool
+    expired: bool
+    used: bool  # by the calling miner
+    consumed: bool
+    pending: bool  # its submission (the attempt) is still in progress
+    submission_id: str
+
+
+def _verify_batch(miner: int, checks: list[tuple[str, int, object]]) -> list[VerifyResult]:
+    hashes = [tokens.hash_token(token) for token, _period, _form in checks]
+    connection = connections[router.db_for_write(AccessToken)]
+    sql = _statements(connection, miner)
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        # Lock the token rows. The race: the browser's request and a replay of it (or a retry after a
+        # time-out) reach the same miner together; both would read "unused by miner i" and the miner would
+        # store two share sets under one submission id. The lock makes the second wait and then read
+        # "used"; rows are locked in primary-key order, so two batches never wait for each other in a
+        # cycle. The conditional UPDATE below decides on its own too, for databases without row locks.
+        # Only the token rows are locked: PostgreSQL refuses FOR UPDATE on the outer join.
+        unique = sorted(set(hashes))
+        now = AccessToken._meta.get_field("expires_at").get_db_prep_value(timezone.now(), connection)
+        cursor.execute(sql.tokens % ", ".join(["%s"] * len(unique)),
+                       [CollectionPeriod.State.OPEN, now, Submission.State.PENDING, *unique])
+        found = {row.token_hash: row for row in map(_token_row, cursor.fetchall())}
+        results, claimed, fields = [], [], {}
+        for (_token, period_id, form_id), token_hash in zip(checks, hashes, strict=True):
+            access = found.get(token_hash)
+            if access is None or not hmac.compare_digest(access.token_hash, token_hash):
+                results.append(VerifyResult(False, "unknown"))
+                continue
+            reason = _refusal(access, period_id, form_id) or ("used" if access.pk in claimed else "")
+            if reason:
+                results.append(VerifyResult(False, reason))
+                continue
+            claimed.append(access.pk)
+            if access.period_id not in fields:
+                cursor.execute(sql.indicators, [access.period_id])
+                indicators = cursor.fetchall()
+                fields[access.period_id] = ([code for code, _lo, _hi in indicators],
+                                            ring_bits_for((lo, hi) for _code, lo, hi in indicators))
+            codes, ring = fields[access.period_id]
+            results.append(VerifyResult(True, submission_id=access.submission_id, period=access.period_id,
+                                        fields=codes, ring=ring))
+        if claimed:
+            cursor.execute(sql.claim % ", ".join(["%s"] * len(claimed)), [True, *claimed, False])
+            if cursor.rowcount != len(claimed):
+                if len(checks) > 1:
+                    raise _LostRace  # rolls the batch back; each check is then decided alone
+                return [VerifyResult(False, "used")]
+    return results
+
+
+def _token_row(row) -> _Token:
+    pk, token_hash, period_id, form_id, period_open, expired, used, consumed, pending, submission_id = row
+    submission = str(_uuid(submission_id)) if submission_id else ""
+    return _Token(pk, token_hash, period_id, str(_uuid(form_id)), bool(period_open), bool(expired),
+                  bool(used), bool(consumed), bool(pending), submission)
+
+
+def _uuid(raw) -> uuid.UUID:
+    """A UUID column's value as the database returns it (a UUID, or 32 hex digits on SQLite)."""
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(raw)
+
+
+def _refusal(access: _Token, period_id: int, form_id) -> str:
     if access.period_id != period_id:
         return "wrong_period"
-    if str(access.form_id) != str(form_id):
+    if access.form_id != str(form_id):
         return "wrong_form"
-    if not access.period.is_open:
+    if not access.period_open:
         return "period_closed"
-    if access.expires_at <= timezone.now():
+    if access.expired:
         return "expired"
     # A finished attempt (complete or failed) takes no more shares, from any miner.
-    if access.used_by(miner) or access.consumed_at or access.submission.state != Submission.State.PENDING:
+    if access.used or access.consumed or not access.pending:
         return "used"
     return ""
+
+
+@dataclass(frozen=True)
+class _Statements:
+    tokens: str  # %s: the hashes' placeholders
+    indicators: str
+    claim: str  # %s: the primary keys' placeholders
+
+
+_STATEMENTS: dict[tuple[str, int], _Statements] = {}  # by database vendor and miner
+
+
+def _statements(connection, miner: int) -> _Statements:
+    key = (connection.vendor, miner)
+    if key not in _STATEMENTS:
+        _STATEMENTS[key] = _build_statements(connection, miner)
+    return _STATEMENTS[key]
+
+
+def _build_statements(connection, miner: int) -> _Statements:
+    """The token check's statements, the models' table and column names quoted for the database; values
+    are always parameters (hence the noqa: no value is formatted into them)."""
+    q = connection.ops.quote_name
+
+    def col(alias, model, name):
+        return f"{alias}.{q(model._meta.get_field(name).column)}"
+
+    used = col("t", AccessToken, f"used_by_miner_{miner}")
+    token, period, submission = (q(m._meta.db_table) for m in (AccessToken, CollectionPeriod, Submission))
+    lock = " FOR UPDATE OF t" if connection.features.has_select_for_update_of else ""
+    columns = ", ".join([
+        col("t", AccessToken, "id"), col("t", AccessToken, "token_hash"), col("t", AccessToken, "period"),
+        col("t", AccessToken, "form_id"), f"{col('p', CollectionPeriod, 'state')} = %%s",
+        f"{col('t', AccessToken, 'expires_at')} <= %%s", used,
+        f"{col('t', AccessToken, 'consumed_at')} IS NOT NULL", f"{col('s', Submission, 'state')} = %%s",
+        col("s", Submission, "submission_id")])
+    indicator = IndicatorDefinition._meta
+    of_period = q(indicator.get_field("period").column)
+    return _Statements(
+        tokens=f"SELECT {columns} FROM {token} t "  # noqa: S608
+               f"JOIN {period} p ON {col('p', CollectionPeriod, 'id')} = {col('t', AccessToken, 'period')} "
+               f"LEFT JOIN {submission} s ON {col('s', Submission, 'token')} = {col('t', AccessToken, 'id')} "
+               f"WHERE {col('t', AccessToken, 'token_hash')} IN (%s) ORDER BY {col('t', AccessToken, 'id')}"
+               + lock,
+        indicators=f"SELECT {q('code')}, {q('lo')}, {q('hi')} FROM {q(indicator.db_table)} "  # noqa: S608
+                   f"WHERE {of_period} = %s ORDER BY {q('position')}, {q('id')}",
+        claim=f"UPDATE {token} SET {q(f'used_by_miner_{miner}')} = %%s "  # noqa: S608
+              f"WHERE {q('id')} IN (%s) AND {q(f'used_by_miner_{miner}')} = %%s")
 
 
 # --- Receipts (browser -> portal) -------------------------------------------------------

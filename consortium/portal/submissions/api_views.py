@@ -3,7 +3,7 @@
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.response import Response
@@ -19,6 +19,8 @@ from .serializers import (
     ReceiptSerializer,
     ReceiptsRequest,
     ReceiptsResponse,
+    TokenVerifyBatchRequest,
+    TokenVerifyBatchResponse,
     TokenVerifyRequest,
     TokenVerifyResponse,
 )
@@ -30,23 +32,36 @@ class TokenVerifyView(APIView):
 
     @extend_schema(
         operation_id="miner_tokens_verify",
-        summary="Is this access token valid for this form and period, and unused by the calling miner?",
-        request=TokenVerifyRequest,
-        responses={200: TokenVerifyResponse, 400: OpenApiResponse(description="malformed request"),
+        summary="Is this access token (or is each of these) valid for its form and period, and unused by the "
+                "calling miner?",
+        request=PolymorphicProxySerializer(
+            component_name="TokenVerifyOneOrMany", serializers=[TokenVerifyRequest, TokenVerifyBatchRequest],
+            resource_type_field_name=None),
+        responses={200: PolymorphicProxySerializer(
+                       component_name="TokenVerifyAnswers",
+                       serializers=[TokenVerifyResponse, TokenVerifyBatchResponse],
+                       resource_type_field_name=None),
+                   400: OpenApiResponse(description="malformed request"),
                    401: OpenApiResponse(description="no valid miner credentials")},
         tags=["miner -> portal"],
     )
     def post(self, request):
-        body = TokenVerifyRequest(data=request.data)
+        batch = isinstance(request.data, dict) and "tokens" in request.data
+        body = (TokenVerifyBatchRequest if batch else TokenVerifyRequest)(data=request.data)
         body.is_valid(raise_exception=True)
-        data = body.validated_data
-        result = actions.do_verify_token(request.user.index, data["token"], data["period"], data["form"],
-                                         request=request)
-        metrics.token_checked(request.user.index, "valid" if result.valid else result.reason)
-        if not result.valid:
-            return Response({"valid": False, "reason": result.reason})
-        return Response({"valid": True, "submission_id": result.submission_id, "period": result.period,
-                         "ring": result.ring, "fields": result.fields})
+        items = body.validated_data["tokens"] if batch else [body.validated_data]
+        checks = [(item["token"], item["period"], item["form"]) for item in items]
+        answers = [_answer(request.user.index, result)
+                   for result in actions.do_verify_tokens(request.user.index, checks)]
+        return Response({"results": answers} if batch else answers[0])
+
+
+def _answer(miner: int, result: actions.VerifyResult) -> dict:
+    metrics.token_checked(miner, "valid" if result.valid else result.reason)
+    if not result.valid:
+        return {"valid": False, "reason": result.reason}
+    return {"valid": True, "submission_id": result.submission_id, "period": result.period,
+            "ring": result.ring, "fields": result.fields}
 
 
 class ReceiptsView(APIView):

@@ -1,0 +1,137 @@
+"""miners.intake.token_checks: the token checks of concurrent submissions go to the portal together, each
+waiter gets its own answer, and none waits longer than the portal's time-out."""
+
+import threading
+import time
+
+import pytest
+from django.test import override_settings
+
+from miners.intake.token_checks import token_checks
+from miners.portal import Portal, PortalUnavailable
+
+from .intake_helpers import FIELDS, PERIOD
+
+
+def ask(portal_at, checks, start_after=0.1):
+    """Each (token, form) checked on its own thread; the first alone, the others `start_after` seconds
+    later (while the first is at the portal). Returns each one's answer or exception, in order."""
+    outcomes = [None] * len(checks)
+
+    def one(k):
+        token, form = checks[k]
+        try:
+            outcomes[k] = token_checks.verify(portal_at, token, PERIOD, form)
+        except PortalUnavailable as exc:
+            outcomes[k] = exc
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(len(checks))]
+    threads[0].start()
+    time.sleep(start_after)
+    for thread in threads[1:]:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return outcomes
+
+
+def issue(portal, count):
+    return [portal.issue(PERIOD, 32, FIELDS) for _ in range(count)]
+
+
+def test_checks_that_wait_together_go_in_one_request_each_with_its_own_answer(portal):
+    portal.delay = 0.3
+    issued = issue(portal, 8)
+    answers = ask(Portal.from_settings(), [(token, form) for token, form, _sid in issued])
+    assert portal.verify_requests == [1, 7]
+    assert [a["submission_id"] for a in answers] == [sid for _t, _f, sid in issued]
+    assert all(a["valid"] for a in answers)
+
+
+def test_a_request_carries_at_most_the_batch_size(portal):
+    portal.delay = 0.2
+    issued = issue(portal, 8)
+    with override_settings(MINER_TOKEN_BATCH_MAX=3):
+        answers = ask(Portal.from_settings(), [(token, form) for token, form, _sid in issued])
+    assert portal.verify_requests == [1, 3, 3, 1]
+    assert [a["submission_id"] for a in answers] == [sid for _t, _f, sid in issued]
+
+
+def test_a_batch_size_of_one_sends_every_check_alone(portal):
+    portal.delay = 0.2
+    issued = issue(portal, 4)
+    with override_settings(MINER_TOKEN_BATCH_MAX=1):
+        answers = ask(Portal.from_settings(), [(token, form) for token, form, _sid in issued])
+    assert portal.verify_requests == [1, 1, 1, 1]
+    assert all(a["valid"] for a in answers)
+
+
+def test_checks_queued_behind_a_slow_portal_give_up_at_their_own_deadline(portal):
+    """The first check is at a slow portal; the ones queued behind it give up at their own deadline (their
+    batch's request waits no longer), and the next check after that is answered as usual."""
+    portal.delay = 0.8
+    issued = issue(portal, 4)
+    started = time.monotonic()
+    with override_settings(PORTAL_TIMEOUT_SECONDS=0.5):
+        outcomes = ask(Portal.from_settings(), [(token, form) for token, form, _sid in issued[:3]])
+    assert time.monotonic() - started < 0.9
+    assert all(isinstance(o, PortalUnavailable) and str(o) == "timeout" for o in outcomes)
+    portal.delay = 0.0
+    token, form, sid = issued[3]
+    assert token_checks.verify(Portal.from_settings(), token, PERIOD, form)["submission_id"] == sid
+
+
+def test_a_check_whose_deadline_passed_in_the_queue_is_never_sent(portal, monkeypatch):
+    portal.delay = 0.3
+    issued = issue(portal, 3)
+    real_monotonic, real_verify, sent = time.monotonic, Portal.verify_tokens, []
+
+    def verify_tokens(self, checks):
+        sent.append(len(checks))
+        return real_verify(self, checks)
+
+    monkeypatch.setattr(Portal, "verify_tokens", verify_tokens)
+    # The sender takes its next batch a whole second "later" than the waiters asked: their deadlines passed.
+    monkeypatch.setattr("miners.intake.token_checks.time.monotonic",
+                        lambda: real_monotonic() + (1.0 if threading.current_thread().name == "token-checks"
+                                                    else 0.0))
+    with override_settings(PORTAL_TIMEOUT_SECONDS=0.6):
+        outcomes = ask(Portal.from_settings(), [(token, form) for token, form, _sid in issued])
+    assert all(isinstance(o, PortalUnavailable) for o in outcomes)
+    assert sent == []
+
+
+@pytest.mark.parametrize("mangle", [lambda results: results[:-1], lambda results: [*results[:-1], "valid"]])
+def test_a_batch_answer_without_one_object_per_check_fails_every_check(portal, mangle):
+    portal.delay = 0.2
+    portal.batch_answer = mangle
+    issued = issue(portal, 3)
+    outcomes = ask(Portal.from_settings(), [(token, form) for token, form, _sid in issued])
+    assert isinstance(outcomes[0], dict) and outcomes[0]["valid"]  # the first went alone
+    assert all(isinstance(o, PortalUnavailable) for o in outcomes[1:])
+    assert "token" not in str(outcomes[1]).lower() or issued[1][0] not in str(outcomes[1])
+
+
+@pytest.mark.django_db
+def test_no_pooled_database_connection_is_held_while_the_portal_is_asked(client, portal, monkeypatch):
+    """With a pool (PostgreSQL), the request gives its connection back before it waits for the portal."""
+    from django.db import connections
+
+    connection = connections["default"]
+    from .intake_helpers import body_for, post
+
+    events = []
+    if getattr(connection, "pool", None) is None:  # SQLite: as if it had one (PostgreSQL: the real pool)
+        monkeypatch.setattr(connection, "pool", object(), raising=False)
+    monkeypatch.setattr(connection, "in_atomic_block", False)
+    monkeypatch.setattr(connection, "close", lambda: events.append("connection given back"))
+    real_verify = Portal.verify_tokens
+
+    def verify_tokens(self, checks):
+        events.append("portal asked")
+        return real_verify(self, checks)
+
+    monkeypatch.setattr(Portal, "verify_tokens", verify_tokens)
+    token, form, _sid = portal.issue(PERIOD, 32, FIELDS)
+    assert post(client, body_for(token, form)).status_code == 201
+    assert events[:2] == ["connection given back", "portal asked"]
