@@ -197,9 +197,11 @@ def backend_cpu(url: str) -> dict[int, tuple[str, float]]:
     import psycopg
 
     with psycopg.connect(url) as conn:
-        rows = conn.execute("SELECT pid, datname FROM pg_stat_activity WHERE datname LIKE 'bench_%'").fetchall()
+        rows = conn.execute("SELECT pid, datname FROM pg_stat_activity "
+                            "WHERE datname LIKE 'bench_%'").fetchall()
     stats = _stats()
-    return {pid: (db, (int(stats[pid][11]) + int(stats[pid][12])) / _TICK) for pid, db in rows if pid in stats}
+    return {pid: (db, (int(stats[pid][11]) + int(stats[pid][12])) / _TICK)
+            for pid, db in rows if pid in stats}
 
 
 def by_database(before: dict, after: dict) -> dict[str, float]:
