@@ -4,14 +4,16 @@
 #   portal-worker  the portal's Celery worker (run orchestration)
 #   portal-beat    the portal's Celery beat, exactly one per portal: every 5 minutes it fails the runs
 #                  still unfinished RUN_TIMEOUT_SECONDS after their start (state in /tmp)
-#   miner-web      check, migrate, serve the miner's API (share intake, runs, health) with uvicorn
+#   miner-web      check, migrate, serve the miner's API (share intake, runs, health): with a broker
+#                  (REDIS_URL) under gunicorn's WSGI threads (its worker serves /peer/ws), else uvicorn
 #   miner-worker   check, then the Celery worker that computes runs and serves /peer/ws on MINER_PEER_LISTEN
 #   manage ARGS    `python manage.py ARGS`, e.g. `docker compose run --rm miner-web manage show_fingerprints`
 # Anything else runs as given. DEPLOYMENT_MODE follows from the role; a contradicting value stops here.
 # Only the web roles migrate (the workers need the tables only when a task arrives).
 # Variables read here, not by the settings: PORT (default 8000), WEB_TLS_CERT_FILE and WEB_TLS_KEY_FILE
 # (uvicorn serves https itself, as in the local test consortium; behind a reverse proxy leave them unset),
-# WEB_CONCURRENCY and FORWARDED_ALLOW_IPS (read by uvicorn itself).
+# WEB_CONCURRENCY and FORWARDED_ALLOW_IPS (read by uvicorn and gunicorn themselves), WEB_THREADS (a miner's
+# gunicorn threads, default 32).
 set -eu
 
 mode() {
@@ -22,11 +24,27 @@ mode() {
   export DEPLOYMENT_MODE="$1"
 }
 
-serve() {
+prepare() {
   # System checks refuse a misconfigured role (e.g. consortium.E010: a miner without its peers) before
   # the process serves anything.
   python manage.py check --deploy --fail-level ERROR
   python manage.py migrate --noinput
+}
+
+serve_wsgi() {
+  # gunicorn's threads: about half uvicorn's CPU per share submission (docs/performance.md, "Share
+  # intake"); one process, so that concurrent submissions' token checks go to the portal together.
+  prepare
+  set -- --bind "${BIND_HOST:-0.0.0.0}:${PORT:-8000}" --workers "${WEB_CONCURRENCY:-1}" \
+    --worker-class gthread --threads "${WEB_THREADS:-32}"
+  if [ -n "${WEB_TLS_CERT_FILE:-}" ]; then
+    set -- "$@" --certfile "$WEB_TLS_CERT_FILE" --keyfile "${WEB_TLS_KEY_FILE:?WEB_TLS_KEY_FILE is not set}"
+  fi
+  exec python -m gunicorn consortium.wsgi:application "$@"
+}
+
+serve() {
+  prepare
   set -- --host "${BIND_HOST:-0.0.0.0}" --port "${PORT:-8000}" --proxy-headers --no-server-header "$@"
   if [ -n "${WEB_TLS_CERT_FILE:-}" ]; then
     set -- "$@" --ssl-certfile "$WEB_TLS_CERT_FILE" --ssl-keyfile "${WEB_TLS_KEY_FILE:?WEB_TLS_KEY_FILE is not set}"
@@ -53,7 +71,11 @@ case "$ROLE" in
     ;;
   miner-web)
     mode miner
-    # A websocket message of at most one peer-channel record (1 MiB + framing), never compressed.
+    if [ -n "${REDIS_URL:-}${REDIS_URL_FILE:-}" ]; then
+      serve_wsgi
+    fi
+    # Without a broker it serves /peer/ws itself: a websocket message of at most one peer-channel record
+    # (1 MiB + framing), never compressed.
     serve --ws-max-size 1114168 --ws-per-message-deflate false
     ;;
   miner-worker)

@@ -1,9 +1,9 @@
-"""`manage.py [--env-file FILE] run_miner --port PORT`: this miner's processes, as the image's `miner-web` and
-`miner-worker` roles run them, from one command: the system checks and migrations first, then the web
-process (uvicorn: the API and, without a broker, /peer/ws and the runs) and, with a broker (`REDIS_URL`), the
-Celery worker that computes the runs and serves /peer/ws on `MINER_PEER_LISTEN`. The processes get this
-command's environment (the env file included); it stops them all when one ends or on SIGTERM/SIGINT, and
-exits with the status of the one that ended first."""
+"""`manage.py [--env-file FILE] run_miner --port PORT`: this miner's processes, as the image's `miner-web`
+and `miner-worker` roles run them, from one command: the system checks and migrations first, then the web
+process and, with a broker (`REDIS_URL`), the Celery worker that computes the runs and serves /peer/ws on
+`MINER_PEER_LISTEN`. The web process: without a broker uvicorn (the API, /peer/ws and the runs); with one
+gunicorn's threads (the API). The processes get this command's environment (the env file included); it
+stops them all when one ends or on SIGTERM/SIGINT, and exits with the status of the one that ended first."""
 
 from __future__ import annotations
 
@@ -29,6 +29,13 @@ def web_command(host: str, port: int) -> list[str]:
             "--ws-max-size", str(ws["ws_max_size"]), "--ws-per-message-deflate", "false"]
 
 
+def wsgi_command(host: str, port: int) -> list[str]:
+    """With a broker the worker serves /peer/ws: the API under gunicorn's threads, about half uvicorn's CPU
+    per share submission (docs/performance.md, "Share intake"), one process (token checks batch)."""
+    return [sys.executable, "-m", "gunicorn", "consortium.wsgi:application", "--bind", f"{host}:{port}",
+            "--workers", "1", "--worker-class", "gthread", "--threads", "32"]
+
+
 def worker_command() -> list[str]:
     # one run at a time (the settings choose the solo pool), in the process that serves /peer/ws
     return [sys.executable, "-m", "celery", "--app", "consortium", "worker", "--loglevel", settings.LOG_LEVEL]
@@ -50,9 +57,10 @@ class Command(BaseCommand):
                                "(manage.py --env-file FILE run_miner)")
         call_command("check", deploy=settings.DEPLOYMENT_ENV != "dev", fail_level="ERROR")
         call_command("migrate", interactive=False, verbosity=0)
-        commands = {"web": web_command(host, port)}
         if settings.CELERY_BROKER_URL:
-            commands["worker"] = worker_command()
+            commands = {"web": wsgi_command(host, port), "worker": worker_command()}
+        else:
+            commands = {"web": web_command(host, port)}
         processes = {name: subprocess.Popen(command) for name, command in commands.items()}  # noqa: S603
         names = " and ".join(f"{name} (pid {p.pid})" for name, p in processes.items())
         self.stdout.write(f"Miner {settings.MINER_INDEX + 1} (index {settings.MINER_INDEX}) runs: {names}; "
