@@ -59,5 +59,9 @@ def health() -> dict:
     return {"status": "ok" if ok else "degraded", "miner_index": settings.MINER_INDEX,
             "peers": {str(j): state for (j, _peer), state in zip(peers, states, strict=True)},
             "version": project_version(), "key_fingerprint": key, "peer_protocol": PROTOCOL_VERSION,
+            # the keys this miner accepts as its peers' (fingerprints of public keys): a peer's doctor checks
+            # that this miner pinned its key
+            "peer_keys": {str(j): keys.fingerprint(peer.public_key) if peer.public_key else None
+                          for j, peer in peers},
             # read on each call (9 KB): the answer names the file that is there now, not at start-up
             "sharing_library_sha256": library.shipped_sha256()}

@@ -152,6 +152,9 @@ def peer(node, j: int):
         presented = health.get("key_fingerprint") or "(none)"
         return problem(who, f"it presents the key {presented}, not the pinned {pinned}: compare "
                             "fingerprints with its host by phone before changing anything")
+    mine = _pinned_here_by(health, j)
+    if mine:
+        return mine
     if dials(node, j):
         try:
             seconds = probe(node, j, timeout=max(PEER_SECONDS - (time.monotonic() - started), 1.0))
@@ -168,6 +171,28 @@ def peer(node, j: int):
     if skewed:
         return warning(who, skewed)
     return ok(who, done)
+
+
+def _pinned_here_by(health: dict, j: int):
+    """A problem when peer j's health says it pinned no key, or another key, for this miner (a peer that
+    does not say `peer_keys` is not checked)."""
+    theirs = health.get("peer_keys")
+    if not isinstance(theirs, dict):
+        return None
+    try:
+        own = keys.fingerprint(own_public_key())
+    except NoIdentity:
+        return None  # the configuration check says so
+    pinned = theirs.get(str(settings.MINER_INDEX))
+    if pinned is None:
+        return problem(_name(j), f"it has not pinned this miner's key yet: ask its host to run `manage.py "
+                                 f"add_peer {settings.MINER_URL or '<this miner URL>'} '{own}'`")
+    if pinned != own:
+        return problem(_name(j), f"it has pinned another key for this miner ({str(pinned)[:39]}; this "
+                                 f"miner's is {own}): after a rotation, `manage.py rotate_identity "
+                                 "--resend`; otherwise ask its host to run add_peer with this miner's "
+                                 "fingerprint")
+    return None
 
 
 def _peer_in_thread(node, j: int):

@@ -358,3 +358,16 @@ def test_a_broker_that_answers_is_ok(redis_url):
     with override_settings(CELERY_TASK_ALWAYS_EAGER=False, CELERY_BROKER_URL=redis_url):
         result = services.broker()
     assert result.state == OK
+
+
+def test_a_peer_that_has_not_pinned_this_miner_or_another_key_is_a_problem(miner_keys, settings):
+    own = keys.fingerprint(keys.encode_public_key(miner_keys[0]))
+    other = keys.fingerprint(keys.encode_public_key(miner_keys[2]))
+    settings.MINER_URL = "https://miner1.example.org"
+    assert remote._pinned_here_by({"peer_keys": {"0": own, "2": other}}, 1) is None
+    assert remote._pinned_here_by({}, 1) is None  # a peer of an older version does not say
+    missing = remote._pinned_here_by({"peer_keys": {"0": None, "2": other}}, 1)
+    assert missing.state == PROBLEM and "not pinned this miner" in missing.line
+    assert f"add_peer https://miner1.example.org '{own}'" in missing.line
+    stale = remote._pinned_here_by({"peer_keys": {"0": other, "2": other}}, 1)
+    assert stale.state == PROBLEM and own in stale.line and other in stale.line
