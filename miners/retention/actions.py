@@ -38,7 +38,10 @@ def do_purge(index: int, signing_key, period: int) -> PeriodPurge:
             count = by_model.get(Submission._meta.label, 0)
             # The signed output shares of the period's runs go too: two miners' outputs together are every
             # value computed, also those the publication rules withheld. The run's record stays.
-            Run.objects.filter(request__period=period).exclude(outputs=None).update(outputs=None)
+            # So do those of later periods' runs whose time series read this period's shares.
+            reading = [run.pk for run in Run.objects.exclude(outputs=None).only("pk", "request")
+                       if period in run_periods(run.request)]
+            Run.objects.filter(pk__in=reading).update(outputs=None)
             message = deletion_message(index, period, count, deletion_time(deleted_at))
             signature = keys.sign(signing_key, message)
             # Two purges of one period at once: the unique period lets one record in; the other rolls back

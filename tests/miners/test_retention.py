@@ -58,14 +58,36 @@ def test_it_deletes_every_share_of_the_period_and_signs_a_receipt(client, portal
     assert abs(timezone.now() - at) < datetime.timedelta(minutes=1)
 
 
+def alone(period: int) -> dict:
+    """A run request of `period` whose analyses read no other period (no time series)."""
+    request = run_request(period=period)
+    request["analyses"] = [a for a in request["analyses"] if a["kind"] != "time_series"]
+    return request
+
+
 def test_the_output_shares_of_the_periods_runs_go_too(client, portal_secrets, stored):
-    runs = {p: Run.objects.create(run_id=uuid.uuid4(), request=run_request(period=p), request_digest="d",
+    runs = {p: Run.objects.create(run_id=uuid.uuid4(), request=alone(p), request_digest="d",
                                   state="done", outputs={"miner": 0, "outputs": [], "digest": "x"})
             for p in (PERIOD, OTHER)}
     purge(client, portal_secrets[0])
     kept = {p: Run.objects.get(pk=run.pk) for p, run in runs.items()}
     assert kept[PERIOD].outputs is None and kept[PERIOD].state == "done"  # the record stays, not its shares
     assert kept[OTHER].outputs == {"miner": 0, "outputs": [], "digest": "x"}
+
+
+def test_the_outputs_of_a_later_runs_time_series_that_read_the_period_go_too(client, portal_secrets, stored):
+    outputs = {"miner": 0, "outputs": [], "digest": "x"}
+    later, unrelated = 99, 98
+    series = {"kind": "time_series", "indicator": "employees", "lo": 0, "hi": 9, "periods": [PERIOD, later],
+              "rows": []}
+    reading = alone(later)
+    reading["analyses"] = [*reading["analyses"], series]
+    runs = {name: Run.objects.create(run_id=uuid.uuid4(), request=request, request_digest="d", state="done",
+                                     outputs=outputs)
+            for name, request in (("reading", reading), ("unrelated", alone(unrelated)))}
+    purge(client, portal_secrets[0])
+    assert Run.objects.get(pk=runs["reading"].pk).outputs is None  # it holds the period's series
+    assert Run.objects.get(pk=runs["unrelated"].pk).outputs == outputs
 
 
 def test_a_second_purge_answers_the_same_receipt(client, portal_secrets, stored, monkeypatch):
