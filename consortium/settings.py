@@ -460,6 +460,8 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": (["rest_framework.authentication.SessionAuthentication"]
                                        if DEPLOYMENT_MODE == "portal" else []),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # a miner's unauthenticated rotation endpoint (its peers deliver a statement once, --resend again)
+    "DEFAULT_THROTTLE_RATES": {"identity_rotation": "60/hour"},
 }
 LOCALE_PATHS = [BASE_DIR / "locale"]
 

@@ -1,7 +1,8 @@
 """`GET /status`: the doctor's report as a page, for the miner host's IT person.
 
 The miner has no user accounts: the page asks for MINER_STATUS_PASSWORD by HTTP Basic (any user name),
-compared in constant time, and is 404 when the setting is unset. Its one style block is allowed by its hash
+compared in constant time, and is 404 when the setting is unset; after 10 wrong passwords from one address
+in 15 minutes it answers 429 until they are old. Its one style block is allowed by its hash
 (Content-Security-Policy); nothing else loads."""
 
 import base64
@@ -10,6 +11,7 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_safe
@@ -36,6 +38,22 @@ def _password(request) -> str | None:
     return password if sep else None
 
 
+FAILURES_ALLOWED, FAILURE_WINDOW_SECONDS = 10, 15 * 60
+
+
+def _failure_key(request) -> str:
+    # behind the reverse proxy every client has its address: then one budget for everyone (a guesser
+    # locks the page for a quarter of an hour, never gets more guesses)
+    return "miner-status-failures:" + request.META.get("REMOTE_ADDR", "")
+
+
+def _too_many() -> HttpResponse:
+    response = HttpResponse("Too many wrong passwords: try again in a quarter of an hour.\n", status=429,
+                            content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = str(FAILURE_WINDOW_SECONDS)
+    return response
+
+
 def _refused() -> HttpResponse:
     response = HttpResponse("This page needs the miner's status password (MINER_STATUS_PASSWORD).\n",
                             status=401, content_type="text/plain; charset=utf-8")
@@ -48,8 +66,14 @@ def status_page(request):
     expected = settings.MINER_STATUS_PASSWORD
     if not expected:
         raise Http404
+    key = _failure_key(request)
+    if cache.get(key, 0) >= FAILURES_ALLOWED:
+        return _too_many()
     presented = _password(request)
     if presented is None or not hmac.compare_digest(presented.encode(), expected.encode()):
+        if presented is not None:  # the browser's first request carries none: not a guess
+            cache.add(key, 0, FAILURE_WINDOW_SECONDS)
+            cache.incr(key)
         return _refused()
     results = run_all()
     html = render_to_string("miners/status.html", {

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.parsers import BaseParser
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from consortium.contract import keys
@@ -64,6 +65,9 @@ class RotationView(APIView):
     authentication_classes = []
     permission_classes = []
     parser_classes = [_RawBody]
+    # anyone may post here: a flood is answered 429 before any signature check or log line
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "identity_rotation"
 
     @extend_schema(operation_id="miner_key_rotation",
                    summary="A peer's new identity key, signed by the key this miner has pinned for it.",
@@ -73,7 +77,8 @@ class RotationView(APIView):
                        "signature": serializers.CharField()}),
                    responses={200: inline_serializer("RotationAccepted", {
                        "result": serializers.ChoiceField(choices=["accepted", "already applied"])}),
-                       400: _Error, 403: _Error, 413: _Error, 415: _Error}, tags=["miner -> miner"])
+                       400: _Error, 403: _Error, 413: _Error, 415: _Error, 429: _Error},
+                   tags=["miner -> miner"])
     def post(self, request):
         if request.content_type != "application/json":
             return Response({"detail": "The request body must be JSON."}, status=415)

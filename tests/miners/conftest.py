@@ -61,6 +61,9 @@ def miner_settings(index, miner_keys, portal_secrets, portal_url, peer_urls=None
 
 @pytest.fixture(autouse=True)
 def as_miner(miner_keys, portal_secrets, portal):
+    from django.core.cache import cache
+
+    cache.clear()  # throttles and the status page's failure counts: per test, not per process
     with override_settings(**miner_settings(INDEX, miner_keys, portal_secrets, portal.url)):
         _reload_urlconf()
         yield

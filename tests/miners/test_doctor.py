@@ -371,3 +371,23 @@ def test_a_peer_that_has_not_pinned_this_miner_or_another_key_is_a_problem(miner
     assert f"add_peer https://miner1.example.org '{own}'" in missing.line
     stale = remote._pinned_here_by({"peer_keys": {"0": other, "2": other}}, 1)
     assert stale.state == PROBLEM and own in stale.line and other in stale.line
+
+
+def test_the_status_page_answers_429_after_ten_wrong_passwords(client, settings):
+    import base64
+
+    settings.MINER_STATUS_PASSWORD = "the-right-password-1234"
+
+    def basic(password):
+        return {"HTTP_AUTHORIZATION": "Basic " + base64.b64encode(f"it:{password}".encode()).decode()}
+
+    assert client.get("/status").status_code == 401  # the browser's first request: not counted
+    for k in range(10):
+        assert client.get("/status", **basic(f"wrong-{k}")).status_code == 401
+    assert client.get("/status", **basic("the-right-password-1234")).status_code == 429  # even the right one
+
+
+def test_the_rotation_endpoint_is_throttled(client):
+    for _ in range(60):
+        assert client.post("/api/identity/rotation", "{}", content_type="application/json").status_code == 400
+    assert client.post("/api/identity/rotation", "{}", content_type="application/json").status_code == 429
