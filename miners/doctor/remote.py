@@ -2,6 +2,7 @@
 version, holds the pinned key (an authenticated handshake where this miner dials it); clocks agree."""
 
 import json
+import re
 import ssl
 import time
 import urllib.error
@@ -119,8 +120,8 @@ def _portal_key(hello: dict | None):
         return warning("portal", "the portal has no key of this miner yet: run `manage.py "
                                  "register_with_portal`, then ask the portal's staff to approve it in admin")
     if theirs != own:
-        return problem("portal", f"the portal has another key pinned for this miner ({theirs}; this miner's "
-                                 f"is {own}): after a rotation, `manage.py rotate_identity --resend`; "
+        return problem("portal", f"the portal has another key pinned for this miner ({shown(theirs)}; this "
+                                 f"miner's is {own}): after a rotation, `manage.py rotate_identity --resend`; "
                                  "otherwise `manage.py register_with_portal` and ask its staff to approve")
     return None
 
@@ -145,11 +146,12 @@ def peer(node, j: int):
                             f"MINER_PEER_{j}_URL")
     theirs = health.get("peer_protocol")
     if theirs is not None and theirs != PROTOCOL_VERSION:
+        theirs = theirs if isinstance(theirs, int) else "(malformed)"
         return problem(who, f"it speaks peer protocol version {theirs}, this miner version "
                             f"{PROTOCOL_VERSION}: the hosts upgrade to the same version (docs/deployment.md, "
                             "Upgrades)")
     if health.get("key_fingerprint") != pinned:
-        presented = health.get("key_fingerprint") or "(none)"
+        presented = shown(health.get("key_fingerprint")) if health.get("key_fingerprint") else "(none)"
         return problem(who, f"it presents the key {presented}, not the pinned {pinned}: compare "
                             "fingerprints with its host by phone before changing anything")
     mine = _pinned_here_by(health, j)
@@ -173,6 +175,14 @@ def peer(node, j: int):
     return ok(who, done)
 
 
+def shown(fingerprint) -> str:
+    """A fingerprint a peer or the portal sent, as a line may show it: its form, else "(malformed)" (a
+    peer's text is never repeated into the report)."""
+    if isinstance(fingerprint, str) and re.fullmatch(r"[0-9A-F]{4}( [0-9A-F]{4}){7}", fingerprint):
+        return fingerprint
+    return "(malformed)"
+
+
 def _pinned_here_by(health: dict, j: int):
     """A problem when peer j's health says it pinned no key, or another key, for this miner (a peer that
     does not say `peer_keys` is not checked)."""
@@ -188,7 +198,7 @@ def _pinned_here_by(health: dict, j: int):
         return problem(_name(j), f"it has not pinned this miner's key yet: ask its host to run `manage.py "
                                  f"add_peer {settings.MINER_URL or '<this miner URL>'} '{own}'`")
     if pinned != own:
-        return problem(_name(j), f"it has pinned another key for this miner ({str(pinned)[:39]}; this "
+        return problem(_name(j), f"it has pinned another key for this miner ({shown(pinned)}; this "
                                  f"miner's is {own}): after a rotation, `manage.py rotate_identity "
                                  "--resend`; otherwise ask its host to run add_peer with this miner's "
                                  "fingerprint")

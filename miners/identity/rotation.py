@@ -45,7 +45,11 @@ def deliver(row: OwnRotation, timeout: float = 10) -> dict[str, str]:
         except CallFailed as exc:
             outcomes[who] = f"not delivered: {exc}"
             continue
-        outcomes[who] = str(answer.get("result", "accepted"))
+        result = answer.get("result")
+        if result not in ("accepted", "already applied"):  # an answer out of contract is no delivery
+            outcomes[who] = "not delivered: an answer without the result of a rotation"
+            continue
+        outcomes[who] = result
         row.delivered_to = [*row.delivered_to, who]
         row.save(update_fields=["delivered_to"])
     return outcomes

@@ -10,9 +10,14 @@ from consortium.contract.messages import deletion_message, deletion_time
 from miners.store.models import PeriodPurge, Run, Share, Submission
 
 
-def receipt(index: int, purge: PeriodPurge) -> dict:
+def receipt(index: int, purge: PeriodPurge, signing_key=None) -> dict:
+    """The purge's receipt; with `signing_key`, signed again with it (the same message: after a key rotation
+    the portal verifies it with the key it pins now)."""
+    deleted_at = deletion_time(purge.deleted_at)
+    signature = (keys.sign(signing_key, deletion_message(index, purge.period, purge.submissions, deleted_at))
+                 if signing_key is not None else purge.signature)
     return {"miner": index, "period": purge.period, "submissions": purge.submissions,
-            "deleted_at": deletion_time(purge.deleted_at), "signature": purge.signature}
+            "deleted_at": deleted_at, "signature": signature}
 
 
 def do_purge(index: int, signing_key, period: int) -> PeriodPurge:

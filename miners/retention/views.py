@@ -50,4 +50,4 @@ class PurgeView(APIView):
         purge = actions.do_purge(settings.MINER_INDEX, key, period_id)
         log.info("period %s purged: %s submission(s) deleted at %s", purge.period, purge.submissions,
                  purge.deleted_at.isoformat())
-        return Response(actions.receipt(settings.MINER_INDEX, purge))
+        return Response(actions.receipt(settings.MINER_INDEX, purge, key))

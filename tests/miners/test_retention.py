@@ -164,3 +164,19 @@ def test_a_run_reading_a_purged_period_is_refused(client, portal_secrets, stored
     without = run_request(period=9, analyses=series["analyses"][:1])
     assert start(without).status_code == 202
     assert list(Run.objects.values_list("run_id", flat=True)) == [uuid.UUID(without["run_id"])]
+
+
+def test_a_receipt_asked_again_after_a_key_rotation_is_signed_with_the_new_key(client, portal_secrets, stored,
+                                                                                settings):
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from miners.identity.keys import encode_private_key
+
+    first = purge(client, portal_secrets[0]).json()
+    new = Ed25519PrivateKey.generate()
+    settings.MINER_IDENTITY_KEY = encode_private_key(new)  # rotated since (its file, in production)
+    again = purge(client, portal_secrets[0]).json()
+    assert {k: v for k, v in again.items() if k != "signature"} == {
+        k: v for k, v in first.items() if k != "signature"}
+    message = deletion_message(0, PERIOD, first["submissions"], first["deleted_at"])
+    assert keys.signature_is_valid(new.public_key(), message, again["signature"])
