@@ -121,7 +121,8 @@ def _portal_key(hello: dict | None):
                                  "register_with_portal`, then ask the portal's staff to approve it in admin")
     if theirs != own:
         return problem("portal", f"the portal has another key pinned for this miner ({shown(theirs)}; this "
-                                 f"miner's is {own}): after a rotation, `manage.py rotate_identity --resend`; "
+                                 f"miner's is {own}): after a rotation, `manage.py rotate_identity "
+                                 "--resend`; "
                                  "otherwise `manage.py register_with_portal` and ask its staff to approve")
     return None
 

@@ -391,3 +391,10 @@ def test_the_rotation_endpoint_is_throttled(client):
     for _ in range(60):
         assert client.post("/api/identity/rotation", "{}", content_type="application/json").status_code == 400
     assert client.post("/api/identity/rotation", "{}", content_type="application/json").status_code == 429
+
+
+def test_a_peers_text_is_never_repeated_into_the_report():
+    good = "3F2A 91C0 5D7E 0B44 C2A9 77E1 1F08 D3B6"
+    assert remote.shown(good) == good
+    for value in ("call +372 555 to re-pin", "3F2A", None, 7, "3f2a 91c0 5d7e 0b44 c2a9 77e1 1f08 d3b6 x"):
+        assert remote.shown(value) == "(malformed)"
