@@ -72,6 +72,19 @@ def _environments(path):
         yield name, {k: str(v) for k, v in (service.get("environment") or {}).items()}
 
 
+IDENTITY_MOUNT = "/var/lib/consortium-mpc/identity/"
+
+
+def test_a_miner_hosts_identity_key_is_on_a_writable_mount_for_rotation():
+    compose = load(DOCKER / "miner-host.compose.yml", {"MINER_INDEX": "0", "MINER_HOSTNAME": "m",
+                                                         "PORTAL_URL": "https://p"})
+    for name in ("miner-web", "miner-worker"):
+        service = compose["services"][name]
+        assert service["environment"]["MINER_IDENTITY_KEY_FILE"].startswith(IDENTITY_MOUNT)
+        mounts = [v for v in service.get("volumes") or [] if v.split(":")[1] == IDENTITY_MOUNT.rstrip("/")]
+        assert mounts and not mounts[0].endswith(":ro"), f"{name}: the identity directory is not mounted rw"
+
+
 @pytest.mark.parametrize("path", COMPOSE_FILES, ids=lambda p: p.name)
 def test_every_secret_is_passed_as_a_file(path):
     for service, env in _environments(path):
@@ -80,6 +93,8 @@ def test_every_secret_is_passed_as_a_file(path):
             assert re.match(r"^redis://[^:@/]+(:\d+)?/\d+$", env[name]), \
                 f"{service}: {name} is not {name}_FILE"
         for name, value in env.items():
+            if name == "MINER_IDENTITY_KEY_FILE" and value.startswith(IDENTITY_MOUNT):
+                continue  # a directory of its own, read-write: rotate_identity rewrites the key in place
             if name.endswith("_FILE") and name[:-5] in SECRET_VARIABLES:
                 assert value.startswith("/run/secrets/"), f"{service}: {name} is not a Docker secret"
 
@@ -128,10 +143,13 @@ def miner_host(services, tmp_path):
     for name, value in {"secret_key": secrets.token_urlsafe(50),
                         "postgres_password": secrets.token_urlsafe(24),
                         "database_url": services.database_url("deploy_miner_host"),
-                        "portal_secret": secrets.token_urlsafe(32),
-                        "identity_key": private_key_b64(identity)}.items():
+                        "portal_secret": secrets.token_urlsafe(32)}.items():
         write_secret(secrets_dir, name, value)
-    values = {**read_env_file(Path(__file__).parent / "miner-host.test.env"), "SECRETS_DIR": str(secrets_dir)}
+    identity_dir = tmp_path / "identity"
+    identity_dir.mkdir(mode=0o700)
+    write_secret(identity_dir, "identity.key", private_key_b64(identity))
+    values = {**read_env_file(Path(__file__).parent / "miner-host.test.env"), "SECRETS_DIR": str(secrets_dir),
+              "IDENTITY_DIR": str(identity_dir)}
     compose = load(DOCKER / "miner-host.compose.yml", values)
     peer_port = free_port()
     # a database number no other test uses: a queue left over by another test's portal is not this worker's

@@ -72,10 +72,12 @@ def test_a_miner_web_role_stops_on_a_failed_system_check_before_serving():
 
 
 def test_manage_creates_a_miners_identity_as_the_miner_host_compose_file_says(tmp_path):
-    recipe = re.search(r"-e (DEPLOYMENT_ENV=\S+) -e (DEPLOYMENT_MODE=\S+) \\\n#\s+-e (MINER_INDEX=\S+) \S+ "
+    recipe = re.search(r"-e (DEPLOYMENT_ENV=\S+) \\\n#\s+-e (DEPLOYMENT_MODE=\S+) -e (MINER_INDEX=\S+) \S+ "
                        r"manage create_identity /out/(\S+)", (DOCKER / "miner-host.compose.yml").read_text())
     env = dict(item.split("=") for item in recipe.groups()[:3])
     done = entrypoint("manage", "create_identity", str(tmp_path / recipe.group(4)), **env)
     assert done.returncode == 0, done.stderr
     assert "fingerprint:" in done.stdout
-    assert (tmp_path / "identity_key").stat().st_mode & 0o077 == 0
+    # the file the compose file's MINER_IDENTITY_KEY_FILE names, in its mounted directory
+    assert recipe.group(4) == "identity.key"
+    assert (tmp_path / "identity.key").stat().st_mode & 0o077 == 0
