@@ -27,9 +27,18 @@ def load_env_file(argv: list[str]) -> list[str]:
         if not os.path.isfile(path):
             sys.exit(f"manage.py: --env-file {path}: no such file (the first join command, "
                      "`python -m miners.identity.skeleton`, writes miner.env)")
-        from dotenv import load_dotenv
+        from dotenv import dotenv_values
 
-        load_dotenv(path, override=False)
+        overridden = []
+        for name, value in dotenv_values(path).items():
+            if name not in os.environ:
+                os.environ[name] = value or ""
+            elif os.environ[name] != (value or ""):
+                overridden.append(name)
+        if overridden:  # names only: a value may be a secret
+            print(f"manage.py: warning: the environment's {', '.join(sorted(overridden))} "
+                  f"override{'s' if len(overridden) == 1 else ''} {path} (unset "
+                  f"{'it' if len(overridden) == 1 else 'them'} to use the file's)", file=sys.stderr)
         return [*argv[:k], *rest]
     return argv
 

@@ -75,3 +75,17 @@ def test_manage_py_reads_the_env_file_it_is_given(tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split()[-3:] == ["miner", "2", "https://portal.example.org"]
+
+
+def test_manage_py_says_which_variables_of_the_environment_override_the_env_file(tmp_path):
+    env_file = tmp_path / "miner.env"
+    env_file.write_text("MINER_INDEX=2\nPORTAL_SECRET=the-files-secret-value-" + "x" * 20 + "\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MINER_", "PORTAL_"))}
+    env.update({"DEPLOYMENT_ENV": "dev", "MINER_INDEX": "0"})  # left over from another shell
+    done = subprocess.run([sys.executable, "manage.py", "--env-file", str(env_file), "shell", "-c",
+                           "import os; print(os.environ['MINER_INDEX'])"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split()[-1] == "0"  # the environment wins, as with uvicorn's and compose's
+    assert "MINER_INDEX overrides" in done.stderr and "the-files-secret" not in done.stderr
+    assert "PORTAL_SECRET" not in done.stderr  # not in the environment: taken from the file
