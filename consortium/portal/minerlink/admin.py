@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from consortium.contract import keys
 
 from . import actions
+from .keys import pinned_key
 from .models import MinerKey, MinerRegistration
 
 
@@ -29,7 +30,7 @@ def approve(modeladmin, request, queryset):
 
 @admin.register(MinerRegistration)
 class MinerRegistrationAdmin(admin.ModelAdmin):
-    list_display = ("miner", "fingerprint", "url", "state", "created", "decided_by")
+    list_display = ("miner", "fingerprint", "pinned_now", "url", "state", "created", "decided_by")
     readonly_fields = ("index", "url", "public_key", "fingerprint", "state", "created", "decided_by",
                        "decided_at")
     actions = [approve]
@@ -37,6 +38,16 @@ class MinerRegistrationAdmin(admin.ModelAdmin):
     @admin.display(description=_("miner"), ordering="index")
     def miner(self, registration):
         return miner_name(registration.index)
+
+    @admin.display(description=_("key pinned now"))
+    def pinned_now(self, registration):
+        """What an approval would replace: the peers keep their own pins (they follow rotations only)."""
+        pinned = pinned_key(registration.index)
+        if not pinned:
+            return _("none")
+        if pinned == registration.public_key:
+            return _("this one")
+        return keys.fingerprint(pinned)
 
     def has_add_permission(self, request):
         return False  # a miner registers itself, with its secret

@@ -50,6 +50,8 @@ def test_a_registration_waits_for_staff_who_approve_it_in_admin(staff_user, clie
     listing = admin.get("/admin/minerlink/minerregistration/")
     assert keys.fingerprint(public) in listing.content.decode()
     assert "Miner 3 (index 2)" in listing.content.decode()  # people's name and the settings' index
+    # what an approval replaces: the key pinned now
+    assert keys.fingerprint(keys.encode_public_key(OLD[2])) in listing.content.decode()
     done = admin.post("/admin/minerlink/minerregistration/",
                       {"action": "approve", "_selected_action": [registration.pk]}, follow=True)
     assert f"Miner 3 (index 2): key {keys.fingerprint(public)} is pinned." in done.content.decode()
