@@ -128,8 +128,12 @@ def create(directory: Path, index: int, url: str, portal_url: str, portal_secret
         raise ValueError("--database-url must be a postgres:// (or sqlite://) URL")
     if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss"):
         raise ValueError("--redis-url must be a redis:// (or rediss://) URL")
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    directory.chmod(0o700)  # its files and the SQLite store: this host's only
+    if directory.exists():
+        if directory.stat().st_mode & 0o077:  # its files and the SQLite store: this host's only
+            raise ValueError(f"{directory} can be read by other users: choose a new directory, or make it "
+                             f"private first (chmod 700 {directory})")
+    else:
+        directory.mkdir(mode=0o700, parents=True)
     for name in (KEY_FILE, DJANGO_KEY_FILE, ENV_FILE, *((PORTAL_SECRET_FILE,) if portal_secret else ())):
         if (directory / name).exists():
             raise FileExistsError(directory / name)

@@ -89,3 +89,12 @@ def test_manage_py_says_which_variables_of_the_environment_override_the_env_file
     assert done.stdout.split()[-1] == "0"  # the environment wins, as with uvicorn's and compose's
     assert "MINER_INDEX overrides" in done.stderr and "the-files-secret" not in done.stderr
     assert "PORTAL_SECRET" not in done.stderr  # not in the environment: taken from the file
+
+
+def test_a_directory_other_users_can_read_is_refused(tmp_path):
+    shared = tmp_path / "etc"
+    shared.mkdir(mode=0o755)
+    shared.chmod(0o755)
+    done = init(tmp_path, stdin=SECRET + "\n")
+    assert done.returncode == 1 and "chmod 700" in done.stderr
+    assert not (shared / "identity.key").exists()
