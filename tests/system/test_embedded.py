@@ -5,11 +5,9 @@ import json
 
 import pytest
 
-from consortium.localrun import plaintext, synthetic
 from consortium.localrun.processes import Cluster
 
-from .conftest import DEMO_PASSWORD
-from .test_whole_system import fields_of, submit_all, wait_for_run
+from .test_whole_system import analyse_one_period
 
 COMPANIES = 6
 
@@ -23,19 +21,7 @@ def cluster(tmp_path_factory):
 def test_one_period_on_the_embedded_default_equals_the_plaintext(cluster):
     assert all("sqlite" in p.env["DATABASE_URL"] and "REDIS_URL" not in p.env for p in cluster.parties)
     assert all(len(p.processes) == 1 for p in cluster.parties)  # uvicorn alone: no worker, no broker
-    setup = json.loads(cluster.manage(cluster.portal, "demo", "setup", "--companies", str(COMPANIES),
-                                      "--periods", "1", "--password", DEMO_PASSWORD))
-    submissions = synthetic.generate(COMPANIES, 1, seed=3)
-    assert all(o["complete"] for o in submit_all(cluster, setup, submissions).values())
-    fields = fields_of(cluster, setup)
-    period = setup["periods"][0]["id"]
-    run = json.loads(cluster.manage(cluster.portal, "demo", "analyse", "--periods", str(period)))["run"]
-    finished = wait_for_run(cluster, run)
-    assert finished["state"] == "done", (finished, [cluster.log_tail(m) for m in cluster.miners])
-    table = {(str(c), period): s.values for (c, p), s in synthetic.counting(submissions).items()}
-    companies = sorted({str(s.company) for s in submissions})
-    plain = plaintext.expected(finished["request"], fields, table, companies, [period])
-    assert plaintext.compare(finished["results"], plain) == []
+    assert analyse_one_period(cluster, COMPANIES, seed=3) == []
 
 
 def test_each_miners_doctor_finds_nothing_wrong_and_completes_its_handshakes(cluster):

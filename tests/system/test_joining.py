@@ -13,11 +13,9 @@ from pathlib import Path
 import pytest
 
 from consortium.contract import keys
-from consortium.localrun import plaintext, synthetic
 from consortium.localrun.processes import Cluster
 
-from .conftest import DEMO_PASSWORD
-from .test_whole_system import fields_of, submit_all, wait_for_run
+from .test_whole_system import analyse_one_period
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "deployment.md"
@@ -183,17 +181,6 @@ def test_the_document_joins_a_third_miner_in_five_commands_and_an_analysis_runs(
     assert took + reading < LIMIT_SECONDS
 
     # an analysis with the new miner: its shares, its peer channel, equal to the plaintext
-    setup = json.loads(cluster.manage(cluster.portal, "demo", "setup", "--companies", str(COMPANIES),
-                                      "--periods", "1", "--password", DEMO_PASSWORD))
-    submissions = synthetic.generate(COMPANIES, 1, seed=9)
-    assert all(o["complete"] for o in submit_all(cluster, setup, submissions).values())
-    fields = fields_of(cluster, setup)
-    period = setup["periods"][0]["id"]
-    run = json.loads(cluster.manage(cluster.portal, "demo", "analyse", "--periods", str(period)))["run"]
-    finished = wait_for_run(cluster, run)
-    assert finished["state"] == "done", (finished, (tmp_path / "miner3.log").read_text()[-3000:])
-    table = {(str(c), period): s.values for (c, p), s in synthetic.counting(submissions).items()}
-    companies = sorted({str(s.company) for s in submissions})
-    assert plaintext.compare(finished["results"], plaintext.expected(
-        finished["request"], fields, table, companies, [period])) == []
+    assert analyse_one_period(cluster, COMPANIES, seed=9,
+                              logs=lambda: (tmp_path / "miner3.log").read_text()[-3000:]) == []
     assert keys.fingerprint(identity(new.url)["public_key"]) == fingerprint

@@ -8,11 +8,9 @@ import json
 import pytest
 
 from consortium.contract import keys
-from consortium.localrun import plaintext, synthetic
 from consortium.localrun.processes import Cluster
 
-from .conftest import DEMO_PASSWORD
-from .test_whole_system import fields_of, submit_all, wait_for_run
+from .test_whole_system import analyse_one_period
 
 COMPANIES = 6
 
@@ -59,16 +57,4 @@ def test_a_miner_rotates_its_key_and_the_next_analysis_runs(cluster):
         shown = cluster.manage(peer, "show_fingerprints")
         assert f"{keys.fingerprint(new)}  {new}  (pinned)" in shown and keys.fingerprint(old) in shown
 
-    setup = json.loads(cluster.manage(cluster.portal, "demo", "setup", "--companies", str(COMPANIES),
-                                      "--periods", "1", "--password", DEMO_PASSWORD))
-    submissions = synthetic.generate(COMPANIES, 1, seed=5)
-    assert all(o["complete"] for o in submit_all(cluster, setup, submissions).values())  # new-key receipts
-    fields = fields_of(cluster, setup)  # while the period is open: the analysis closes it
-    period = setup["periods"][0]["id"]
-    run = json.loads(cluster.manage(cluster.portal, "demo", "analyse", "--periods", str(period)))["run"]
-    finished = wait_for_run(cluster, run)
-    assert finished["state"] == "done", (finished, [cluster.log_tail(m) for m in cluster.miners])
-    table = {(str(c), period): s.values for (c, p), s in synthetic.counting(submissions).items()}
-    companies = sorted({str(s.company) for s in submissions})
-    plain = plaintext.expected(finished["request"], fields, table, companies, [period])
-    assert plaintext.compare(finished["results"], plain) == []
+    assert analyse_one_period(cluster, COMPANIES, seed=5) == []  # receipts and channel under the new key

@@ -53,6 +53,26 @@ def fields_of(cluster, setup) -> dict:
     return {f["code"]: f for f in config["fields"]}
 
 
+def analyse_one_period(cluster, companies: int, seed: int, logs=None) -> list:
+    """A fresh period: `companies` members submit through the miners, staff analyse it; the differences
+    between the portal's results and the plaintext computation (numpy), [] when equal. `logs()` names what
+    to show when the run fails (default: the miners' logs)."""
+    setup = json.loads(cluster.manage(cluster.portal, "demo", "setup", "--companies", str(companies),
+                                      "--periods", "1", "--password", DEMO_PASSWORD))
+    submissions = synthetic.generate(companies, 1, seed=seed)
+    assert all(o["complete"] for o in submit_all(cluster, setup, submissions).values())  # receipts checked
+    fields = fields_of(cluster, setup)  # while the period is open: the analysis closes it
+    period = setup["periods"][0]["id"]
+    run = json.loads(cluster.manage(cluster.portal, "demo", "analyse", "--periods", str(period)))["run"]
+    finished = wait_for_run(cluster, run)
+    assert finished["state"] == "done", (finished, logs() if logs else [cluster.log_tail(m)
+                                                                         for m in cluster.miners])
+    table = {(str(c), period): s.values for (c, p), s in synthetic.counting(submissions).items()}
+    names = sorted({str(s.company) for s in submissions})
+    return plaintext.compare(finished["results"],
+                             plaintext.expected(finished["request"], fields, table, names, [period]))
+
+
 @pytest.fixture(scope="module")
 def cluster(services, tmp_path_factory):
     with Cluster(tmp_path_factory.mktemp("cluster"), services) as running:
