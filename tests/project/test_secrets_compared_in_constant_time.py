@@ -15,6 +15,8 @@ NOT_SECRETS = {
     ("consortium/portal/runs/actions.py", 'state.outputs.get("digest") == body["digest"]'),
     ("consortium/portal/runs/reconstruct.py", 'canonical_digest(raw_outputs) != body["digest"]'),
     ("consortium/portal/runs/reconstruct.py", 'canonical_digest(body["outputs"]) != body["digest"]'),
+    # public keys (the admin shows whether a registration's key is the one pinned now)
+    ("consortium/portal/minerlink/admin.py", "pinned == registration.public_key"),
     # the session's user id (SESSION_KEY names the session entry), not a secret
     ("consortium/portal/runs/consumers.py", 'stored.get(SESSION_KEY) == str(self.scope["user"].pk)'),
     # a retry's body against the stored one, reached only with the token (itself matched by its hash in
