@@ -39,12 +39,14 @@ test: lint system-packages js-packages
 	$(VPY) -m pytest -q tests --ignore=tests/system --ignore=tests/deploy
 	$(MAKE) --no-print-directory test-postgres
 
-# The portal's tests again on PostgreSQL + Redis, the system tests (the portal and three miners as real
+# The portal's tests and the miner's share intake and store again on PostgreSQL + Redis, the system tests (the portal and three miners as real
 # processes, uvicorn + Celery worker each), the deployment tests (the processes the compose files of
 # docker/ describe, with their own commands and environment) and docs/backups.md's commands followed,
 # on those services.
 test-postgres: install
-	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal tests/system tests/deploy
+	CONSORTIUM_EXPECT_POSTGRES=1 scripts/with-services.sh $(VPY) -m pytest -q tests/portal \
+	  tests/miners/test_share_intake.py tests/miners/test_share_intake_refusals.py tests/miners/test_store.py \
+	  tests/miners/test_token_checks.py tests/system tests/deploy
 
 # The portal and three miners as separate processes on the embedded defaults: a whole collection of
 # three annual periods, the analysis over the miners' peer channel, the report and the plaintext check.

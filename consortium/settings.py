@@ -275,9 +275,10 @@ CORS_ALLOW_HEADERS = ["content-type"]
 # A member waits for the token check while submitting: 5 s, a healthy portal answers in milliseconds; a
 # slower one gets a clear 503 (nothing stored, the member can retry) instead of a hanging form.
 PORTAL_TIMEOUT_SECONDS = envint("PORTAL_TIMEOUT_SECONDS", 5, lo=1, hi=60)
-# The token checks of concurrent submissions go to the portal together (miners/intake/token_checks.py):
-# at most 32 in one request, well below the portal's limit of 100 (docs/api.md section 1); under load the
-# portal's per-request cost, not the checks, was most of its CPU. 1: each check alone, the single form.
+# The checks of concurrent submissions go together (miners/intake/token_checks.py): one look-up in the store
+# and one request to the portal for at most 32, well below the portal's limit of 100 (docs/api.md section 1);
+# under load the per-query and per-request costs, not the checks, were most of the CPU. 1: each check alone
+# (its own look-up, the portal's single form).
 MINER_TOKEN_BATCH_MAX = envint("MINER_TOKEN_BATCH_MAX", 32, lo=1, hi=100)
 # This miner's Ed25519 identity key: base64 of the 32-byte private key, written by
 # `manage.py create_identity` (MINER_IDENTITY_KEY_FILE names that file, as for every secret).

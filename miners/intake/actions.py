@@ -1,8 +1,9 @@
 """Storing a member's shares and signing the receipt (docs/api.md section 2). Each write is one transaction;
 the portal is asked before it, never from inside it.
 
-The two queries of every submission (`look_up` before the portal is asked, the two INSERTs of `do_store`)
-are written in SQL over the store's models: through the ORM they cost a third of the miner's CPU per
+The queries of every submission (the look-up before the portal is asked, made for the submissions that
+wait at one moment together: token_checks; the two INSERTs of `do_store`) are written in SQL over the
+store's models: through the ORM they cost a third of the miner's CPU per
 submission, most of it building the same SQL again each time (docs/performance.md, "Share intake"). Table
 and column names come from the models, values go through each field's own conversion for the database.
 """
@@ -53,17 +54,36 @@ class Found:
 
 
 def look_up(token: str, shares: Shares) -> Found:
-    """What the store knows before the portal is asked, in one query: whether the period was purged, else
-    the submission this token stored (the browser's retry after a lost answer). TokenUsed when the token
-    stored another body."""
+    """What the store knows of this submission before the portal is asked (look_up_many, for one)."""
+    found = look_up_many([(token, shares)])[0]
+    if isinstance(found, TokenUsed):
+        raise found
+    return found
+
+
+def look_up_many(submissions: list[tuple[str, Shares]]) -> list[Found | TokenUsed]:
+    """For each (token, shares), in two queries for all: whether its period was purged, else the submission
+    its token stored when `shares` are the same body again (the browser's retry after a lost answer), or
+    TokenUsed when the token stored another body."""
     connection = connections[router.db_for_read(Submission)]
-    purged, *stored = _first_row(connection, _sql(connection).look_up, [shares.period, hash_token(token)])
-    if purged or stored[0] is None:
-        return Found(bool(purged), None)
+    sql, hashes = _sql(connection), [hash_token(token) for token, _shares in submissions]
+    periods = sorted({shares.period for _token, shares in submissions})
+    with connection.cursor() as cursor:
+        cursor.execute(sql.purged % ", ".join(["%s"] * len(periods)), periods)
+        purged = {row[0] for row in cursor.fetchall()}
+        cursor.execute(sql.stored % ", ".join(["%s"] * len(hashes)), hashes)
+        stored = {row[0]: row[1:] for row in cursor.fetchall()}
+    return [_found(shares, shares.period in purged, stored.get(token_hash))
+            for (_token, shares), token_hash in zip(submissions, hashes, strict=True)]
+
+
+def _found(shares: Shares, purged: bool, stored: tuple | None) -> Found | TokenUsed:
+    if purged or stored is None:
+        return Found(purged, None)
     period, form, digest, submission_id, signature = stored
     same_body = hmac.compare_digest(str(digest).encode(), str(shares.digest).encode())
     if (period, str(_uuid(form))) != (shares.period, shares.form) or not same_body:
-        raise TokenUsed("this access token was already used for other shares")
+        return TokenUsed("this access token was already used for other shares")
     return Found(False, Submission(period=period, submission_id=_uuid(submission_id), digest=digest,
                                    signature=signature))
 
@@ -138,7 +158,8 @@ def _first_row(connection, sql: str, params: list) -> tuple:
 
 @dataclass(frozen=True)
 class _Statements:
-    look_up: str
+    purged: str  # %s: the periods' placeholders
+    stored: str  # %s: the token hashes' placeholders
     insert_submission: str
     insert_shares: str  # followed by the rows' placeholders
     insert_both: str  # PostgreSQL: followed by the rows' placeholders and insert_both_end
@@ -163,15 +184,14 @@ def _statements(q) -> _Statements:
     def columns(model, *names):
         return ", ".join(q(model._meta.get_field(name).column) for name in names)
 
-    stored = ", ".join(f"s.{columns(Submission, name)}"
-                       for name in ("period", "form", "digest", "submission_id", "signature"))
+    stored = columns(Submission, "token_hash", "period", "form", "digest", "submission_id", "signature")
     inserted = columns(Submission, *(f.name for f in _SUBMISSION_FIELDS))
     token_hash, period = columns(Submission, "token_hash"), columns(PeriodPurge, "period")
     share_columns = columns(Share, "submission", "code", "value", "flag")
     submission_values = f"({inserted}) VALUES ({', '.join(['%s'] * len(_SUBMISSION_FIELDS))})"
     return _Statements(
-        look_up=f"SELECT (SELECT 1 FROM {purge} WHERE {period} = %s), {stored} "  # noqa: S608
-                f"FROM (SELECT 1) AS one LEFT JOIN {submission} AS s ON s.{token_hash} = %s",
+        purged=f"SELECT {period} FROM {purge} WHERE {period} IN (%s)",  # noqa: S608
+        stored=f"SELECT {stored} FROM {submission} WHERE {token_hash} IN (%s)",  # noqa: S608
         insert_submission=f"INSERT INTO {submission} {submission_values} RETURNING {q('id')}",  # noqa: S608
         insert_shares=f"INSERT INTO {share} ({share_columns}) VALUES ",  # noqa: S608
         insert_both=f"WITH s AS (INSERT INTO {submission} {submission_values} RETURNING {q('id')}) "  # noqa: S608

@@ -19,7 +19,7 @@ from miners.retention import actions as retention
 
 from . import actions
 from .serializers import ErrorResponse, ReceiptResponse, SharesRequest, verified_answer
-from .token_checks import token_checks
+from .token_checks import Outcome, StoreUnavailable, token_checks
 
 log = logging.getLogger(__name__)
 
@@ -74,20 +74,18 @@ class SharesView(APIView):
         data = parsed.validated_data
         shares = actions.Shares(data["period"], data["form"], data["values"], data["submitted"])
         try:
-            found = actions.look_up(data["token"], shares)
-        except actions.TokenUsed as exc:
-            return _error(409, f"{str(exc).capitalize()}: open the form again.", reason="used")
-        if found.purged:
-            return _error(410, retention.refusal([shares.period]))
-        try:
             key = signing_key()
         except NoIdentity:
             log.error("share intake refused: this miner has no identity key")
             return _error(503, "This miner is not configured to sign receipts.")
-        if found.retry is not None:
-            return Response(actions.receipt(settings.MINER_INDEX, found.retry), status=201)
-        actions.release_connection()
-        return _verify_and_store(key, data["token"], shares)
+        outcome = _checked(data["token"], shares)
+        if isinstance(outcome, Response):
+            return outcome
+        if outcome.found is not None:
+            if outcome.found.purged:
+                return _error(410, retention.refusal([shares.period]))
+            return Response(actions.receipt(settings.MINER_INDEX, outcome.found.retry), status=201)
+        return _store(key, data["token"], shares, outcome.answer)
 
 
 def _read_json(request):
@@ -110,10 +108,14 @@ def _read_json(request):
     return body, None
 
 
-def _verify_and_store(key, token: str, shares: actions.Shares) -> Response:
-    portal = Portal.from_settings()
+def _checked(token: str, shares: actions.Shares) -> Outcome | Response:
+    """What the store, then the portal, say of this submission, or the 4xx or 503 answer."""
     try:
-        answer = token_checks.verify(portal, token, shares.period, shares.form)
+        return token_checks.check(Portal.from_settings(), token, shares)
+    except actions.TokenUsed as exc:
+        return _error(409, f"{str(exc).capitalize()}: open the form again.", reason="used")
+    except StoreUnavailable:
+        return _error(503, "This miner's store could not be read; nothing was stored. Try again later.")
     except PortalRefused as exc:
         log.warning("token check refused by the portal (%s)", exc)
         return _error(503, "The portal refused this miner's token check; try again later.")
@@ -121,6 +123,10 @@ def _verify_and_store(key, token: str, shares: actions.Shares) -> Response:
         log.warning("token check failed: portal %s", exc)
         return _error(503, "The portal could not be asked whether the access token is valid (unreachable or "
                            "too slow); nothing was stored. Try again in a moment.")
+
+
+def _store(key, token: str, shares: actions.Shares, answer: dict) -> Response:
+    """Stores the shares once the portal's answer on the token is valid and fits them."""
     if answer.get("valid") is not True:
         return _refused(token, shares, answer.get("reason"))
     verified = verified_answer(answer)

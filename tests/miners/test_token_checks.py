@@ -7,7 +7,7 @@ import time
 import pytest
 from django.test import override_settings
 
-from miners.intake.token_checks import token_checks
+from miners.intake.token_checks import TokenChecks, token_checks
 from miners.portal import Portal, PortalUnavailable
 
 from .intake_helpers import FIELDS, PERIOD
@@ -91,10 +91,19 @@ def test_a_check_whose_deadline_passed_in_the_queue_is_never_sent(portal, monkey
         return real_verify(self, checks)
 
     monkeypatch.setattr(Portal, "verify_tokens", verify_tokens)
-    # The sender takes its next batch a whole second "later" than the waiters asked: their deadlines passed.
+    # Each batch is taken a whole second "later" than its checks were asked: their deadlines passed.
+    taking, real_take = threading.local(), TokenChecks._take_batch
+
+    def take_batch_late(self):
+        taking.late = True
+        try:
+            return real_take(self)
+        finally:
+            taking.late = False
+
+    monkeypatch.setattr(TokenChecks, "_take_batch", take_batch_late)
     monkeypatch.setattr("miners.intake.token_checks.time.monotonic",
-                        lambda: real_monotonic() + (1.0 if threading.current_thread().name == "token-checks"
-                                                    else 0.0))
+                        lambda: real_monotonic() + (1.0 if getattr(taking, "late", False) else 0.0))
     with override_settings(PORTAL_TIMEOUT_SECONDS=0.6):
         outcomes = ask(Portal.from_settings(), [(token, form) for token, form, _sid in issued])
     assert all(isinstance(o, PortalUnavailable) for o in outcomes)
