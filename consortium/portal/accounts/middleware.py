@@ -1,8 +1,10 @@
-"""Session limits, the gate of the second factor and of a forced password change, the per-user language."""
+"""Session limits, the gate of the second factor and of a forced password change, the per-user language,
+django-axes' middleware as a sync-only one."""
 
 import time
 from urllib.parse import urlencode
 
+from axes.middleware import AxesMiddleware as _AxesMiddleware
 from django.conf import settings
 from django.contrib.auth import logout
 from django.shortcuts import redirect
@@ -116,3 +118,13 @@ class UserLanguageMiddleware:
 
             do_set_language(request.user, chosen.value)
         return response
+
+
+class AxesMiddleware(_AxesMiddleware):
+    """django-axes' middleware, sync only. Django's own middleware above and below it (messages,
+    X-Frame-Options) is async-capable, so under ASGI an async-capable last middleware made the chain
+    switch to async below the first sync-only one: every request then hopped between a thread and the
+    event loop once more for each of their hooks. Sync only, the chain runs on one thread down to the view
+    (docs/performance.md, "Share intake")."""
+
+    async_capable = False

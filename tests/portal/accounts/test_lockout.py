@@ -86,3 +86,21 @@ def test_the_documented_default_is_five_failures(client, rep_a, monkeypatch):
     for _ in range(4):
         assert attempt(client, "wrong").status_code == 200
     assert attempt(client, "wrong").status_code == 429
+
+
+def test_it_locks_out_under_asgi_too_where_axes_middleware_runs_sync_only(rep_a):
+    """The portal serves ASGI; axes' middleware is there as a sync-only subclass (no thread hops for the
+    middleware above it), and still turns the lock-out into the 429 page."""
+    from asgiref.sync import async_to_sync
+    from axes.middleware import AxesMiddleware
+    from django.test import AsyncClient
+
+    from consortium.portal.accounts import middleware
+
+    ours = middleware.AxesMiddleware
+    assert issubclass(ours, AxesMiddleware) and not ours.async_capable
+    assert settings.MIDDLEWARE[-1] == "consortium.portal.accounts.middleware.AxesMiddleware"
+    post = async_to_sync(AsyncClient().post)
+    answers = [post(LOGIN, {"username": "rep_a", "password": "wrong"}).status_code
+               for _ in range(settings.AXES_FAILURE_LIMIT)]
+    assert answers == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
