@@ -144,3 +144,77 @@ def test_no_pooled_database_connection_is_held_while_the_portal_is_asked(client,
     token, form, _sid = portal.issue(PERIOD, 32, FIELDS)
     assert post(client, body_for(token, form)).status_code == 201
     assert events[:2] == ["connection given back", "portal asked"]
+
+
+def test_many_checks_at_once_each_get_their_own_answer_and_each_token_goes_once(portal):
+    """48 threads at once, batches of at most 5: every waiter gets the answer on its own token, none times
+    out, every token reaches the portal exactly once, and the checks went in batches."""
+    portal.delay = 0.02
+    issued = issue(portal, 48)
+    start, outcomes = threading.Barrier(len(issued)), [None] * len(issued)
+
+    def one(k):
+        token, form, _sid = issued[k]
+        start.wait(timeout=10)
+        try:
+            outcomes[k] = token_checks.verify(Portal.from_settings(), token, PERIOD, form)
+        except PortalUnavailable as exc:
+            outcomes[k] = exc
+
+    with override_settings(MINER_TOKEN_BATCH_MAX=5):
+        threads = [threading.Thread(target=one, args=(k,)) for k in range(len(issued))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert [o["submission_id"] if isinstance(o, dict) else o for o in outcomes] == [s for _t, _f, s in issued]
+    assert sum(portal.verify_requests) == len(issued) and max(portal.verify_requests) <= 5
+    assert len(portal.verify_requests) < len(issued)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_new_tokens_and_a_reused_token_are_each_settled_as_their_own(portal, miner_keys):
+    """The store's look-ups go with the batch: a retry (same token, same body) gets its stored submission
+    and never reaches the portal, a new token gets the portal's answer, a token stored with another body
+    is TokenUsed."""
+    from django.db import connections
+
+    from miners.intake.actions import Shares, TokenUsed, do_store
+
+    def shares(form, k):
+        return Shares(PERIOD, form, {"employees": k, "profit": 1}, {"employees": 1, "profit": 1})
+
+    stored = issue(portal, 6)
+    for k, (token, form, sid) in enumerate(stored):
+        do_store(0, miner_keys[0], token, shares(form, k), sid, 32)
+    fresh = issue(portal, 6)
+    cases = ([("retry", token, shares(form, k), sid) for k, (token, form, sid) in enumerate(stored)]
+             + [("new", token, shares(form, 0), sid) for token, form, sid in fresh]
+             + [("reused", stored[0][0], shares(stored[0][1], 99), None)])
+    start, outcomes = threading.Barrier(len(cases)), [None] * len(cases)
+
+    def one(k):
+        _kind, token, body, _sid = cases[k]
+        start.wait(timeout=10)
+        try:
+            outcomes[k] = token_checks.check(Portal.from_settings(), token, body)
+        except TokenUsed as exc:
+            outcomes[k] = exc
+        finally:
+            connections.close_all()
+
+    portal.delay = 0.05
+    with override_settings(MINER_TOKEN_BATCH_MAX=4):
+        threads = [threading.Thread(target=one, args=(k,)) for k in range(len(cases))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    for (kind, _token, _body, sid), outcome in zip(cases, outcomes, strict=True):
+        if kind == "retry":
+            assert outcome.answer is None and str(outcome.found.retry.submission_id) == sid
+        elif kind == "new":
+            assert outcome.found is None and outcome.answer["submission_id"] == sid
+        else:
+            assert isinstance(outcome, TokenUsed)
+    assert sum(portal.verify_requests) == len(fresh)  # the retries and the reused token never went
