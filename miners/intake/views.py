@@ -5,6 +5,7 @@ import json
 import logging
 
 from django.conf import settings
+from django.db import DatabaseError
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.parsers import BaseParser
@@ -141,6 +142,9 @@ def _store(key, token: str, shares: actions.Shares, answer: dict) -> Response:
                                       verified["ring"])
     except actions.TokenUsed as exc:
         return _error(409, f"{str(exc).capitalize()}.", reason="used")
+    except DatabaseError as exc:  # all or nothing: one transaction
+        log.error("share intake: the store could not be written (%s)", type(exc).__name__)
+        return _error(503, "This miner's store could not be written; nothing was stored. Try again later.")
     log.info("stored the shares of submission %s (period %s)", submission.submission_id, submission.period)
     return Response(actions.receipt(settings.MINER_INDEX, submission), status=status.HTTP_201_CREATED)
 

@@ -1,5 +1,5 @@
-"""Anything wrong with a share submission is a clear 4xx (503 when the portal cannot answer) in JSON,
-never a 500, and the store is unchanged; no token or share is ever echoed back."""
+"""Anything wrong with a share submission is a clear 4xx (503 when the portal or the store cannot answer)
+in JSON, never a 500, and the store is unchanged; no token or share is ever echoed back."""
 
 import json
 
@@ -140,6 +140,32 @@ def test_nothing_is_stored_when_the_portal_answers_too_late(client, portal, issu
     portal.delay = 1.5
     with override_settings(PORTAL_TIMEOUT_SECONDS=0.5):
         refused(client, body_for(token, form), 503)
+
+
+@pytest.mark.parametrize("batch", [32, 1])
+def test_a_store_that_cannot_be_read_is_a_503_and_the_portal_is_not_asked(client, portal, issued, monkeypatch,
+                                                                          batch):
+    from django.db import OperationalError
+
+    def down(submissions):
+        raise OperationalError("could not connect to server")
+
+    monkeypatch.setattr("miners.intake.actions.look_up_many", down)
+    token, form, _sid = issued
+    with override_settings(MINER_TOKEN_BATCH_MAX=batch):
+        assert "store could not be read" in refused(client, body_for(token, form), 503)["detail"]
+    assert portal.verify_requests == []
+
+
+def test_a_store_that_cannot_be_written_is_a_503(client, issued, monkeypatch):
+    from django.db import OperationalError
+
+    def down(*args):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr("miners.intake.actions._insert", down)
+    token, form, _sid = issued
+    assert "could not be written" in refused(client, body_for(token, form), 503)["detail"]
 
 
 def test_a_portal_that_refuses_this_miners_secret_is_a_503(client, issued):
