@@ -13,9 +13,9 @@ leads the next one with all that queued (leader and followers, as a database's g
 time per process, at most MINER_TOKEN_BATCH_MAX checks each; one check alone goes as the single form.
 
 Time: each waiter gives up PORTAL_TIMEOUT_SECONDS after it asked (PortalUnavailable("timeout"): the
-member's 503), however long it queued. A batch's request waits for the portal until the last deadline of
-its checks, and a check whose deadline passed before its batch was taken is never sent (its token stays
-unused).
+member's 503), however long it queued. A batch's request waits for the portal until the first deadline of
+its checks (the leader's request is waiting for it), and a check whose deadline passed before its batch was
+taken is never sent (its token stays unused).
 """
 
 from __future__ import annotations
@@ -103,6 +103,9 @@ class TokenChecks:
                     check.abandoned = True
                     raise PortalUnavailable("timeout")
         if not check.done:
+            if check.deadline <= time.monotonic():  # handed the lead as its time ran out: the next one leads
+                self._hand_over()
+                raise PortalUnavailable("timeout")
             self._lead()
         if not check.done:  # its deadline passed before it could be sent
             raise PortalUnavailable("timeout")
@@ -168,8 +171,9 @@ class TokenChecks:
             self._ask_portal(pending)
 
     def _ask_portal(self, batch: list[_Check]) -> None:
-        # Nobody waits for an answer after the last deadline of the batch.
-        remaining = max(check.deadline for check in batch) - time.monotonic()
+        # The leader's own request waits for the portal: no longer than the first deadline of the batch (its
+        # oldest check's), so that no member's answer comes later than its own time-out.
+        remaining = min(check.deadline for check in batch) - time.monotonic()
         try:
             answers = replace(batch[0].portal, timeout=max(remaining, 0.01)).verify_tokens(
                 [check.body for check in batch])

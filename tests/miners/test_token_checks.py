@@ -218,3 +218,27 @@ def test_concurrent_retries_new_tokens_and_a_reused_token_are_each_settled_as_th
         else:
             assert isinstance(outcome, TokenUsed)
     assert sum(portal.verify_requests) == len(fresh)  # the retries and the reused token never went
+
+
+def test_no_waiter_leading_a_batch_waits_past_its_own_deadline(portal):
+    """A slow portal; B and C queue behind A at different moments and go as one batch led by B, the older:
+    B's request waits for the portal no longer than B's own time-out, though C's would run longer."""
+    portal.delay = 1.0
+    issued = issue(portal, 3)
+    elapsed = [None] * 3
+
+    def one(k, after):
+        time.sleep(after)
+        token, form, _sid = issued[k]
+        asked = time.monotonic()
+        with pytest.raises(PortalUnavailable):
+            token_checks.verify(Portal.from_settings(), token, PERIOD, form)
+        elapsed[k] = time.monotonic() - asked
+
+    with override_settings(PORTAL_TIMEOUT_SECONDS=0.5):
+        threads = [threading.Thread(target=one, args=(k, after)) for k, after in enumerate([0, 0.1, 0.35])]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert all(e is not None and e < 0.5 + 0.15 for e in elapsed), elapsed
