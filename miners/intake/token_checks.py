@@ -115,10 +115,16 @@ class TokenChecks:
 
     def _lead(self) -> None:
         """Takes the next batch from the queue, settles it, and hands the lead to the oldest check left."""
+        batch = []
         try:
             batch = self._take_batch()
             if batch:
                 self._settle(batch)
+        except Exception:  # a bug: every waiter of the batch still gets its answer (a 503), not its time-out
+            log.exception("share intake: a batch of checks failed")
+            for check in batch:
+                if not check.done:
+                    self._finish(check, error=PortalUnavailable("the checks failed"))
         finally:
             self._hand_over()
 

@@ -242,3 +242,24 @@ def test_no_waiter_leading_a_batch_waits_past_its_own_deadline(portal):
         for thread in threads:
             thread.join(timeout=30)
     assert all(e is not None and e < 0.5 + 0.15 for e in elapsed), elapsed
+
+
+def test_a_batch_that_fails_unexpectedly_answers_every_waiter_at_once_and_the_next_check_goes(portal,
+                                                                                            monkeypatch):
+    portal.delay = 0.2
+    issued = issue(portal, 3)
+    real_verify, calls = Portal.verify_tokens, []
+
+    def verify_tokens(self, checks):
+        calls.append(len(checks))
+        if len(calls) == 2:
+            raise ValueError("a bug")
+        return real_verify(self, checks)
+
+    monkeypatch.setattr(Portal, "verify_tokens", verify_tokens)
+    started = time.monotonic()
+    outcomes = ask(Portal.from_settings(), [(token, form) for token, form, _sid in issued[:2]])
+    assert isinstance(outcomes[0], dict) and isinstance(outcomes[1], PortalUnavailable)
+    assert time.monotonic() - started < 1.5  # not the 2 s time-out
+    token, form, sid = issued[2]
+    assert token_checks.verify(Portal.from_settings(), token, PERIOD, form)["submission_id"] == sid
