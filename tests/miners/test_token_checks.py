@@ -35,6 +35,15 @@ def ask(portal_at, checks, start_after=0.1):
     return outcomes
 
 
+def all_at_once(one, count):
+    """one(k) for k in range(count), each on its own thread (`one` waits on a barrier to start together)."""
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+
 def issue(portal, count):
     return [portal.issue(PERIOD, 32, FIELDS) for _ in range(count)]
 
@@ -162,11 +171,7 @@ def test_many_checks_at_once_each_get_their_own_answer_and_each_token_goes_once(
             outcomes[k] = exc
 
     with override_settings(MINER_TOKEN_BATCH_MAX=5):
-        threads = [threading.Thread(target=one, args=(k,)) for k in range(len(issued))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        all_at_once(one, len(issued))
     assert [o["submission_id"] if isinstance(o, dict) else o for o in outcomes] == [s for _t, _f, s in issued]
     assert sum(portal.verify_requests) == len(issued) and max(portal.verify_requests) <= 5
     assert len(portal.verify_requests) < len(issued)
@@ -205,11 +210,7 @@ def test_concurrent_retries_new_tokens_and_a_reused_token_are_each_settled_as_th
 
     portal.delay = 0.05
     with override_settings(MINER_TOKEN_BATCH_MAX=4):
-        threads = [threading.Thread(target=one, args=(k,)) for k in range(len(cases))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        all_at_once(one, len(cases))
     for (kind, _token, _body, sid), outcome in zip(cases, outcomes, strict=True):
         if kind == "retry":
             assert outcome.answer is None and str(outcome.found.retry.submission_id) == sid
