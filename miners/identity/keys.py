@@ -4,6 +4,7 @@ the file named by MINER_IDENTITY_KEY_FILE, which `manage.py create_identity` wri
 import base64
 import binascii
 import contextlib
+import hmac
 import os
 import tempfile
 from pathlib import Path
@@ -56,7 +57,7 @@ def _parsed(encoded: str | None) -> Ed25519PrivateKey:
     CPU per submission). A rotated key is another text and is parsed anew."""
     global _last
     last_encoded, last_key = _last
-    if last_key is not None and encoded == last_encoded:
+    if last_key is not None and encoded and hmac.compare_digest(encoded.encode(), last_encoded.encode()):
         return last_key
     key = parse_private_key(encoded)
     _last = (encoded, key)

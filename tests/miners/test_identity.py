@@ -95,3 +95,23 @@ def test_a_rotated_key_file_replaces_a_planted_temporary_file_and_stays_0600(tmp
     assert path.stat().st_mode & 0o777 == 0o600
     assert (tmp_path / "identity.key.previous").stat().st_mode & 0o777 == 0o600
     assert planted.read_text() == "planted"  # not reused
+
+
+def test_the_signing_key_is_read_again_from_its_file_when_the_file_changes(tmp_path, settings):
+    """The parsed key is kept per text: a key file replaced while the miner runs (a rotation) is used at the
+    next signature, and the key from the settings again once the file is no longer configured."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from miners.identity.keys import encode_private_key
+
+    first, second = Ed25519PrivateKey.generate(), Ed25519PrivateKey.generate()
+    path = tmp_path / "identity.key"
+    path.write_text(encode_private_key(first) + "\n")
+    settings.MINER_IDENTITY_KEY_PATH = str(path)
+    assert encode_private_key(signing_key()) == encode_private_key(first)
+    assert signing_key() is signing_key()
+    path.write_text(encode_private_key(second) + "\n")
+    assert encode_private_key(signing_key()) == encode_private_key(second)
+    settings.MINER_IDENTITY_KEY_PATH = ""
+    settings.MINER_IDENTITY_KEY = encode_private_key(first)
+    assert encode_private_key(signing_key()) == encode_private_key(first)
