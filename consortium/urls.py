@@ -35,3 +35,6 @@ if settings.DEPLOYMENT_MODE == "portal":
 else:
     # By dotted path: the project never imports the miner's views.
     urlpatterns += [path("", include("miners.urls"))]
+    # An API only: Django's own errors in JSON too.
+    handler400 = views.api_bad_request
+    handler404 = views.api_not_found

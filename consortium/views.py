@@ -12,3 +12,14 @@ def healthz(request):
     if settings.DEPLOYMENT_MODE == "miner":
         body["miner_index"] = settings.MINER_INDEX
     return JsonResponse(body)
+
+
+def api_bad_request(request, exception=None):
+    """A miner's 400 from Django itself (a Host header it does not serve, a malformed request), in JSON as
+    every other answer of its API (docs/api.md): Django's own page is HTML."""
+    return JsonResponse({"detail": "Bad request."}, status=400)
+
+
+def api_not_found(request, exception=None):
+    """A miner's 404 for a path it does not serve, in JSON as every other answer of its API."""
+    return JsonResponse({"detail": "Not found."}, status=404)

@@ -74,3 +74,15 @@ def test_the_schema_says_which_keys_and_which_kinds(miner_schema):  # noqa: F811
     mapping = components["Analysis"]["discriminator"]["mapping"]
     assert set(mapping) == {"sorted_indicator", "ratio", "time_series"}
     assert components["SharesRequest"]["properties"]["values"]["minProperties"] == 1
+
+
+def test_a_host_the_miner_does_not_serve_and_an_unknown_path_are_answered_in_json(client, portal_secrets):
+    """Django's own refusals (a Host header not in ALLOWED_HOSTS, a path with no route) in JSON like every
+    other answer of the API: the fuzz tests once sent a Host header of `<MTB)>;E$b;^:y^|`."""
+    refused = client.post("/api/runs", "{}", content_type="application/json", HTTP_HOST="<MTB)>;E$b;^:y^|",
+                          HTTP_AUTHORIZATION=f"Portal {portal_secrets[0]}")
+    assert (refused.status_code, refused["Content-Type"], refused.json()) == (
+        400, "application/json", {"detail": "Bad request."})
+    missing = client.get("/api/no-such-thing")
+    assert (missing.status_code, missing["Content-Type"], missing.json()) == (
+        404, "application/json", {"detail": "Not found."})
