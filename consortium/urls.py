@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.urls import include, path
+from django.views import defaults
 
 from consortium import views
 from consortium.metrics import metrics_view
@@ -35,6 +36,9 @@ if settings.DEPLOYMENT_MODE == "portal":
 else:
     # By dotted path: the project never imports the miner's views.
     urlpatterns += [path("", include("miners.urls"))]
-    # An API only: Django's own errors in JSON too.
-    handler400 = views.api_bad_request
-    handler404 = views.api_not_found
+
+# A miner is an API only: Django's own errors in JSON too; the portal renders its templates (400.html,
+# 404.html). Both set in either mode (the tests reload this module in the other mode).
+_miner = settings.DEPLOYMENT_MODE == "miner"
+handler400 = views.api_bad_request if _miner else defaults.bad_request
+handler404 = views.api_not_found if _miner else defaults.page_not_found
