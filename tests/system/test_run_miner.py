@@ -22,7 +22,7 @@ START_SECONDS = 90
 SECRET = "p" * 40  # noqa: S105 - a test value
 
 
-def test_machine_env() -> dict[str, str]:
+def dev_machine_env() -> dict[str, str]:
     return {**base_env(), "DEPLOYMENT_ENV": "dev"}  # plain http on loopback
 
 
@@ -43,7 +43,7 @@ def init(conf, port: int, *store: str) -> None:
     done = subprocess.run([sys.executable, "-m", "miners.identity.skeleton", "--index", "2", "--url",
                            f"http://127.0.0.1:{port}", "--portal-url", "http://127.0.0.1:9",
                            "--dir", str(conf),
-                           *store], cwd=ROOT, env=test_machine_env(), input=SECRET + "\n",
+                           *store], cwd=ROOT, env=dev_machine_env(), input=SECRET + "\n",
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 
@@ -59,7 +59,7 @@ def peers_env() -> dict[str, str]:
 
 def run_miner(conf, port: int, log) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "manage.py", "--env-file", str(conf / "miner.env"), "run_miner",
-                             "--port", str(port)], cwd=ROOT, env={**test_machine_env(), **peers_env()},
+                             "--port", str(port)], cwd=ROOT, env={**dev_machine_env(), **peers_env()},
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
