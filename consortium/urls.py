@@ -42,3 +42,4 @@ else:
 _miner = settings.DEPLOYMENT_MODE == "miner"
 handler400 = views.api_bad_request if _miner else defaults.bad_request
 handler404 = views.api_not_found if _miner else defaults.page_not_found
+handler500 = views.api_server_error if _miner else defaults.server_error

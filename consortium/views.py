@@ -23,3 +23,8 @@ def api_bad_request(request, exception=None):
 def api_not_found(request, exception=None):
     """A miner's 404 for a path it does not serve, in JSON as every other answer of its API."""
     return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def api_server_error(request):
+    """A miner's 500 (a bug), in JSON as every other answer of its API; never the error's details."""
+    return JsonResponse({"detail": "Internal error of this miner; try again later."}, status=500)

@@ -20,6 +20,7 @@ taken is never sent (its token stays unused).
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import threading
@@ -58,6 +59,7 @@ class _Check:
     answer: dict | None = None
     error: Exception | None = None
     done: bool = False
+    looked_up: bool = False  # the store was asked
     leads: bool = False
     abandoned: bool = False
 
@@ -100,17 +102,20 @@ class TokenChecks:
                 if check.done:
                     break
                 if not check.leads and not woken:
-                    check.abandoned = True
-                    raise PortalUnavailable("timeout")
+                    check.abandoned = True  # never taken into a batch, nor sent, from now on
+                    break
+        if check.abandoned:
+            return _timed_out(check)
         if not check.done:
             if check.deadline <= time.monotonic():  # handed the lead as its time ran out: the next one leads
                 self._hand_over()
-                raise PortalUnavailable("timeout")
+                return _timed_out(check)
             self._lead()
         if not check.done:  # its deadline passed before it could be sent
-            raise PortalUnavailable("timeout")
+            return _timed_out(check)
         if check.error is not None:
-            raise check.error
+            # a copy for each waiter: one instance raised in many threads would keep all their frames
+            raise copy.copy(check.error) from None
         return check
 
     def _lead(self) -> None:
@@ -166,6 +171,7 @@ class TokenChecks:
             except StoreUnavailable as exc:
                 looked_up = [exc] * len(asking_store)
             for check, found in zip(asking_store, looked_up, strict=True):
+                check.looked_up = True
                 if isinstance(found, Exception):
                     self._finish(check, error=found)
                 elif _settled(found) is not None:
@@ -177,12 +183,22 @@ class TokenChecks:
             self._ask_portal(pending)
 
     def _ask_portal(self, batch: list[_Check]) -> None:
+        # A check whose time ran out meanwhile (the store's look-up is not bounded by it) is not sent: its
+        # member was answered 503 "nothing was stored", so its token must stay unused.
+        with self._lock:
+            now = time.monotonic()
+            late = [check for check in batch if check.abandoned or check.deadline <= now]
+            batch = [check for check in batch if check not in late]
+        for check in late:
+            self._finish(check, error=PortalUnavailable("timeout"))
+        if not batch:
+            return
         # The leader's own request waits for the portal: no longer than the first deadline of the batch (its
         # oldest check's), so that no member's answer comes later than its own time-out.
-        remaining = min(check.deadline for check in batch) - time.monotonic()
+        remaining = min(check.deadline for check in batch) - now
         try:
-            answers = replace(batch[0].portal, timeout=max(remaining, 0.01)).verify_tokens(
-                [check.body for check in batch])
+            portal = replace(batch[0].portal, timeout=remaining)
+            answers = portal.verify_tokens([check.body for check in batch])
         except PortalUnavailable as exc:
             for check in batch:
                 self._finish(check, error=exc)
@@ -196,6 +212,18 @@ class TokenChecks:
                 setattr(check, name, value)
             check.done = True
             check.wake.set()
+
+
+def _timed_out(check: _Check) -> _Check:
+    """A check whose time ran out before the portal answered it. The store may still settle it without the
+    portal (a retry of a stored body: its receipt; a purged period: 410), as it did before the batches:
+    else the time-out."""
+    if check.shares is not None and not check.looked_up:
+        found = _settled(_look_up([(check.body["token"], check.shares)])[0])
+        if found is not None:
+            check.found = found
+            return check
+    raise PortalUnavailable("timeout")
 
 
 def _body(token: str, period: int, form) -> dict:

@@ -156,6 +156,9 @@ def _refused(token, shares, reason) -> Response:
             retry = actions.stored_retry(token, shares)
         except actions.TokenUsed:
             retry = None
+        except DatabaseError as exc:
+            log.error("share intake: the store could not be read (%s)", type(exc).__name__)
+            return _error(503, "This miner's store could not be read; nothing was stored. Try again later.")
         if retry is not None:
             return Response(actions.receipt(settings.MINER_INDEX, retry), status=status.HTTP_201_CREATED)
     if reason not in REFUSALS:

@@ -157,6 +157,25 @@ def test_a_store_that_cannot_be_read_is_a_503_and_the_portal_is_not_asked(client
     assert portal.verify_requests == []
 
 
+def test_a_store_that_cannot_be_read_after_the_portal_said_used_is_a_503(client, portal, issued, monkeypatch):
+    from django.db import OperationalError
+
+    from miners.intake import actions
+
+    token, form, _sid = issued
+    portal.tokens[token]["used"].add(0)  # "used": the miner looks in its store for a concurrent retry
+    real_look_up, calls = actions.look_up_many, []
+
+    def down_the_second_time(submissions):
+        calls.append(1)
+        if len(calls) > 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_look_up(submissions)
+
+    monkeypatch.setattr("miners.intake.actions.look_up_many", down_the_second_time)
+    assert "store could not be read" in refused(client, body_for(token, form), 503)["detail"]
+
+
 def test_a_store_that_cannot_be_written_is_a_503(client, issued, monkeypatch):
     from django.db import OperationalError
 

@@ -264,3 +264,88 @@ def test_a_batch_that_fails_unexpectedly_answers_every_waiter_at_once_and_the_ne
     assert time.monotonic() - started < 1.5  # not the 2 s time-out
     token, form, sid = issued[2]
     assert token_checks.verify(Portal.from_settings(), token, PERIOD, form)["submission_id"] == sid
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_whose_time_ran_out_during_the_stores_look_up_is_never_sent(portal, monkeypatch):
+    """The second batch's look-up is slow (a pooled connection long in coming): its checks run out of time
+    meanwhile, are answered 503, and their tokens never reach the portal (they stay usable)."""
+    from django.db import connections
+
+    from miners.intake import actions
+
+    issued = issue(portal, 3)
+    real_look_up, calls = actions.look_up_many, []
+
+    def slow_look_up(submissions):
+        calls.append(len(submissions))
+        if len(calls) == 2:
+            time.sleep(0.8)
+        return real_look_up(submissions)
+
+    monkeypatch.setattr(actions, "look_up_many", slow_look_up)
+    outcomes = [None] * 3
+
+    def one(k, after):
+        time.sleep(after)
+        token, form, _sid = issued[k]
+        shares = actions.Shares(PERIOD, form, {"employees": 1}, {"employees": 1})
+        try:
+            outcomes[k] = token_checks.check(Portal.from_settings(), token, shares)
+        except PortalUnavailable as exc:
+            outcomes[k] = exc
+        finally:
+            connections.close_all()
+
+    portal.delay = 0.2
+    with override_settings(PORTAL_TIMEOUT_SECONDS=0.5):
+        threads = [threading.Thread(target=one, args=(k, after)) for k, after in enumerate([0, 0.05, 0.05])]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    time.sleep(0.5)  # the fake portal counts a request once it answered it
+    assert outcomes[0].answer["valid"] and all(isinstance(o, PortalUnavailable) for o in outcomes[1:])
+    assert portal.verify_requests == [1]  # the first alone; the late batch of two never went
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_queued_behind_a_slow_batch_still_gets_its_receipt(portal, miner_keys, monkeypatch):
+    """A retry of a stored body needs no portal: queued behind a batch that outlasts its time-out (a slow
+    look-up), it still gets its stored submission when its time runs out, not a 503."""
+    from django.db import connections
+
+    from miners.intake import actions
+
+    (token, form, sid), (fresh_token, fresh_form, _sid) = issue(portal, 2)
+    shares = actions.Shares(PERIOD, form, {"employees": 3}, {"employees": 1})
+    actions.do_store(0, miner_keys[0], token, shares, sid, 32)
+    real_look_up, calls = actions.look_up_many, []
+
+    def slow_first_look_up(submissions):
+        calls.append(len(submissions))
+        if len(calls) == 1:
+            time.sleep(1.0)
+        return real_look_up(submissions)
+
+    monkeypatch.setattr(actions, "look_up_many", slow_first_look_up)
+    outcomes = [None, None]
+
+    def one(k, after, token, shares):
+        time.sleep(after)
+        try:
+            outcomes[k] = token_checks.check(Portal.from_settings(), token, shares)
+        except PortalUnavailable as exc:
+            outcomes[k] = exc
+        finally:
+            connections.close_all()
+
+    with override_settings(PORTAL_TIMEOUT_SECONDS=0.5):
+        fresh = actions.Shares(PERIOD, fresh_form, {"employees": 1}, {"employees": 1})
+        threads = [threading.Thread(target=one, args=(0, 0, fresh_token, fresh)),
+                   threading.Thread(target=one, args=(1, 0.1, token, shares))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert str(outcomes[1].found.retry.submission_id) == sid
