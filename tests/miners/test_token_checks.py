@@ -35,13 +35,46 @@ def ask(portal_at, checks, start_after=0.1):
     return outcomes
 
 
-def all_at_once(one, count):
-    """one(k) for k in range(count), each on its own thread (`one` waits on a barrier to start together)."""
-    threads = [threading.Thread(target=one, args=(k,)) for k in range(count)]
+def staggered(one, delays):
+    """one(k) on a thread of its own, started delays[k] seconds from now; returns once all are done."""
+    def after(k):
+        time.sleep(delays[k])
+        one(k)
+
+    threads = [threading.Thread(target=after, args=(k,)) for k in range(len(delays))]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+
+
+def check_from_thread(token, shares):
+    """token_checks.check on a thread of a transactional test: its outcome, or the refusal it raised."""
+    from django.db import connections
+
+    from miners.intake.actions import TokenUsed
+
+    try:
+        return token_checks.check(Portal.from_settings(), token, shares)
+    except (TokenUsed, PortalUnavailable) as exc:
+        return exc
+    finally:
+        connections.close_all()
+
+
+def slow_look_up(monkeypatch, call, seconds):
+    """The store's look-up number `call` (from 1) takes `seconds` longer (a slow pooled connection)."""
+    from miners.intake import actions
+
+    real_look_up, calls = actions.look_up_many, []
+
+    def look_up(submissions):
+        calls.append(len(submissions))
+        if len(calls) == call:
+            time.sleep(seconds)
+        return real_look_up(submissions)
+
+    monkeypatch.setattr(actions, "look_up_many", look_up)
 
 
 def issue(portal, count):
@@ -171,7 +204,7 @@ def test_many_checks_at_once_each_get_their_own_answer_and_each_token_goes_once(
             outcomes[k] = exc
 
     with override_settings(MINER_TOKEN_BATCH_MAX=5):
-        all_at_once(one, len(issued))
+        staggered(one, [0] * len(issued))
     assert [o["submission_id"] if isinstance(o, dict) else o for o in outcomes] == [s for _t, _f, s in issued]
     assert sum(portal.verify_requests) == len(issued) and max(portal.verify_requests) <= 5
     assert len(portal.verify_requests) < len(issued)
@@ -182,7 +215,6 @@ def test_concurrent_retries_new_tokens_and_a_reused_token_are_each_settled_as_th
     """The store's look-ups go with the batch: a retry (same token, same body) gets its stored submission
     and never reaches the portal, a new token gets the portal's answer, a token stored with another body
     is TokenUsed."""
-    from django.db import connections
 
     from miners.intake.actions import Shares, TokenUsed, do_store
 
@@ -201,16 +233,11 @@ def test_concurrent_retries_new_tokens_and_a_reused_token_are_each_settled_as_th
     def one(k):
         _kind, token, body, _sid = cases[k]
         start.wait(timeout=10)
-        try:
-            outcomes[k] = token_checks.check(Portal.from_settings(), token, body)
-        except TokenUsed as exc:
-            outcomes[k] = exc
-        finally:
-            connections.close_all()
+        outcomes[k] = check_from_thread(token, body)
 
     portal.delay = 0.05
     with override_settings(MINER_TOKEN_BATCH_MAX=4):
-        all_at_once(one, len(cases))
+        staggered(one, [0] * len(cases))
     for (kind, _token, _body, sid), outcome in zip(cases, outcomes, strict=True):
         if kind == "retry":
             assert outcome.answer is None and str(outcome.found.retry.submission_id) == sid
@@ -228,8 +255,7 @@ def test_no_waiter_leading_a_batch_waits_past_its_own_deadline(portal):
     issued = issue(portal, 3)
     elapsed = [None] * 3
 
-    def one(k, after):
-        time.sleep(after)
+    def one(k):
         token, form, _sid = issued[k]
         asked = time.monotonic()
         with pytest.raises(PortalUnavailable):
@@ -237,11 +263,7 @@ def test_no_waiter_leading_a_batch_waits_past_its_own_deadline(portal):
         elapsed[k] = time.monotonic() - asked
 
     with override_settings(PORTAL_TIMEOUT_SECONDS=0.5):
-        threads = [threading.Thread(target=one, args=(k, after)) for k, after in enumerate([0, 0.1, 0.35])]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        staggered(one, [0, 0.1, 0.35])
     assert all(e is not None and e < 0.5 + 0.15 for e in elapsed), elapsed
 
 
@@ -270,40 +292,20 @@ def test_a_batch_that_fails_unexpectedly_answers_every_waiter_at_once_and_the_ne
 def test_a_check_whose_time_ran_out_during_the_stores_look_up_is_never_sent(portal, monkeypatch):
     """The second batch's look-up is slow (a pooled connection long in coming): its checks run out of time
     meanwhile, are answered 503, and their tokens never reach the portal (they stay usable)."""
-    from django.db import connections
-
     from miners.intake import actions
 
     issued = issue(portal, 3)
-    real_look_up, calls = actions.look_up_many, []
-
-    def slow_look_up(submissions):
-        calls.append(len(submissions))
-        if len(calls) == 2:
-            time.sleep(0.8)
-        return real_look_up(submissions)
-
-    monkeypatch.setattr(actions, "look_up_many", slow_look_up)
+    slow_look_up(monkeypatch, call=2, seconds=0.8)
     outcomes = [None] * 3
 
-    def one(k, after):
-        time.sleep(after)
+    def one(k):
         token, form, _sid = issued[k]
         shares = actions.Shares(PERIOD, form, {"employees": 1}, {"employees": 1})
-        try:
-            outcomes[k] = token_checks.check(Portal.from_settings(), token, shares)
-        except PortalUnavailable as exc:
-            outcomes[k] = exc
-        finally:
-            connections.close_all()
+        outcomes[k] = check_from_thread(token, shares)
 
     portal.delay = 0.2
     with override_settings(PORTAL_TIMEOUT_SECONDS=0.5):
-        threads = [threading.Thread(target=one, args=(k, after)) for k, after in enumerate([0, 0.05, 0.05])]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        staggered(one, [0, 0.05, 0.05])
     time.sleep(0.5)  # the fake portal counts a request once it answered it
     assert outcomes[0].answer["valid"] and all(isinstance(o, PortalUnavailable) for o in outcomes[1:])
     assert portal.verify_requests == [1]  # the first alone; the late batch of two never went
@@ -313,39 +315,21 @@ def test_a_check_whose_time_ran_out_during_the_stores_look_up_is_never_sent(port
 def test_a_retry_queued_behind_a_slow_batch_still_gets_its_receipt(portal, miner_keys, monkeypatch):
     """A retry of a stored body needs no portal: queued behind a batch that outlasts its time-out (a slow
     look-up), it still gets its stored submission when its time runs out, not a 503."""
-    from django.db import connections
 
     from miners.intake import actions
 
     (token, form, sid), (fresh_token, fresh_form, _sid) = issue(portal, 2)
     shares = actions.Shares(PERIOD, form, {"employees": 3}, {"employees": 1})
     actions.do_store(0, miner_keys[0], token, shares, sid, 32)
-    real_look_up, calls = actions.look_up_many, []
-
-    def slow_first_look_up(submissions):
-        calls.append(len(submissions))
-        if len(calls) == 1:
-            time.sleep(1.0)
-        return real_look_up(submissions)
-
-    monkeypatch.setattr(actions, "look_up_many", slow_first_look_up)
+    slow_look_up(monkeypatch, call=1, seconds=1.0)
     outcomes = [None, None]
 
-    def one(k, after, token, shares):
-        time.sleep(after)
-        try:
-            outcomes[k] = token_checks.check(Portal.from_settings(), token, shares)
-        except PortalUnavailable as exc:
-            outcomes[k] = exc
-        finally:
-            connections.close_all()
+    submissions = [(fresh_token, actions.Shares(PERIOD, fresh_form, {"employees": 1}, {"employees": 1})),
+                   (token, shares)]
+
+    def one(k):
+        outcomes[k] = check_from_thread(*submissions[k])
 
     with override_settings(PORTAL_TIMEOUT_SECONDS=0.5):
-        fresh = actions.Shares(PERIOD, fresh_form, {"employees": 1}, {"employees": 1})
-        threads = [threading.Thread(target=one, args=(0, 0, fresh_token, fresh)),
-                   threading.Thread(target=one, args=(1, 0.1, token, shares))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=30)
+        staggered(one, [0, 0.1])
     assert str(outcomes[1].found.retry.submission_id) == sid
