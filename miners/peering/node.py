@@ -197,7 +197,7 @@ class PeerNode:
         keys = self.current_keys()
         deadline = time.monotonic() + connect_timeout
         dials = {j: asyncio.run_coroutine_threadsafe(
-                     self._dial(j, run_id, deadline, connect_timeout, keys), loop)
+                     self._dial_outcome(j, run_id, deadline, connect_timeout, keys), loop)
                  for j in self.peers if j > self.index}
         links: dict[int, PeerLink] = {}
         try:
@@ -205,16 +205,32 @@ class PeerNode:
                 links[j] = self.registry.claim(run_id, j, max(deadline - time.monotonic(), 0.0),
                                                budget=connect_timeout)
             for j, future in dials.items():
-                links[j] = future.result(max(deadline - time.monotonic(), 0.0) + HANDSHAKE_SECONDS)
+                outcome = future.result(max(deadline - time.monotonic(), 0.0) + HANDSHAKE_SECONDS)
+                if isinstance(outcome, Exception):
+                    raise outcome
+                links[j] = outcome
         except BaseException:
             for j, future in dials.items():
                 # cancel() is False only once done: a dial that succeeded is closed with the rest
-                if j not in links and not future.cancel() and future.exception(0) is None:
+                if j not in links and not future.cancel() and isinstance(future.result(0), PeerLink):
                     links[j] = future.result(0)
             for link in links.values():
                 link.close()
             raise
         return PeerTransport(self.index, run_id, links, timeout)
+
+    async def _dial_outcome(self, *args) -> PeerLink | Exception:
+        """_dial's link, or its error returned rather than raised.
+
+        open_run cancels the dials it stops waiting for; a dial that fails just then would end
+        as a task whose error nobody reads: asyncio logs it at garbage collection ("never
+        retrieved"), and on Python 3.11 that log line's traceback, formatted inside another
+        ast.parse, breaks it (CPython gh-106905).
+        """
+        try:
+            return await self._dial(*args)
+        except Exception as exc:  # noqa: BLE001 - open_run raises it
+            return exc
 
     async def _dial(self, j: int, run_id: bytes, deadline: float, budget: float, keys) -> PeerLink:
         ws = await self._connect(j, deadline, budget)

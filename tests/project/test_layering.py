@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.source_parsing import parse_source
+
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN_IN_ENGINE = {"django", "channels", "celery", "rest_framework", "consortium", "miners"}
 DJANGO_FREE = {"django", "channels", "celery", "rest_framework", "drf_spectacular", "miners"}
@@ -36,7 +38,7 @@ def imported_modules(path: Path) -> set[str]:
     """Absolute modules imported by `path`, relative imports resolved; `from a import b` yields a and a.b."""
     package = module_name(path) if path.name == "__init__.py" else module_name(path).rpartition(".")[0]
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    for node in ast.walk(parse_source(path.read_text(encoding="utf-8"), str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):

@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+from tests.source_parsing import parse_source
+
 ROOT = Path(__file__).resolve().parents[2]
 SECRET_NAME = re.compile(r"secret|token|digest|signature|password|(^|_)key$", re.IGNORECASE)
 # (file, the comparison's source): public values that happen to have such a name, and why
@@ -52,7 +54,7 @@ def operand_names(node) -> list[str]:
 def plain_comparisons_of_secrets(path: Path) -> list[str]:
     source = path.read_text(encoding="utf-8")
     found = []
-    for node in ast.walk(ast.parse(source)):
+    for node in ast.walk(parse_source(source, str(path))):
         equality = isinstance(node, ast.Compare) and any(isinstance(o, (ast.Eq, ast.NotEq)) for o in node.ops)
         if not equality:
             continue

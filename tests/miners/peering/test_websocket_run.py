@@ -189,3 +189,26 @@ def test_the_server_refuses_a_message_over_one_record(network):
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=5)
     assert closed.value.rcvd.code == 1009  # message too big
+
+
+
+def test_no_dial_ends_as_a_task_whose_error_could_go_unread(network_factory):
+    # open_run cancels the dials it stops waiting for; one that failed just then would be logged by
+    # asyncio at garbage collection ("Task exception was never retrieved"), which on Python 3.11
+    # breaks an ast.parse running at that moment (CPython gh-106905): a dial returns its error
+    net = network_factory(options={0: {"version": 2}})
+    tasks = []
+
+    def recording(loop, coro, **kwargs):
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        tasks.append(task)
+        return task
+
+    for node in net.nodes:
+        node.loop().set_task_factory(recording)
+    _, errors = net.run(lambda i, t: None, connect_timeout=1)
+    assert isinstance(errors[0], VersionMismatch)  # still raised by open_run
+    dials = [t for t in tasks if t.get_coro().__name__ == "_dial_outcome"]
+    assert len(dials) == 3  # miner 0 dials 1 and 2, miner 1 dials 2
+    ended = [t for t in dials if t.done() and not t.cancelled()]
+    assert ended and [t.exception() for t in ended] == [None] * len(ended)
