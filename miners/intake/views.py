@@ -3,6 +3,7 @@ answer) with a JSON `detail` that names what is wrong, never a token or a share;
 
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -23,6 +24,10 @@ from .serializers import ErrorResponse, ReceiptResponse, SharesRequest, verified
 from .token_checks import Outcome, StoreUnavailable, token_checks
 
 log = logging.getLogger(__name__)
+
+# How long a token the portal calls "used", with nothing stored here, waits for a concurrent request with
+# it to store (that one had the portal's "valid" a moment before and stores in milliseconds).
+IN_FLIGHT_SECONDS = 2.0
 
 # What the member's page can say for each of the portal's refusals (docs/api.md section 1).
 REFUSALS = {
@@ -151,9 +156,8 @@ def _store(key, token: str, shares: actions.Shares, answer: dict) -> Response:
 
 def _refused(token, shares, reason) -> Response:
     if reason == "used":
-        # The same body may have been stored meanwhile by a concurrent request with this token.
         try:
-            retry = actions.stored_retry(token, shares)
+            retry = _stored_meanwhile(token, shares)
         except actions.TokenUsed:
             retry = None
         except DatabaseError as exc:
@@ -165,6 +169,20 @@ def _refused(token, shares, reason) -> Response:
         return _error(502, "The portal's answer was not understood; nothing was stored.")
     code = status.HTTP_409_CONFLICT if reason == "used" else status.HTTP_403_FORBIDDEN
     return _error(code, REFUSALS[reason], reason=reason)
+
+
+def _stored_meanwhile(token: str, shares: actions.Shares) -> actions.Submission | None:
+    """The submission a concurrent request with this token and this body stored (a double click, or a
+    retry that overtook its original): the portal said "used" to the one that came second, perhaps before
+    the first had stored. Looked for until IN_FLIGHT_SECONDS have passed; TokenUsed at once when the token
+    stored another body here."""
+    deadline, pause = time.monotonic() + IN_FLIGHT_SECONDS, 0.02
+    while True:
+        retry = actions.stored_retry(token, shares)
+        if retry is not None or time.monotonic() + pause > deadline:
+            return retry
+        time.sleep(pause)
+        pause = min(2 * pause, 0.25)
 
 
 def _against_form(shares: actions.Shares, fields: list[str], ring_bits: int) -> str:

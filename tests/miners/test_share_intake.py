@@ -88,3 +88,43 @@ def test_the_browsers_bodies_are_stored_by_each_miner(client, portal, miner_keys
     assert [m for m, _t in portal.verifies] == [0, 1, 2]
     total = sum(int(b["values"]["employees"]) for b in bodies) % 2**32
     assert total == 42 and sum(int(b["submitted"]["export_share"]) for b in bodies) % 2**32 == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_body_twice_at_once_gets_one_receipt_twice(portal, monkeypatch):
+    """A double click, or a retry that overtakes its original: the portal answers the second check "used"
+    while the first is still storing; the second waits for that store and answers its receipt."""
+    import threading
+    import time
+
+    from django.db import connections
+    from django.test import Client
+
+    from miners.intake import actions
+
+    real_store = actions.do_store
+
+    def slow_store(*args, **kwargs):
+        time.sleep(0.4)  # the second request reaches the portal meanwhile
+        return real_store(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "do_store", slow_store)
+    token, form, sid = portal.issue(PERIOD, 32, FIELDS)
+    body, answers = body_for(token, form), [None, None]
+
+    def send(k):
+        time.sleep(0.15 * k)
+        try:
+            answers[k] = post(Client(), body)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=(k,)) for k in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [a.status_code for a in answers] == [201, 201], [a.content for a in answers]
+    assert answers[0].json() == answers[1].json() and answers[0].json()["submission_id"] == sid
+    assert len(portal.verifies) == 2  # the second did reach the portal, and was told "used"
+    assert Submission.objects.count() == 1
