@@ -294,7 +294,8 @@ def test_the_reverse_proxy_forwards_to_the_ports_the_miner_host_publishes():
     web, peer = (substitute(services[name]["ports"][0], {}) for name in ("miner-web", "miner-worker"))
     assert (web, peer) == ("127.0.0.1:8000:8000", "127.0.0.1:8101:8101")  # the env's defaults
     assert "reverse_proxy 127.0.0.1:{$MINER_PEER_PORT:8101}" in block(text, "handle @peers {")
-    assert "reverse_proxy 127.0.0.1:{$MINER_WEB_PORT:8000}" in block(text, "handle /api/* {")
+    for served in ("/api/*", "/healthz", "/status", "/metrics"):  # what README and docs send people to
+        assert "reverse_proxy 127.0.0.1:{$MINER_WEB_PORT:8000}" in block(text, f"handle {served} {{")
     assert "path /peer/ws" in block(text, "@peers {")
     configuration = re.sub(r"#[^\n]*", "", text)
     assert set(re.findall(r"\{\$([A-Z_]+)", configuration)) <= documented()
