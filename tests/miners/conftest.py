@@ -63,7 +63,10 @@ def miner_settings(index, miner_keys, portal_secrets, portal_url, peer_urls=None
 def as_miner(miner_keys, portal_secrets, portal):
     from django.core.cache import cache
 
+    from miners import health
+
     cache.clear()  # throttles and the status page's failure counts: per test, not per process
+    health.RecentStates.__init__(health._recent)  # the peers' states asked: per test too
     with override_settings(**miner_settings(INDEX, miner_keys, portal_secrets, portal.url)):
         _reload_urlconf()
         yield

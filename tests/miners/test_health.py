@@ -71,3 +71,68 @@ def test_it_names_the_library_on_disk_now_and_none_when_it_is_gone(client, monke
         planted.read_bytes()).hexdigest()
     planted.unlink()
     assert client.get("/api/health").json()["sharing_library_sha256"] == ""
+
+
+def test_a_peers_state_is_asked_once_for_the_calls_of_the_next_seconds(monkeypatch):
+    from miners.health import RecentStates
+
+    asked, recent = [], RecentStates()
+    monkeypatch.setattr(RecentStates, "MAX_AGE", 0.3)
+
+    def ask(url):
+        asked.append(url)
+        return "ok" if len(asked) == 1 else "unreachable"
+
+    assert [recent.state("http://peer-1", ask) for _ in range(5)] == ["ok"] * 5
+    assert recent.state("http://peer-2", ask) == "unreachable"  # each peer its own
+    time.sleep(0.35)
+    assert recent.state("http://peer-1", ask) == "unreachable"  # asked again once that answer aged
+    assert asked == ["http://peer-1", "http://peer-2", "http://peer-1"]
+
+
+def test_while_a_peer_is_asked_other_calls_answer_its_last_state_at_once(monkeypatch):
+    import threading
+
+    from miners.health import RecentStates
+
+    recent, release, asked = RecentStates(), threading.Event(), []
+    monkeypatch.setattr(RecentStates, "MAX_AGE", 0.0)
+    assert recent.state("http://peer-1", lambda url: "ok") == "ok"
+
+    def silent_peer(url):  # a peer that takes its time: the asking call's thread waits for it
+        asked.append(url)
+        release.wait(10)
+        return "unreachable"
+
+    asking = threading.Thread(target=recent.state, args=("http://peer-1", silent_peer))
+    asking.start()
+    deadline = time.monotonic() + 10
+    while not asked and time.monotonic() < deadline:
+        time.sleep(0.01)
+    began = time.monotonic()
+    assert [recent.state("http://peer-1", silent_peer) for _ in range(20)] == ["ok"] * 20
+    assert time.monotonic() - began < 0.5 and len(asked) == 1  # none asked it again, none waited
+    release.set()
+    asking.join(10)
+    assert recent.state("http://peer-1", lambda url: "ok") == "ok"  # aged at once (MAX_AGE 0): asked anew
+
+
+def test_the_first_calls_for_a_peer_wait_for_one_answer(settings):
+    import threading
+
+    from miners.health import RecentStates
+
+    recent, asked, answers = RecentStates(), [], []
+
+    def slow(url):
+        asked.append(url)
+        time.sleep(0.3)
+        return "ok"
+
+    threads = [threading.Thread(target=lambda: answers.append(recent.state("http://peer-1", slow)))
+               for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    assert answers == ["ok"] * 4 and asked == ["http://peer-1"]
